@@ -1,0 +1,210 @@
+"""Offence codes: recognise and canonicalise the forms police systems write.
+
+Three code systems identify an offence in England and Wales:
+
+``ho_class``
+    The Home Office classification, class and subclass, canonically ``NNN/NN``
+    (``008/01``). Force systems write it ``8/1``, ``008/01``, ``00801``,
+    ``8.01``, ``8/01``, with spaces or in lower case: all mean ``008/01``.
+``open_data``
+    The Home Office open-data offence code (``8N``, ``28E``, ``105A``, ``802``),
+    the first part of an Athena URN and the code of the Home Office count tables.
+``cjs``
+    The Criminal Justice System offence code used by courts and the PNC
+    (``OF61003``, ``COML025C``).
+
+Nothing is guessed. A value that fits no form is *malformed*; a well-formed
+value that a weights table does not carry is *unknown* (decided by
+:class:`crimeharm.WeightTable`, not here). In particular ``8.1`` is malformed:
+with one digit after a dot it may be ``008/01`` or a spreadsheet's ``8.10``
+with its trailing zero lost, and the two are different offences.
+
+Functions here work on arrays of *distinct* values; the scorer factorises a
+column first, so they never loop over rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CODE_SYSTEMS",
+    "CodeSystem",
+    "canonical_cjs",
+    "canonical_ho_class",
+    "canonical_open_data",
+    "classify_codes",
+    "normalise_text",
+]
+
+CodeSystem = Literal["ho_class", "open_data", "cjs", "key"]
+CODE_SYSTEMS: tuple[str, ...] = ("ho_class", "open_data", "cjs", "key")
+
+_HO_SEP = re.compile(r"^(\d{1,3})[/\-](\d{1,2})$")
+_HO_DOT = re.compile(r"^(\d{1,3})\.(\d{2})$")
+_HO_PACKED = re.compile(r"^(\d{3})(\d{2})$")
+_OPEN_DATA = re.compile(r"^\d{1,3}[A-Z]{0,2}$")
+_CJS = re.compile(r"^(?:[A-Z]{2}\d{5}|COML\d{3})[A-Z]?$")
+_SPACES = re.compile(r"\s+")
+
+
+def _as_object_array(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    if isinstance(values, pd.Series | pd.Index):
+        return values.to_numpy(dtype=object, na_value=None)
+    return np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=object)
+
+
+def normalise_text(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """Strip, upper-case and remove inner spaces; missing and blank values become ``None``.
+
+    Numbers are turned into their shortest text (``801`` -> ``'801'``,
+    ``8.01`` -> ``'8.01'``); booleans and other objects are left to fail the
+    pattern checks that follow.
+
+    Parameters
+    ----------
+    values : array-like
+        Raw code values.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Normalised strings or ``None``.
+
+    Examples
+    --------
+    >>> normalise_text([" 8 / 01", "28e", "", None]).tolist()
+    ['8/01', '28E', None, None]
+    """
+    arr = _as_object_array(values)
+    out = np.empty(len(arr), dtype=object)
+    for i, v in enumerate(arr):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            out[i] = None
+            continue
+        if isinstance(v, bool | np.bool_):
+            out[i] = repr(bool(v)).upper()
+            continue
+        if isinstance(v, int | np.integer):
+            s = str(int(v))
+        elif isinstance(v, float | np.floating):
+            s = repr(float(v))
+            if s.endswith(".0"):
+                s = s[:-2]
+        else:
+            s = str(v)
+        s = _SPACES.sub("", s).upper()
+        out[i] = s or None
+    return out
+
+
+def canonical_ho_class(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """Canonicalise Home Office classifications to ``NNN/NN``.
+
+    Parameters
+    ----------
+    values : array-like
+        Codes as written: ``8/1``, ``008/01``, ``00801``, ``8.01``, ``8-01``,
+        with spaces or in lower case.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        ``'NNN/NN'`` strings, ``None`` where a value is missing or malformed.
+
+    Examples
+    --------
+    >>> canonical_ho_class(["8/1", "008/01", "00801", "8.01", " 8 / 01 ", "8.1", "8N"]).tolist()
+    ['008/01', '008/01', '008/01', '008/01', '008/01', None, None]
+    """
+    text = normalise_text(values)
+    out = np.empty(len(text), dtype=object)
+    for i, s in enumerate(text):
+        out[i] = None
+        if s is None:
+            continue
+        m = _HO_SEP.match(s) or _HO_DOT.match(s) or _HO_PACKED.match(s)
+        if m:
+            out[i] = f"{int(m.group(1)):03d}/{int(m.group(2)):02d}"
+    return out
+
+
+def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """Canonicalise Home Office open-data offence codes (``8N``, ``28E``, ``105A``).
+
+    Leading zeros are dropped (``08N`` -> ``8N``), letters upper-cased.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Canonical codes, ``None`` where missing or malformed.
+
+    Examples
+    --------
+    >>> canonical_open_data(["8n", "028E", "105A", "802", "8/01", "NN"]).tolist()
+    ['8N', '28E', '105A', '802', None, None]
+    """
+    text = normalise_text(values)
+    out = np.empty(len(text), dtype=object)
+    for i, s in enumerate(text):
+        out[i] = None
+        if s is not None and _OPEN_DATA.match(s):
+            digits = s.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            out[i] = f"{int(digits)}{s[len(digits) :]}"
+    return out
+
+
+def canonical_cjs(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """Canonicalise CJS offence codes (``OF61003``, ``COML025C``).
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Upper-cased codes, ``None`` where missing or malformed.
+
+    Examples
+    --------
+    >>> canonical_cjs(["of61003", " SX03234", "COML025C", "OF6100"]).tolist()
+    ['OF61003', 'SX03234', 'COML025C', None]
+    """
+    text = normalise_text(values)
+    out = np.empty(len(text), dtype=object)
+    for i, s in enumerate(text):
+        out[i] = s if s is not None and _CJS.match(s) else None
+    return out
+
+
+def classify_codes(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """Say which code system each value is written in.
+
+    Parameters
+    ----------
+    values : array-like
+        Distinct code values.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        ``'ho_class'``, ``'open_data'``, ``'cjs'``, ``'missing'`` (empty or
+        null) or ``'malformed'`` (fits no form) for each value.
+
+    Examples
+    --------
+    >>> classify_codes(["8/1", "8N", "OF61003", "", "8.1", "banana"]).tolist()
+    ['ho_class', 'open_data', 'cjs', 'missing', 'malformed', 'malformed']
+    """
+    text = normalise_text(values)
+    ho = canonical_ho_class(text)
+    od = canonical_open_data(text)
+    cj = canonical_cjs(text)
+    out = np.full(len(text), "malformed", dtype=object)
+    out[pd.isna(text)] = "missing"
+    out[pd.notna(cj)] = "cjs"
+    out[pd.notna(od)] = "open_data"
+    out[pd.notna(ho)] = "ho_class"
+    return out
