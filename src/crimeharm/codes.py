@@ -15,9 +15,12 @@ Three code systems identify an offence in England and Wales:
 
 Nothing is guessed. A value that fits no form is *malformed*; a well-formed
 value that a weights table does not carry is *unknown* (decided by
-:class:`crimeharm.WeightTable`, not here). In particular ``8.1`` is malformed:
-with one digit after a dot it may be ``008/01`` or a spreadsheet's ``8.10``
-with its trailing zero lost, and the two are different offences.
+:class:`crimeharm.WeightTable`, not here). In particular ``8.1`` is not read
+as a Home Office classification: with one digit after a dot it may be
+``008/01`` or a spreadsheet's ``8.10`` with its trailing zero lost, and the two
+are different offences. (It has the form of an open-data subcode such as
+``4.1``, so it is looked up as one and reported unknown.) ``N.NN`` is read as a
+classification (``8.01`` is ``008/01``), never as an open-data subcode.
 
 Functions here work on arrays of *distinct* values; the scorer factorises a
 column first, so they never loop over rows.
@@ -49,6 +52,7 @@ _HO_SEP = re.compile(r"^(\d{1,3})[/\-](\d{1,2})$")
 _HO_DOT = re.compile(r"^(\d{1,3})\.(\d{2})$")
 _HO_PACKED = re.compile(r"^(\d{3})(\d{2})$")
 _OPEN_DATA = re.compile(r"^\d{1,3}[A-Z]{0,2}$")
+_OPEN_DATA_DOT = re.compile(r"^(\d{1,3})\.(\d{1,2})$")  # homicide and driving subcodes: 4.1, 37.2
 _CJS = re.compile(r"^(?:[A-Z]{2}\d{5}|COML\d{3})[A-Z]?$")
 _SPACES = re.compile(r"\s+")
 
@@ -137,7 +141,10 @@ def canonical_ho_class(values: Iterable[object] | np.ndarray | pd.Series) -> np.
 def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
     """Canonicalise Home Office open-data offence codes (``8N``, ``28E``, ``105A``).
 
-    Leading zeros are dropped (``08N`` -> ``8N``), letters upper-cased.
+    Leading zeros are dropped (``08N`` -> ``8N``), letters upper-cased. The
+    homicide and death-by-driving subcodes are written with a dot (``4.1``,
+    ``4.10``, ``37.2``); :func:`classify_codes` reads ``N.NN`` as a Home Office
+    classification first, so look such codes up with ``code_system="open_data"``.
 
     Returns
     -------
@@ -146,16 +153,20 @@ def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np
 
     Examples
     --------
-    >>> canonical_open_data(["8n", "028E", "105A", "802", "8/01", "NN"]).tolist()
-    ['8N', '28E', '105A', '802', None, None]
+    >>> canonical_open_data(["8n", "028E", "105A", "802", "4.10", "8/01", "NN"]).tolist()
+    ['8N', '28E', '105A', '802', '4.10', None, None]
     """
     text = normalise_text(values)
     out = np.empty(len(text), dtype=object)
     for i, s in enumerate(text):
         out[i] = None
-        if s is not None and _OPEN_DATA.match(s):
+        if s is None:
+            continue
+        if _OPEN_DATA.match(s):
             digits = s.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
             out[i] = f"{int(digits)}{s[len(digits) :]}"
+        elif m := _OPEN_DATA_DOT.match(s):
+            out[i] = f"{int(m.group(1))}.{m.group(2)}"
     return out
 
 
@@ -195,8 +206,8 @@ def classify_codes(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndar
 
     Examples
     --------
-    >>> classify_codes(["8/1", "8N", "OF61003", "", "8.1", "banana"]).tolist()
-    ['ho_class', 'open_data', 'cjs', 'missing', 'malformed', 'malformed']
+    >>> classify_codes(["8/1", "8N", "OF61003", "", "8.1", "4.10", "banana"]).tolist()
+    ['ho_class', 'open_data', 'cjs', 'missing', 'open_data', 'ho_class', 'malformed']
     """
     text = normalise_text(values)
     ho = canonical_ho_class(text)

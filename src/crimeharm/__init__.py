@@ -1,0 +1,54 @@
+"""crimeharm: the Cambridge Crime Harm Index, computed.
+
+Weights every crime by the days of imprisonment that the sentencing
+guideline's starting point gives it (Sherman, Neyroud & Neyroud 2016), leaves
+out crime that police generate themselves, and sums harm by area and period.
+
+Importing crimeharm reads no file: weights tables load the first time they are
+asked for.
+"""
+
+from __future__ import annotations
+
+from crimeharm.codes import canonical_ho_class, classify_codes
+from crimeharm.derivation import StartingPoint, parse_starting_point, starting_point_days
+from crimeharm.editions import available_weights, edition_info, load_weights
+from crimeharm.errors import (
+    AllocationError,
+    CodeError,
+    CrimeHarmError,
+    InputFileError,
+    MissingColumnError,
+    SheetFormatError,
+    UnknownEditionError,
+    WeightsValidationError,
+)
+from crimeharm.importer import import_sheet
+from crimeharm.sheet import CchiSheet, read_cchi_sheet
+from crimeharm.table import WeightTable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AllocationError",
+    "CchiSheet",
+    "CodeError",
+    "CrimeHarmError",
+    "InputFileError",
+    "MissingColumnError",
+    "SheetFormatError",
+    "StartingPoint",
+    "UnknownEditionError",
+    "WeightTable",
+    "WeightsValidationError",
+    "__version__",
+    "available_weights",
+    "canonical_ho_class",
+    "classify_codes",
+    "edition_info",
+    "import_sheet",
+    "load_weights",
+    "parse_starting_point",
+    "read_cchi_sheet",
+    "starting_point_days",
+]

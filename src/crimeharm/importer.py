@@ -1,0 +1,136 @@
+"""Turn an official CCHI sheet into a weights table in crimeharm's schema.
+
+The shipped ``cchi-2020`` edition and every sheet a user imports (2021, 2023,
+2026) go through :func:`weights_from_sheet`, so an imported edition carries the
+same columns as a shipped one: the sheet's own values, the open-data code,
+the curated ``police_generated`` flag (:mod:`crimeharm.proactive`) and the
+starting point parsed from its text (:mod:`crimeharm.derivation`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crimeharm.derivation import parse_starting_point, starting_point_days
+from crimeharm.proactive import flag_police_generated
+
+__all__ = ["WEIGHTS_COLUMNS", "import_sheet", "open_data_from_urn", "weights_from_sheet"]
+
+#: Column order of a CCHI weights table written by crimeharm.
+WEIGHTS_COLUMNS = (
+    "key",
+    "title",
+    "short_title",
+    "days",
+    "ho_class",
+    "open_data",
+    "cjs_codes",
+    "police_generated",
+    "police_generated_reason",
+    "starting_point",
+    "sp_kind",
+    "sp_detail",
+    "sp_days",
+    "maximum_sentence",
+    "source_url",
+    "sentencing_data_available",
+    "similar_offence_used",
+    "group",
+    "sub_group",
+    "sub_sub_group",
+    "classification_code",
+    "ho_class_published",
+    "ho_code_number",
+    "ho_sub_code",
+    "ho_sub_sub_code",
+    "notifiable",
+    "investigation_type",
+    "act",
+    "repair_note",
+)
+
+
+def open_data_from_urn(urns: pd.Series) -> pd.Series:
+    """The Home Office open-data code of each Athena URN.
+
+    A URN is ``<open-data code>.<HO class>.<subclass>.<sub-sub-code>[A]``; the
+    open-data code is everything before the last three parts, so that
+    ``4.3.4.3.0`` gives ``4.3`` (not ``4``). ``NN`` (non-notifiable) and
+    ``ASB`` are kept as written: they are not open-data codes and the code
+    lookups ignore them.
+
+    Examples
+    --------
+    >>> open_data_from_urn(pd.Series(["8N.8.1.1A", "4.3.4.3.0", "NN.111.5.0"])).tolist()
+    ['8N', '4.3', 'NN']
+    """
+    parts = urns.astype(str).str.strip().str.split(".")
+    return parts.map(lambda p: ".".join(p[:-3]) if len(p) > 3 else p[0])
+
+
+def weights_from_sheet(values: pd.DataFrame) -> pd.DataFrame:
+    """Build a weights table from the ``values`` of :func:`crimeharm.read_cchi_sheet`.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        One row per offence with at least ``key`` and ``days``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`WEIGHTS_COLUMNS` (those the sheet lacks are empty),
+        then any extra columns the sheet had.
+    """
+    out = values.copy()
+    out["open_data"] = open_data_from_urn(out["key"])
+    flags, reasons = flag_police_generated(out)
+    out["police_generated"] = flags
+    out["police_generated_reason"] = reasons
+    text = out["starting_point"] if "starting_point" in out else pd.Series(None, index=out.index)
+    parsed = {t: parse_starting_point(t) for t in pd.unique(text.dropna())}
+    points = text.map(lambda t: parsed.get(t) if isinstance(t, str) else None)
+    out["sp_kind"] = points.map(lambda p: p.kind if p is not None else None)
+    out["sp_detail"] = points.map(lambda p: p.detail if p is not None else None)
+    out["sp_days"] = points.map(lambda p: starting_point_days(p) if p is not None else np.nan)
+    for col in WEIGHTS_COLUMNS:
+        if col not in out.columns:
+            out[col] = None
+    extra = [c for c in out.columns if c not in WEIGHTS_COLUMNS]
+    return out[list(WEIGHTS_COLUMNS) + extra]
+
+
+def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read an official CCHI spreadsheet and return it as a weights table.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.xlsx`` file as downloaded from the Cambridge Centre for
+        Evidence-Based Policing.
+    sheet : str, optional
+        The values sheet's name, when it cannot be found by its name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The weights table (see :func:`weights_from_sheet`), with the sheet's
+        file hash, sheet name and edition year in ``attrs``. Write it with
+        ``to_csv`` and load it with :meth:`crimeharm.WeightTable.from_csv`.
+    """
+    from crimeharm.sheet import read_cchi_sheet
+
+    book = read_cchi_sheet(path, sheet=sheet)
+    table = weights_from_sheet(book.values)
+    table.attrs.update(
+        {
+            "source": str(path),
+            "source_sha256": book.sha256,
+            "sheet": book.sheet_name,
+            "edition_year": book.edition_year,
+        }
+    )
+    return table
