@@ -23,7 +23,9 @@ from crimeharm.errors import (
     UnknownEditionError,
     WeightsValidationError,
 )
+from crimeharm.aggregation import aggregate, harm_index
 from crimeharm.importer import import_sheet
+from crimeharm.scoring import Summary, UnknownCodeWarning, score
 from crimeharm.sheet import CchiSheet, read_cchi_sheet
 from crimeharm.table import WeightTable
 
@@ -39,16 +41,21 @@ __all__ = [
     "SheetFormatError",
     "StartingPoint",
     "UnknownEditionError",
+    "Summary",
+    "UnknownCodeWarning",
     "WeightTable",
     "WeightsValidationError",
     "__version__",
+    "aggregate",
     "available_weights",
     "canonical_ho_class",
     "classify_codes",
     "edition_info",
+    "harm_index",
     "import_sheet",
     "load_weights",
     "parse_starting_point",
     "read_cchi_sheet",
+    "score",
     "starting_point_days",
 ]

@@ -165,11 +165,21 @@ def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.
         out["open_data"] = normalise_text(out["open_data"])
     if "cjs_codes" in out.columns:
         out["cjs_codes"] = out["cjs_codes"].astype("string").fillna("").astype(object)
-    for col in ("police_generated", "notifiable"):
+    for col in ("police_generated", "notifiable", "not_crime"):
         if col in out.columns:
             out[col] = _to_bool(out[col], column=col, source=source)
     if "police_generated" not in out.columns:
         out["police_generated"] = False
+    if "not_crime" not in out.columns:
+        kind = out.get("investigation_type", pd.Series("", index=out.index))
+        out["not_crime"] = (
+            kind.astype("string")
+            .str.strip()
+            .str.upper()
+            .eq("NONCRIME")
+            .fillna(value=False)
+            .to_numpy(dtype=bool)
+        )
     return out.reset_index(drop=True)
 
 
@@ -265,7 +275,9 @@ class WeightTable:
     def _base_rank(self) -> np.ndarray:
         t = self.table
         key = t["key"].astype(str)
-        title = t["title"].astype("string").fillna("") if "title" in t else pd.Series("", index=t.index)
+        title = (
+            t["title"].astype("string").fillna("") if "title" in t else pd.Series("", index=t.index)
+        )
         attempted = key.str.endswith("A") | title.str.lower().str.startswith("attempt")
         parts = key.str.split(".")
         subsub = parts.map(lambda p: _natural_key(p[3].rstrip("A")) if len(p) > 3 else (0, ""))
@@ -317,8 +329,10 @@ class WeightTable:
         pandas.DataFrame
             Indexed by canonical code: ``days``, ``n_rows``, ``ambiguous``
             (rows disagree on days), ``row`` (the chosen row for base, min and
-            max; -1 for a median) and ``police_generated`` (all the code's
-            rows are flagged, for median; the chosen row's flag otherwise).
+            max; -1 for a median), ``police_generated`` (all the code's
+            rows are flagged, for median; the chosen row's flag otherwise) and
+            ``not_crime`` (every row of the code is a non-crime, such as the
+            sheet's NONCRIME anti-social behaviour rows).
         """
         if code_system not in self.code_systems:
             raise CodeError(
@@ -331,7 +345,10 @@ class WeightTable:
         pairs = self._pairs(code_system)
         days = self.table["days"].to_numpy()
         flags = self.table["police_generated"].to_numpy(dtype=bool)
-        pairs = pairs.assign(days=days[pairs["row"]], flag=flags[pairs["row"]])
+        noncrime = self.table["not_crime"].to_numpy(dtype=bool)
+        pairs = pairs.assign(
+            days=days[pairs["row"]], flag=flags[pairs["row"]], noncrime=noncrime[pairs["row"]]
+        )
         pairs["rank"] = self._base_rank[pairs["row"].to_numpy()]
         g = pairs.groupby("code", sort=True)
         out = pd.DataFrame(
@@ -342,6 +359,7 @@ class WeightTable:
                 "max": g["days"].max(),
                 "median": g["days"].median(),
                 "all_flagged": g["flag"].all(),
+                "not_crime": g["noncrime"].all(),
             }
         )
         if rule == "median":
@@ -360,7 +378,8 @@ class WeightTable:
             out["row"] = chosen["row"].astype(np.int64)
             out["police_generated"] = chosen["flag"]
         out.index.name = "code"
-        return out[["days", "n_rows", "ambiguous", "row", "police_generated", "min", "max", "median"]]
+        cols = ["days", "n_rows", "ambiguous", "row", "police_generated", "not_crime"]
+        return out[[*cols, "min", "max", "median"]]
 
     def ambiguous_codes(self, code_system: str = "ho_class") -> pd.DataFrame:
         """List the codes whose rows disagree on days, with every rule's answer.
@@ -414,7 +433,7 @@ class WeightTable:
             One row per input value: ``code`` (as given), ``system``,
             ``canonical``, ``status`` (``ok``, ``unknown``, ``malformed``,
             ``missing``), ``days`` (NaN unless ok), ``ambiguous``,
-            ``police_generated``, ``rule``.
+            ``police_generated``, ``not_crime``, ``rule``.
         """
         raw = np.asarray(
             codes.to_numpy(dtype=object) if isinstance(codes, pd.Series | pd.Index) else codes,
@@ -453,6 +472,7 @@ class WeightTable:
         status = np.where(system == "missing", "missing", "malformed").astype(object)
         ambiguous = np.zeros(n, dtype=bool)
         flagged = np.zeros(n, dtype=bool)
+        noncrime = np.zeros(n, dtype=bool)
         rule_used = np.full(n, None, dtype=object)
         for sysname, fn in canonicalise.items():
             sel = system == sysname
@@ -477,6 +497,7 @@ class WeightTable:
             days[hit] = index["days"].to_numpy()[p]
             ambiguous[hit] = index["ambiguous"].to_numpy()[p]
             flagged[hit] = index["police_generated"].to_numpy(dtype=bool)[p]
+            noncrime[hit] = index["not_crime"].to_numpy(dtype=bool)[p]
             rule_used[hit] = np.where(ambiguous[hit], rule, None)
         return pd.DataFrame(
             {
@@ -487,6 +508,7 @@ class WeightTable:
                 "days": days,
                 "ambiguous": ambiguous,
                 "police_generated": flagged,
+                "not_crime": noncrime,
                 "rule": rule_used,
             }
         )
@@ -519,7 +541,9 @@ class WeightTable:
         >>> w.lookup(["001/01", "8/6", "00806", "34B", "xx"]).tolist()
         [5475.0, 10.0, 10.0, 365.0, nan]
         """
-        arr = pd.Series(np.asarray(codes if hasattr(codes, "__len__") else list(codes), dtype=object))
+        arr = pd.Series(
+            np.asarray(codes if hasattr(codes, "__len__") else list(codes), dtype=object)
+        )
         inverse, uniques = pd.factorize(arr, use_na_sentinel=False)
         res = self.resolve(
             np.asarray(uniques, dtype=object), code_system=code_system, ambiguity=ambiguity

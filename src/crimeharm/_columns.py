@@ -1,0 +1,194 @@
+"""Turn one batch's columns (pandas or Arrow) into numpy arrays without a Python loop per row.
+
+Every column is first reduced to *integer codes into its distinct values*:
+pandas categoricals and Arrow dictionary arrays already are; anything else is
+factorised once. Work that needs Python (parsing a date, reading an offence
+code) is then done on the distinct values only and taken back to the rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crimeharm.errors import CrimeHarmError
+
+__all__ = ["dates_to_days", "factorize", "to_count", "to_flag"]
+
+DAY_MISSING = np.iinfo(np.int64).min
+DAY_BAD = DAY_MISSING + 1
+_TRUE = {"TRUE", "T", "Y", "YES", "1", "1.0"}
+_FALSE = {"FALSE", "F", "N", "NO", "0", "0.0", ""}
+
+
+class ColumnValueError(CrimeHarmError, ValueError):
+    """A column holds values that cannot be read as what the option says it is."""
+
+
+def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for null) and the distinct values of a column.
+
+    Parameters
+    ----------
+    col : pandas.Series, pyarrow.Array or pyarrow.ChunkedArray
+        Any column; categorical and dictionary columns are used as they are.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        Position of each row's value in ``uniques``; -1 where null.
+    uniques : numpy.ndarray of object
+        The distinct values (may include values no row uses).
+    """
+    if isinstance(col, pa.ChunkedArray):
+        if col.num_chunks == 1:
+            col = col.chunk(0)
+        elif pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries() if hasattr(col, "unify_dictionaries") else col
+            col = pa.chunked_array(col.chunks).combine_chunks()
+        else:
+            col = col.combine_chunks()
+    if isinstance(col, pa.Array):
+        if pa.types.is_dictionary(col.type):
+            idx = col.indices
+            codes = idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+            if idx.null_count:
+                codes = np.where(idx.is_valid().to_numpy(zero_copy_only=False), codes, -1)
+            return codes, np.asarray(col.dictionary.to_pylist(), dtype=object)
+        col = col.to_pandas()
+    if not isinstance(col, pd.Series):
+        col = pd.Series(col)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return (
+            col.cat.codes.to_numpy().astype(np.int64, copy=False),
+            np.asarray(col.cat.categories, dtype=object),
+        )
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def _parse_date_values(values: np.ndarray, date_format: str | None) -> np.ndarray:
+    """Parse distinct date values to day numbers; DAY_MISSING / DAY_BAD where not dates."""
+    out = np.full(len(values), DAY_BAD, dtype=np.int64)
+    if len(values) == 0:
+        return out
+    s = pd.Series(values, dtype=object)
+    blank = s.isna() | s.map(lambda v: isinstance(v, str) and not v.strip())
+    out[blank.to_numpy()] = DAY_MISSING
+    todo = ~blank.to_numpy()
+    if not todo.any():
+        return out
+    vals = s[todo]
+    text = vals.map(lambda v: v.strip() if isinstance(v, str) else v)
+    if date_format is not None:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+    else:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        left = parsed.isna()
+        if left.any():  # UK day-first forms, stated not guessed: 31/01/2024, 31/01/2024 13:05
+            for fmt in ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y"):
+                again = pd.to_datetime(text[left], format=fmt, errors="coerce")
+                parsed[left] = again
+                left = parsed.isna()
+                if not left.any():
+                    break
+    ok = parsed.notna().to_numpy()
+    days = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    idx = np.flatnonzero(todo)
+    out[idx[ok]] = days[ok]
+    return out
+
+
+def dates_to_days(col: Any, *, date_format: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Whole days since 1970-01-01 for each row, with the raw value of failures.
+
+    Arrow ``date32``/``timestamp`` and pandas datetime columns are converted by
+    integer arithmetic; text is parsed once per distinct value, as ISO 8601
+    (``2024-01-31``, ``2024-01-31T13:05``, ``2024-01``) and then, for values
+    that are not ISO, the UK day-first forms ``31/01/2024`` (with an optional
+    time) and ``31-01-2024``. ``date_format`` replaces both with one format.
+
+    Returns
+    -------
+    days : numpy.ndarray of int64
+        Day numbers; ``DAY_MISSING`` where null or blank, ``DAY_BAD`` where the
+        value is not a date.
+    bad_examples : list
+        Up to five distinct raw values that could not be parsed.
+    """
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if isinstance(col, pa.Array) and (
+        pa.types.is_date(col.type) or pa.types.is_timestamp(col.type)
+    ):
+        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+            col = pc.local_timestamp(col)
+        days = pc.cast(col, pa.date32()) if not pa.types.is_date32(col.type) else col
+        out = days.to_numpy(zero_copy_only=False)
+        if days.null_count:
+            valid = days.is_valid().to_numpy(zero_copy_only=False)
+            res = np.where(
+                valid, np.nan_to_num(out.astype("datetime64[D]").astype(np.int64)), DAY_MISSING
+            )
+            return res.astype(np.int64), []
+        return out.astype("datetime64[D]").astype(np.int64), []
+    if isinstance(col, pa.Array):
+        col = col.to_pandas()
+    if not isinstance(col, pd.Series):
+        col = pd.Series(col)
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        if getattr(col.dtype, "tz", None) is not None:
+            col = col.dt.tz_localize(None)
+        arr = col.to_numpy(dtype="datetime64[ns]")
+        nat = np.isnat(arr)
+        days = arr.astype("datetime64[D]").astype(np.int64)
+        days[nat] = DAY_MISSING
+        return days, []
+    codes, uniques = factorize(col)
+    parsed = _parse_date_values(uniques, date_format)
+    days = np.where(codes >= 0, parsed[np.maximum(codes, 0)], DAY_MISSING)
+    bad = [v for v, d in zip(uniques, parsed, strict=True) if d == DAY_BAD][:5]
+    return days, bad
+
+
+def to_flag(col: Any, *, name: str) -> np.ndarray:
+    """Read a yes/no column (bool, 0/1, Y/N, yes/no, true/false); null reads as no.
+
+    Raises
+    ------
+    ColumnValueError
+        On any other value, naming the column and the value.
+    """
+    if isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_boolean(col.type):
+        return pc.fill_null(col, value=False).to_numpy(zero_copy_only=False)
+    if isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):
+        return col.fillna(value=False).to_numpy(dtype=bool)
+    codes, uniques = factorize(col)
+    text = np.array(
+        [
+            ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().upper())
+            for v in uniques
+        ],
+        dtype=object,
+    )
+    truth = np.isin(text, list(_TRUE))
+    bad = ~truth & ~np.isin(text, list(_FALSE))
+    if bad.any():
+        raise ColumnValueError(
+            f"column {name!r}: value {uniques[np.flatnonzero(bad)[0]]!r} is not a yes/no flag "
+            "(expected true/false, yes/no, y/n or 1/0)"
+        )
+    return np.where(codes >= 0, truth[np.maximum(codes, 0)], False)
+
+
+def to_count(col: Any) -> np.ndarray:
+    """Counts as float64; NaN where missing, negative or not a number."""
+    if isinstance(col, pa.ChunkedArray | pa.Array):
+        col = col.to_pandas()
+    values = pd.to_numeric(pd.Series(col), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values[values < 0] = np.nan
+    return values

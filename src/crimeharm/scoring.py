@@ -1,0 +1,545 @@
+"""Score crime records: days of imprisonment per record, and why a record is left out.
+
+:func:`score` returns one row per input row with ``days`` (the weight of its
+offence), ``crimes`` (1, or the count of a pre-counted table), ``harm_days``
+(``days x crimes`` for included rows, 0 for excluded ones) and ``excluded``
+(a reason code from :mod:`crimeharm.reasons`; null when the row counts).
+Excluded rows keep ``days``, so the harm that each exclusion removes (the
+proactive, company-detected and historic series) is never lost.
+
+The work per batch is vectorised: each column is reduced to integer codes
+into its distinct values, offence codes and dates are read once per distinct
+value, and the results are taken back to the rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crimeharm._columns import (
+    DAY_BAD,
+    DAY_MISSING,
+    dates_to_days,
+    factorize,
+    to_count,
+    to_flag,
+)
+from crimeharm.editions import resolve_weights
+from crimeharm.errors import CodeError, CrimeHarmError
+from crimeharm.reasons import REASONS, STATUS
+from crimeharm.table import WeightTable
+
+__all__ = ["ScoreOptions", "Summary", "UnknownCodeWarning", "score"]
+
+_UNKNOWN_POLICIES = ("exclude", "raise", "zero")
+_DATE_RULES = ("start", "end", "midpoint")
+
+
+class UnknownCodeWarning(UserWarning):
+    """Records were excluded because the edition does not carry their offence code."""
+
+
+class OptionError(CrimeHarmError, ValueError):
+    """An option given to the scorer is not valid."""
+
+
+def _to_day(value: object, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise OptionError(f"{name}={value!r} is not a date (expected e.g. '2022-07-31')") from None
+    if pd.isna(ts):
+        raise OptionError(f"{name}={value!r} is not a date (expected e.g. '2022-07-31')")
+    return int(np.datetime64(ts.date(), "D").astype(np.int64))
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """The scorer's options, checked once (see :func:`score` for their meaning)."""
+
+    weights: WeightTable
+    code: str = "offence_code"
+    code_system: str = "auto"
+    ambiguity: str | Mapping[str, str] | None = None
+    date: str | None = None
+    date_to: str | None = None
+    date_rule: str = "start"
+    date_format: str | None = None
+    reported: str | None = None
+    period_by: str = "committed"
+    count: str | None = None
+    exclude_police_generated: bool = True
+    police_initiated: str | None = None
+    company_detected: str | None = None
+    historic_lag_days: int | None = None
+    start: int | None = None
+    end: int | None = None
+    unknown: str = "exclude"
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        weights: str | WeightTable | None = None,
+        start: object = None,
+        end: object = None,
+        historic_lag: int | str | pd.Timedelta | None = None,
+        **kwargs: Any,
+    ) -> ScoreOptions:
+        """Check options and build the frozen set; raise :class:`OptionError` on a bad one."""
+        known = set(cls.__dataclass_fields__) - {"weights", "start", "end", "historic_lag_days"}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise OptionError(
+                f"unknown option(s) {unknown}; the scorer takes "
+                f"{sorted(known | {'weights', 'start', 'end', 'historic_lag'})}"
+            )
+        lag = None
+        if historic_lag is not None:
+            td = pd.Timedelta(historic_lag) if not isinstance(historic_lag, int) else None
+            lag = historic_lag if td is None else int(td / pd.Timedelta(days=1))
+            if lag < 0:
+                raise OptionError(f"historic_lag must be >= 0 days, got {historic_lag!r}")
+        opts = cls(
+            weights=resolve_weights(weights),
+            start=_to_day(start, "start"),
+            end=_to_day(end, "end"),
+            historic_lag_days=lag,
+            **kwargs,
+        )
+        if opts.unknown not in _UNKNOWN_POLICIES:
+            raise OptionError(f"unknown={opts.unknown!r}; expected one of {_UNKNOWN_POLICIES}")
+        if opts.date_rule not in _DATE_RULES:
+            raise OptionError(f"date_rule={opts.date_rule!r}; expected one of {_DATE_RULES}")
+        if opts.period_by not in ("committed", "reported"):
+            raise OptionError(f"period_by={opts.period_by!r}; expected 'committed' or 'reported'")
+        if opts.period_by == "reported" and opts.reported is None:
+            raise OptionError("period_by='reported' needs reported=<column of reported dates>")
+        if (opts.start is not None or opts.end is not None) and opts.period_column is None:
+            raise OptionError("start/end need a date column: pass date=<column of committed dates>")
+        if opts.historic_lag_days is not None and (opts.reported is None or opts.date is None):
+            raise OptionError("historic_lag needs both date= (committed) and reported= columns")
+        if opts.start is not None and opts.end is not None and opts.start > opts.end:
+            raise OptionError(f"start {start!r} is after end {end!r}")
+        return opts
+
+    @property
+    def period_column(self) -> str | None:
+        """The column whose date places a record in a period."""
+        return self.reported if self.period_by == "reported" else (self.date or self.date_to)
+
+    def columns(self) -> list[str]:
+        """Input columns the scorer reads, in a stable order."""
+        cols = [
+            self.code,
+            self.date,
+            self.date_to,
+            self.reported,
+            self.count,
+            self.police_initiated,
+            self.company_detected,
+        ]
+        return list(dict.fromkeys(c for c in cols if c is not None))
+
+    def describe(self) -> dict[str, Any]:
+        """The options as plain values, for provenance."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "weights"}
+        for k in ("start", "end"):
+            if out[k] is not None:
+                out[k] = str(np.datetime64(out[k], "D"))
+        if isinstance(out["ambiguity"], Mapping):
+            out["ambiguity"] = dict(out["ambiguity"])
+        return out
+
+
+@dataclass
+class Summary:
+    """What happened to every record: rows in = rows included + rows excluded by reason.
+
+    Harm is in days. ``harm_excluded`` is the harm of excluded records whose
+    offence code is known, per reason: the proactive (``police_generated``,
+    ``police_initiated``), company-detected and historic series.
+    """
+
+    edition: str
+    edition_sha256: str
+    scheme: str
+    rows_in: int = 0
+    rows_included: int = 0
+    crimes_included: float = 0.0
+    harm_included: float = 0.0
+    rows_excluded: Counter = field(default_factory=Counter)
+    crimes_excluded: Counter = field(default_factory=Counter)
+    harm_excluded: Counter = field(default_factory=Counter)
+    unknown_codes: Counter = field(default_factory=Counter)
+    ambiguous_codes: Counter = field(default_factory=Counter)
+    bad_dates: list = field(default_factory=list)
+    unknown_scored_zero: int = 0
+    options: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def reconciles(self) -> bool:
+        """True when rows in = rows included + rows excluded (always, by construction)."""
+        return self.rows_in == self.rows_included + sum(self.rows_excluded.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, in the order a report reads them."""
+        return {
+            "edition": self.edition,
+            "edition_sha256": self.edition_sha256,
+            "scheme": self.scheme,
+            "rows_in": self.rows_in,
+            "rows_included": self.rows_included,
+            "rows_excluded": {r: self.rows_excluded[r] for r in REASONS if self.rows_excluded[r]},
+            "crimes_included": self.crimes_included,
+            "crimes_excluded": {
+                r: self.crimes_excluded[r] for r in REASONS if self.rows_excluded[r]
+            },
+            "harm_days_included": self.harm_included,
+            "harm_days_excluded": {
+                r: self.harm_excluded[r] for r in REASONS if self.rows_excluded[r]
+            },
+            "unknown_codes_top": self.unknown_codes.most_common(10),
+            "ambiguous_codes": dict(self.ambiguous_codes.most_common()),
+            "bad_date_examples": self.bad_dates[:5],
+            "unknown_scored_zero": self.unknown_scored_zero,
+            "options": self.options,
+            "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        """A short report for a terminal."""
+        lines = [
+            f"rows read        {self.rows_in:>14,}",
+            f"rows included    {self.rows_included:>14,}",
+        ]
+        for r in REASONS:
+            if self.rows_excluded[r]:
+                harm = self.harm_excluded[r]
+                extra = f"  (harm {harm:,.1f} days)" if harm else ""
+                lines.append(f"excluded {r:<18}{self.rows_excluded[r]:>9,}{extra}")
+        lines.append(f"crimes included  {self.crimes_included:>14,.0f}")
+        lines.append(f"harm (days)      {self.harm_included:>16,.1f}")
+        if self.unknown_codes:
+            top = ", ".join(f"{c!s} ({n:,})" for c, n in self.unknown_codes.most_common(5))
+            lines.append(f"unknown codes    {top}")
+        if self.bad_dates:
+            lines.append(f"unparseable dates, e.g. {', '.join(map(repr, self.bad_dates[:5]))}")
+        if self.ambiguous_codes:
+            top = ", ".join(f"{c} ({n:,})" for c, n in self.ambiguous_codes.most_common(5))
+            lines.append(f"ambiguous codes scored by rule: {top}")
+        lines.append(f"weights          {self.edition} (sha256 {self.edition_sha256})")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def merge_batch(self, status: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
+        """Add one scored batch's tallies."""
+        n_status = len(REASONS) + 1
+        rows = np.bincount(status, minlength=n_status)
+        cr = np.bincount(status, weights=crimes, minlength=n_status)
+        known = np.isfinite(harm)
+        hm = np.bincount(status[known], weights=harm[known], minlength=n_status)
+        self.rows_in += int(len(status))
+        self.rows_included += int(rows[0])
+        self.crimes_included += float(cr[0])
+        self.harm_included += float(hm[0])
+        for i, reason in enumerate(REASONS, start=1):
+            if rows[i]:
+                self.rows_excluded[reason] += int(rows[i])
+                self.crimes_excluded[reason] += float(cr[i])
+                self.harm_excluded[reason] += float(hm[i])
+
+
+class _Resolver:
+    """Reads distinct offence code values once and remembers them across batches."""
+
+    def __init__(self, opts: ScoreOptions) -> None:
+        self.opts = opts
+        self.values: list[object] = []
+        self.index = pd.Index([], dtype=object)
+        self.days = np.empty(0)
+        self.code_status = np.empty(0, dtype=np.uint8)
+        self.flag = np.empty(0, dtype=bool)
+        self.ambiguous = np.empty(0, dtype=bool)
+        self.canonical = np.empty(0, dtype=object)
+
+    def positions(self, uniques: np.ndarray) -> np.ndarray:
+        keys = pd.Index(uniques, dtype=object)
+        pos = self.index.get_indexer(keys) if len(self.index) else np.full(len(keys), -1)
+        new = pos < 0
+        if new.any():
+            fresh = pd.unique(np.asarray(uniques, dtype=object)[new])
+            res = self.opts.weights.resolve(
+                fresh, code_system=self.opts.code_system, ambiguity=self.opts.ambiguity
+            )
+            status = np.zeros(len(res), dtype=np.uint8)
+            for name, reason in (
+                ("missing", "missing_code"),
+                ("malformed", "malformed_code"),
+                ("unknown", "unknown_code"),
+            ):
+                status[res["status"].to_numpy() == name] = STATUS[reason]
+            status[(status == 0) & res["not_crime"].to_numpy(dtype=bool)] = STATUS["not_crime"]
+            self.index = self.index.append(pd.Index(fresh, dtype=object))
+            self.days = np.concatenate([self.days, res["days"].to_numpy(dtype=float)])
+            self.code_status = np.concatenate([self.code_status, status])
+            self.flag = np.concatenate([self.flag, res["police_generated"].to_numpy(dtype=bool)])
+            self.ambiguous = np.concatenate([self.ambiguous, res["ambiguous"].to_numpy(dtype=bool)])
+            self.canonical = np.concatenate(
+                [self.canonical, res["canonical"].to_numpy(dtype=object)]
+            )
+            pos = self.index.get_indexer(keys)
+        return pos
+
+
+@dataclass
+class ScoredBatch:
+    """Per-row arrays of one batch."""
+
+    days: np.ndarray  # float64, NaN where the code is not known
+    crimes: np.ndarray  # float64
+    harm: np.ndarray  # float64 days x crimes, NaN where unknown (included and excluded)
+    status: np.ndarray  # uint8, 0 included, else STATUS[reason]
+    period_day: np.ndarray | None  # int64 day number, or None without a date column
+
+
+class Scorer:
+    """Scores batches with one set of options, keeping tallies across them."""
+
+    def __init__(self, opts: ScoreOptions) -> None:
+        self.opts = opts
+        self.resolver = _Resolver(opts)
+        w = opts.weights
+        self.summary = Summary(
+            edition=w.edition, edition_sha256=w.sha256, scheme=w.scheme, options=opts.describe()
+        )
+
+    def _dates(self, batch: Mapping[str, Any], name: str | None) -> np.ndarray | None:
+        if name is None:
+            return None
+        days, bad = dates_to_days(batch[name], date_format=self.opts.date_format)
+        if bad and len(self.summary.bad_dates) < 5:
+            self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
+        return days
+
+    def score_batch(self, batch: Mapping[str, Any], n: int) -> ScoredBatch:
+        """Score one batch: ``batch`` maps column names to columns of length ``n``."""
+        o = self.opts
+        codes, uniques = factorize(batch[o.code])
+        pos = self.resolver.positions(uniques)
+        r = self.resolver
+        # one sentinel slot at the end for null codes (code -1 takes it)
+        u_days = np.append(r.days[pos], np.nan)
+        u_status = np.append(r.code_status[pos], STATUS["missing_code"]).astype(np.uint8)
+        u_flag = np.append(r.flag[pos], False)
+        days = u_days[codes]
+        status = u_status[codes]
+        if o.unknown != "exclude":
+            unknown = status == STATUS["unknown_code"]
+            if unknown.any():
+                self._tally_unknown(codes, uniques, unknown)
+                if o.unknown == "raise":
+                    top = ", ".join(
+                        f"{c!r} ({k:,})" for c, k in self.summary.unknown_codes.most_common(5)
+                    )
+                    raise CodeError(
+                        f"{int(unknown.sum()):,} record(s) have offence codes that edition "
+                        f"{o.weights.edition!r} does not carry in column {o.code!r}: {top}"
+                    )
+                days[unknown] = 0.0
+                status[unknown] = 0
+                self.summary.unknown_scored_zero += int(unknown.sum())
+        else:
+            unknown = status == STATUS["unknown_code"]
+            if unknown.any():
+                self._tally_unknown(codes, uniques, unknown)
+        amb = np.append(r.ambiguous[pos], False)
+        if amb.any():
+            hits = np.bincount(codes[amb[codes]], minlength=len(uniques))
+            for i in np.flatnonzero(hits):
+                self.summary.ambiguous_codes[str(r.canonical[pos[i]])] += int(hits[i])
+
+        if o.count is not None:
+            crimes = to_count(batch[o.count])
+            bad_count = np.isnan(crimes)
+            crimes[bad_count] = 1.0  # an invalid-count row is counted as one row
+            status = np.where((status == 0) & bad_count, STATUS["invalid_count"], status)
+        else:
+            crimes = np.ones(n)
+
+        committed = self._dates(batch, o.date)
+        committed_to = self._dates(batch, o.date_to)
+        if committed is not None and committed_to is not None:
+            committed = _combine_range(committed, committed_to, o.date_rule)
+        elif committed is None:
+            committed = committed_to
+        reported = self._dates(batch, o.reported)
+        period_day = reported if o.period_by == "reported" else committed
+
+        def mark(mask: np.ndarray, reason: str) -> None:
+            nonlocal status
+            status = np.where((status == 0) & mask, STATUS[reason], status).astype(np.uint8)
+
+        if period_day is not None:
+            mark(period_day == DAY_MISSING, "missing_date")
+            mark(period_day == DAY_BAD, "bad_date")
+            valid = period_day > DAY_BAD
+            if o.start is not None:
+                mark(valid & (period_day < o.start), "outside_window")
+            if o.end is not None:
+                mark(valid & (period_day > o.end), "outside_window")
+        if o.exclude_police_generated:
+            mark(u_flag[codes], "police_generated")
+        if o.police_initiated is not None:
+            mark(to_flag(batch[o.police_initiated], name=o.police_initiated), "police_initiated")
+        if o.company_detected is not None:
+            mark(to_flag(batch[o.company_detected], name=o.company_detected), "company_detected")
+        if committed is not None and reported is not None:
+            both = (committed > DAY_BAD) & (reported > DAY_BAD)
+            historic = np.zeros(n, dtype=bool)
+            if o.historic_lag_days is not None:
+                historic |= both & (reported - committed > o.historic_lag_days)
+            if o.period_by == "reported" and o.start is not None:
+                historic |= (committed > DAY_BAD) & (committed < o.start)
+            mark(historic, "historic")
+        harm = days * crimes
+        self.summary.merge_batch(status, crimes, harm)
+        return ScoredBatch(
+            days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
+        )
+
+    def _tally_unknown(self, codes: np.ndarray, uniques: np.ndarray, mask: np.ndarray) -> None:
+        hits = np.bincount(codes[mask], minlength=len(uniques))
+        for i in np.flatnonzero(hits):
+            self.summary.unknown_codes[uniques[i]] += int(hits[i])
+
+    def finish(self) -> Summary:
+        """Warn about unknown codes once, with the count and the most frequent ones."""
+        s = self.summary
+        n = s.rows_excluded["unknown_code"]
+        if n and self.opts.unknown == "exclude":
+            top = ", ".join(f"{c!r} ({k:,})" for c, k in s.unknown_codes.most_common(5))
+            warnings.warn(
+                f"{n:,} record(s) excluded as unknown_code: edition {s.edition!r} does not "
+                f"carry their offence codes; most frequent: {top}",
+                UnknownCodeWarning,
+                stacklevel=3,
+            )
+        return s
+
+
+def _combine_range(start: np.ndarray, end: np.ndarray, rule: str) -> np.ndarray:
+    """One day from a committed-from/committed-to range (see :func:`score`)."""
+    has_start, has_end = start > DAY_BAD, end > DAY_BAD
+    if rule == "start":
+        return np.where(has_start, start, np.where(has_end, end, start))
+    if rule == "end":
+        return np.where(has_end, end, np.where(has_start, start, end))
+    mid = np.where(has_start & has_end, start + (end - start) // 2, DAY_MISSING)
+    return np.where(has_start & has_end, mid, np.where(has_start, start, end))
+
+
+def check_columns(present: list[str], needed: list[str], *, source: str) -> None:
+    """Raise :class:`MissingColumnError` naming the missing and the present columns."""
+    from crimeharm.errors import MissingColumnError
+
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise MissingColumnError(
+            f"{source}: column(s) {missing} not found; columns present: {present}"
+        )
+
+
+def score(
+    data: Any,
+    *,
+    weights: str | WeightTable | None = None,
+    code: str = "offence_code",
+    code_system: str = "auto",
+    date: str | None = None,
+    count: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Score crime records with a weights edition.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, pyarrow.Table, or path
+        Records, one per crime (or per area x offence with ``count``); a path
+        to a CSV or Parquet file or a folder of Parquet files.
+    weights : str or WeightTable, optional
+        An edition id (``cchi-2020`` by default) or a loaded table.
+    code : str
+        Column of offence codes, in any form of any code system.
+    code_system : {'auto', 'ho_class', 'open_data', 'cjs', 'key'}
+        How to read the codes; ``auto`` reads each value by its form.
+    date : str, optional
+        Column of the date the crime was committed (the paper: count events
+        that occurred in the period).
+    count : str, optional
+        Column of counts, for pre-counted tables; harm is ``days x count``.
+    **options
+        ``date_to`` (end of a committed range), ``date_rule`` (``start``
+        (default: the committed-from date, or the committed-to date when the
+        start is missing), ``end`` or ``midpoint``), ``date_format``,
+        ``reported`` (column of reported dates), ``period_by``
+        (``committed`` or ``reported``), ``start``/``end`` (the window,
+        inclusive dates), ``exclude_police_generated`` (default True),
+        ``police_initiated`` and ``company_detected`` (yes/no columns),
+        ``historic_lag`` (days, or ``'365D'``: reported longer than this after
+        being committed is historic; with ``period_by='reported'`` a crime
+        committed before ``start`` is historic too), ``ambiguity`` (rule for
+        codes that several offences share, see :class:`WeightTable`),
+        ``unknown`` (``exclude`` with a warning (default), ``raise`` or ``zero``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input columns plus ``days`` (days per crime, NaN if unknown),
+        ``crimes``, ``harm_days`` (days x crimes, 0 when excluded),
+        ``excluded`` (reason, null when included) and ``period_date`` when a
+        date column is given. ``attrs["crimeharm"]`` holds the edition, its
+        sha256, the options and the :class:`Summary` as a dict.
+
+    Examples
+    --------
+    >>> import pandas as pd, crimeharm
+    >>> df = pd.DataFrame({"offence_code": ["8/6", "034/02", "092/10", "xx"]})
+    >>> out = crimeharm.score(df, unknown="zero")
+    >>> out[["days", "harm_days", "excluded"]].to_string()
+    '    days  harm_days          excluded\\n0   10.0       10.0               NaN\\n1    NaN        0.0      unknown_code\\n2  730.0        0.0  police_generated\\n3    0.0        0.0               NaN'
+    """
+    from crimeharm.io import read_table
+
+    opts = ScoreOptions.make(
+        weights=weights, code=code, code_system=code_system, date=date, count=count, **options
+    )
+    frame = read_table(data, columns=None)
+    check_columns(list(frame.columns), opts.columns(), source="data")
+    scorer = Scorer(opts)
+    batch = {c: frame[c] for c in opts.columns()}
+    scored = scorer.score_batch(batch, len(frame))
+    summary = scorer.finish()
+    out = frame.copy()
+    out["days"] = scored.days
+    out["crimes"] = scored.crimes
+    out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
+    reasons = np.array([None, *REASONS], dtype=object)
+    out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
+    if scored.period_day is not None:
+        pdays = scored.period_day.copy()
+        valid = pdays > DAY_BAD
+        dates = np.full(len(pdays), np.datetime64("NaT"), dtype="datetime64[s]")
+        dates[valid] = pdays[valid].astype("datetime64[D]")
+        out["period_date"] = dates
+    out.attrs["crimeharm"] = {**opts.weights.provenance(), "summary": summary.as_dict()}
+    return out
