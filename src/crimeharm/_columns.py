@@ -186,9 +186,9 @@ def to_flag(col: Any, *, name: str) -> np.ndarray:
 
 
 def to_count(col: Any) -> np.ndarray:
-    """Counts as float64; NaN where missing, negative or not a number."""
+    """Counts as float64; NaN where missing or not a finite number (negatives are kept)."""
     if isinstance(col, pa.ChunkedArray | pa.Array):
         col = col.to_pandas()
     values = pd.to_numeric(pd.Series(col), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    values[values < 0] = np.nan
+    values[~np.isfinite(values)] = np.nan
     return values

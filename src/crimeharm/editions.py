@@ -134,9 +134,25 @@ def available_weights() -> pd.DataFrame:
     rows = [e.model_dump() for e in manifest.editions]
     frame = pd.DataFrame(rows)
     frame["default"] = frame["id"] == manifest.default
-    cols = ["id", "title", "scheme", "rows", "published", "guidelines_as_of", "vintage",
-            "sha256", "source", "citation", "url", "licence", "unit", "code_systems", "notes",
-            "default", "file"]
+    cols = [
+        "id",
+        "title",
+        "scheme",
+        "rows",
+        "published",
+        "guidelines_as_of",
+        "vintage",
+        "sha256",
+        "source",
+        "citation",
+        "url",
+        "licence",
+        "unit",
+        "code_systems",
+        "notes",
+        "default",
+        "file",
+    ]
     return frame[cols]
 
 

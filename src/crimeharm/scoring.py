@@ -84,6 +84,7 @@ class ScoreOptions:
     start: int | None = None
     end: int | None = None
     unknown: str = "exclude"
+    negative_counts: str = "exclude"
 
     @classmethod
     def make(
@@ -118,6 +119,10 @@ class ScoreOptions:
         )
         if opts.unknown not in _UNKNOWN_POLICIES:
             raise OptionError(f"unknown={opts.unknown!r}; expected one of {_UNKNOWN_POLICIES}")
+        if opts.negative_counts not in ("exclude", "allow"):
+            raise OptionError(
+                f"negative_counts={opts.negative_counts!r}; expected 'exclude' or 'allow'"
+            )
         if opts.date_rule not in _DATE_RULES:
             raise OptionError(f"date_rule={opts.date_rule!r}; expected one of {_DATE_RULES}")
         if opts.period_by not in ("committed", "reported"):
@@ -371,6 +376,8 @@ class Scorer:
         if o.count is not None:
             crimes = to_count(batch[o.count])
             bad_count = np.isnan(crimes)
+            if o.negative_counts == "exclude":
+                bad_count |= crimes < 0
             crimes[bad_count] = 1.0  # an invalid-count row is counted as one row
             status = np.where((status == 0) & bad_count, STATUS["invalid_count"], status)
         else:
@@ -389,28 +396,40 @@ class Scorer:
             nonlocal status
             status = np.where((status == 0) & mask, STATUS[reason], status).astype(np.uint8)
 
+        # historic: reported in the window (or at all, without one) but committed before
+        # it, or reported longer than the lag after it was committed
+        historic = np.zeros(n, dtype=bool)
+        if committed is not None and reported is not None:
+            has_c, has_r = committed > DAY_BAD, reported > DAY_BAD
+            if o.historic_lag_days is not None:
+                historic |= has_c & has_r & (reported - committed > o.historic_lag_days)
+            if o.start is not None:
+                in_window = has_r & (reported >= o.start)
+                if o.end is not None:
+                    in_window &= reported <= o.end
+                historic |= has_c & (committed < o.start) & in_window
         if period_day is not None:
             mark(period_day == DAY_MISSING, "missing_date")
             mark(period_day == DAY_BAD, "bad_date")
             valid = period_day > DAY_BAD
+            outside = np.zeros(n, dtype=bool)
             if o.start is not None:
-                mark(valid & (period_day < o.start), "outside_window")
+                outside |= valid & (period_day < o.start)
             if o.end is not None:
-                mark(valid & (period_day > o.end), "outside_window")
+                outside |= valid & (period_day > o.end)
+            mark(outside & ~historic, "outside_window")
         if o.exclude_police_generated:
             mark(u_flag[codes], "police_generated")
         if o.police_initiated is not None:
             mark(to_flag(batch[o.police_initiated], name=o.police_initiated), "police_initiated")
         if o.company_detected is not None:
             mark(to_flag(batch[o.company_detected], name=o.company_detected), "company_detected")
-        if committed is not None and reported is not None:
-            both = (committed > DAY_BAD) & (reported > DAY_BAD)
-            historic = np.zeros(n, dtype=bool)
-            if o.historic_lag_days is not None:
-                historic |= both & (reported - committed > o.historic_lag_days)
-            if o.period_by == "reported" and o.start is not None:
-                historic |= (committed > DAY_BAD) & (committed < o.start)
-            mark(historic, "historic")
+        mark(historic, "historic")
+        if period_day is not None and reported is not None and period_day is not reported:
+            # a historic record belongs to the period it was reported in (HOCHI)
+            moved = historic & (reported > DAY_BAD)
+            if moved.any():
+                period_day = np.where(moved, reported, period_day)
         harm = days * crimes
         self.summary.merge_batch(status, crimes, harm)
         return ScoredBatch(
@@ -496,10 +515,13 @@ def score(
         inclusive dates), ``exclude_police_generated`` (default True),
         ``police_initiated`` and ``company_detected`` (yes/no columns),
         ``historic_lag`` (days, or ``'365D'``: reported longer than this after
-        being committed is historic; with ``period_by='reported'`` a crime
-        committed before ``start`` is historic too), ``ambiguity`` (rule for
+        being committed is historic), ``ambiguity`` (rule for
         codes that several offences share, see :class:`WeightTable`),
-        ``unknown`` (``exclude`` with a warning (default), ``raise`` or ``zero``).
+        ``unknown`` (``exclude`` with a warning (default), ``raise`` or ``zero``),
+        ``negative_counts`` (``exclude`` (default: reason ``invalid_count``) or
+        ``allow``: Home Office quarterly tables carry negative counts where
+        crimes recorded earlier were cancelled, and their published totals
+        include them).
 
     Returns
     -------
