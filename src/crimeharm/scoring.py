@@ -535,10 +535,14 @@ def score(
     Examples
     --------
     >>> import pandas as pd, crimeharm
-    >>> df = pd.DataFrame({"offence_code": ["8/6", "034/02", "092/10", "xx"]})
-    >>> out = crimeharm.score(df, unknown="zero")
-    >>> out[["days", "harm_days", "excluded"]].to_string()
-    '    days  harm_days          excluded\\n0   10.0       10.0               NaN\\n1    NaN        0.0      unknown_code\\n2  730.0        0.0  police_generated\\n3    0.0        0.0               NaN'
+    >>> df = pd.DataFrame({"offence_code": ["8/6", "034/01", "092/10", "8//6"]})
+    >>> out = crimeharm.score(df)
+    >>> out[["days", "harm_days", "excluded"]]
+        days  harm_days          excluded
+    0   10.0       10.0               NaN
+    1  365.0      365.0               NaN
+    2  547.5        0.0  police_generated
+    3    NaN        0.0    malformed_code
     """
     from crimeharm.io import read_table
 
