@@ -594,22 +594,11 @@ def test_from_csv_binary_file(tmp_path):
         WeightTable.from_csv(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="table.py validate_table accepts a table with no rows: a header-only CSV loads as an "
-    "empty WeightTable and every lookup silently returns NaN (the manifest requires rows >= 1)",
-)
 def test_from_csv_header_only(tmp_path):
     with pytest.raises(CrimeHarmError):
         WeightTable.from_csv(_write(tmp_path, "key,days\n"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="table.py WeightTable.from_csv: pd.read_csv without index_col=False takes the first "
-    "field as an index when every data row has one field more than the header, so "
-    "'key,days / a,1,2' silently loads key '1' with 2 days instead of raising",
-)
 def test_from_csv_rows_wider_than_header(tmp_path):
     with pytest.raises(CrimeHarmError):
         WeightTable.from_csv(_write(tmp_path, "key,days\na,1,2\nb,3,4\n"))

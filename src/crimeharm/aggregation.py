@@ -214,29 +214,76 @@ class _Accumulator:
                 crimes, harm, ex_status, ex_gid, ex_pid, ex, reasons, complete=complete
             )
 
-        # cells: every (group, period) with included or excluded records
-        if complete and width:
-            g_cells, p_cells = np.divmod(np.arange(n_groups * width), width)
-            p_cells = p_cells + self.p_lo
-        else:
-            g_in, p_in = np.nonzero((crimes != 0) | (harm != 0))
-            g_cells, p_cells = g_in, p_in + (self.p_lo or 0)
-        cells = pd.DataFrame({"gid": g_cells.astype(np.int64), "pid": p_cells.astype(np.int64)})
-        ex_cells = pd.DataFrame({"gid": ex_gid, "pid": ex_pid})
-        cells = pd.concat([cells, ex_cells]).drop_duplicates().reset_index(drop=True)
-        out = cells.copy()
-        in_grid = (out["pid"] >= (self.p_lo or 0)) & (out["pid"] <= (self.p_hi or 0))
-        gi = out["gid"].to_numpy()
-        pi = out["pid"].to_numpy() - (self.p_lo or 0)
-        ok = in_grid.to_numpy() & (width > 0)
-        c = np.zeros(len(out))
-        h = np.zeros(len(out))
-        c[ok] = crimes[gi[ok], pi[ok]]
-        h[ok] = harm[gi[ok], pi[ok]]
-        out["crimes"] = c
-        out["harm_days"] = h
-        self._add_excluded(out, ex, ex_status, ex_gid, ex_pid, reasons)
-        return self._finish(out)
+        # cells: every (group, period) with included or excluded records, in output order
+        p_lo = self.p_lo or 0
+        slots = width + 1  # the last slot holds records with no usable date
+        occupied = np.zeros((n_groups, slots), dtype=bool)
+        if complete:
+            occupied[:, :width] = True
+        elif width:
+            occupied[:, :width] = (crimes != 0) | (harm != 0)
+        ex_slot = np.where(ex_pid == _NO_PERIOD, width, ex_pid - p_lo)
+        occupied[ex_gid, ex_slot] = True
+        order = self._group_order()
+        rows, slot = np.nonzero(occupied[order])
+        gid = order[rows]
+        n_out = len(gid)
+        row_of = np.full((n_groups, slots), -1, dtype=np.int64)
+        row_of[gid, slot] = np.arange(n_out)
+        dated = slot < width
+        values: dict[str, np.ndarray] = {}
+        for name, dense in (("crimes", crimes), ("harm_days", harm)):
+            col = np.zeros(n_out)
+            col[dated] = dense[gid[dated], slot[dated]]
+            values[name] = col
+        pos = row_of[ex_gid, ex_slot]
+        total = np.zeros(n_out)
+        for reason in reasons:
+            sel = ex_status == REASONS.index(reason) + 1
+            n = np.bincount(pos[sel], weights=ex["n"].to_numpy()[sel], minlength=n_out)
+            h = np.bincount(pos[sel], weights=ex["h"].to_numpy()[sel], minlength=n_out)
+            values[f"excluded_{reason}"] = n
+            values[f"excluded_harm_{reason}"] = h
+            total += n
+        values["excluded"] = total
+        pid = np.where(dated, slot + p_lo, _NO_PERIOD)
+        return self._frame(gid, pid, values, (p_lo, p_lo + width - 1))
+
+    def _group_order(self) -> np.ndarray:
+        """Group ids sorted by their ``by`` values (nulls last)."""
+        if not self.groups.by:
+            return np.zeros(1, dtype=np.int64)
+        vals = self.groups.values()
+        try:
+            ordered = vals.sort_values(list(vals.columns), kind="stable", na_position="last")
+        except TypeError:  # values of mixed types: order by their text
+            ordered = vals.astype("string").sort_values(list(vals.columns), kind="stable",
+                                                        na_position="last")
+        return ordered.index.to_numpy(dtype=np.int64)
+
+    def _frame(self, gid: np.ndarray, pid: np.ndarray, values: Mapping[str, np.ndarray],
+               pid_range: tuple[int, int]) -> pd.DataFrame:
+        """Assemble the output; text columns are categoricals built from the small tables."""
+        frame: dict[str, Any] = {}
+        groups = self.groups.values()
+        for name in self.groups.by:
+            codes, uniques = pd.factorize(groups[name], use_na_sentinel=True)
+            frame[name] = pd.Categorical.from_codes(codes[gid], categories=pd.Index(uniques))
+        if self.period is not None:
+            lo, hi = pid_range
+            ids = np.arange(lo, hi + 1, dtype=np.int64)
+            placed = pid != _NO_PERIOD
+            code = np.where(placed, pid - lo, -1)
+            labels = self.period.labels(ids) if len(ids) else np.zeros(0, dtype=object)
+            frame["period"] = pd.Categorical.from_codes(
+                code, categories=pd.Index(labels, dtype=object), ordered=True
+            )
+            starts, ends = self.period.bounds(ids)
+            nat = np.datetime64("NaT", "s")
+            frame["period_start"] = np.where(placed, starts.astype("datetime64[s]")[code], nat)
+            frame["period_end"] = np.where(placed, ends.astype("datetime64[s]")[code], nat)
+        frame.update(values)
+        return pd.DataFrame(frame)
 
     def _add_excluded(
         self,
@@ -287,59 +334,30 @@ class _Accumulator:
             cs = np.concatenate([np.zeros((n_groups, 1)), np.cumsum(arr, axis=1)], axis=1)
             e = ends - self.p_lo + 1
             rows.append((col, cs[:, e] - cs[:, e - window]))
+        order = self._group_order()
         g, p = np.divmod(np.arange(n_groups * len(ends)), max(len(ends), 1))
-        out = pd.DataFrame({"gid": g.astype(np.int64), "pid": ends[p] if len(ends) else p})
-        for col, vals in rows:
-            out[col] = vals.reshape(-1)
+        g = order[g]
+        values = {col: vals[g, p] if len(ends) else np.zeros(0) for col, vals in rows}
         excl_cols = [f"excluded_{r}" for r in reasons]
-        out["excluded"] = out[excl_cols].sum(axis=1) if excl_cols else 0.0
+        values["excluded"] = sum((values[c] for c in excl_cols), np.zeros(len(g)))
+        pid = ends[p] if len(ends) else p.astype(np.int64)
         if not complete:
-            keep = (out["crimes"] != 0) | (out["harm_days"] != 0) | (out["excluded"] != 0)
-            out = out[keep]
+            keep = (values["crimes"] != 0) | (values["harm_days"] != 0) | (values["excluded"] != 0)
+            g, pid = g[keep], pid[keep]
+            values = {k: v[keep] for k, v in values.items()}
         if unplaced.any():  # records with no usable date belong to no window
             extra = pd.DataFrame({"gid": ex_gid[unplaced], "pid": ex_pid[unplaced]})
             extra = extra.drop_duplicates().reset_index(drop=True)
             extra["crimes"] = 0.0
             extra["harm_days"] = 0.0
-            self._add_excluded(
-                extra,
-                ex[unplaced].reset_index(drop=True),
-                ex_status[unplaced],
-                ex_gid[unplaced],
-                ex_pid[unplaced],
-                reasons,
-            )
-            out = pd.concat([out, extra], ignore_index=True)
-        return self._finish(out.reset_index(drop=True))
-
-    def _finish(self, out: pd.DataFrame) -> pd.DataFrame:
-        values = self.groups.values()
-        gid = out["gid"].to_numpy()
-        frame = pd.DataFrame(index=out.index)
-        for name in self.groups.by:
-            frame[name] = values[name].to_numpy()[gid]
-        if self.period is not None:
-            pid = out["pid"].to_numpy()
-            placed = pid != _NO_PERIOD
-            label = np.full(len(out), None, dtype=object)
-            start = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[D]")
-            end = start.copy()
-            if placed.any():
-                label[placed] = self.period.labels(pid[placed])
-                s, e = self.period.bounds(pid[placed])
-                start[placed], end[placed] = s, e
-            frame["period"] = label
-            frame["period_start"] = start.astype("datetime64[s]")
-            frame["period_end"] = end.astype("datetime64[s]")
-            frame["_pid"] = np.where(placed, pid, np.iinfo(np.int64).max)  # undated rows last
-        for col in out.columns:
-            if col not in ("gid", "pid"):
-                frame[col] = out[col].to_numpy()
-        sort = [*self.groups.by] + (["_pid"] if self.period is not None else [])
-        if sort:
-            frame = frame.sort_values(sort, kind="stable", na_position="last")
-        frame = frame.drop(columns=["_pid"], errors="ignore").reset_index(drop=True)
-        return frame
+            self._add_excluded(extra, ex[unplaced].reset_index(drop=True), ex_status[unplaced],
+                               ex_gid[unplaced], ex_pid[unplaced], reasons)
+            g = np.concatenate([g, extra["gid"].to_numpy()])
+            pid = np.concatenate([pid, extra["pid"].to_numpy()])
+            values = {k: np.concatenate([v, extra[k].to_numpy()]) for k, v in values.items()}
+        lo = int(ends[0]) if len(ends) else 0
+        hi = int(ends[-1]) if len(ends) else -1
+        return self._frame(g, pid, values, (lo, hi))
 
 
 def _period_ids(period: Period | None, pday: np.ndarray | None, n: int) -> np.ndarray:

@@ -34,8 +34,10 @@ them with every alternative.
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
+import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -123,6 +125,9 @@ def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.
             f"{source}: missing column(s) {missing}; a weights table needs 'key' and 'days' "
             f"(columns present: {list(frame.columns)})"
         )
+    if len(frame) == 0:
+        raise WeightsValidationError(f"{source}: the table has no rows; a weights table needs at "
+                                     "least one offence")
     out = frame.copy()
     keys = out["key"].astype("string").str.strip()
     empty = keys.isna() | (keys == "")
@@ -252,7 +257,22 @@ class WeightTable:
             raise InputFileError(f"weights file {str(p)!r} does not exist")
         data = p.read_bytes()
         try:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: {exc}") from None
+        if not rows:
+            raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: it is empty "
+                                 "(expected a header with 'key' and 'days' and a row per offence)")
+        width = len(rows[0])
+        for i, row in enumerate(rows[1:], start=2):
+            if row and len(row) != width:
+                raise InputFileError(
+                    f"weights file {str(p)!r} is not a readable CSV: line {i} has {len(row)} "
+                    f"fields, the header has {width}"
+                )
+        try:
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                                na_values=[""], index_col=False)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: {exc}") from None
         table = validate_table(frame, source=str(p))
