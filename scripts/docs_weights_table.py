@@ -33,6 +33,7 @@ from crimeharm.editions import DEFAULT_EDITION, available_weights, load_weights 
 from crimeharm.proactive import POLICE_GENERATED_RULES  # noqa: E402
 
 DOC = ROOT / "docs" / "weights.md"
+README = ROOT / "README.md"  # carries the editions block too
 
 
 def _days(value: float) -> str:
@@ -109,7 +110,7 @@ BLOCKS = {
 }
 
 
-def render(text: str) -> str:
+def render(text: str, *, blocks: tuple[str, ...] | None = None) -> str:
     """Return ``text`` with every generated block replaced by its current content.
 
     Raises
@@ -118,6 +119,8 @@ def render(text: str) -> str:
         If a block's markers are missing.
     """
     for name, make in BLOCKS.items():
+        if blocks is not None and name not in blocks:
+            continue
         pattern = re.compile(
             rf"(<!-- {re.escape(name)}:start -->\n).*?(<!-- {re.escape(name)}:end -->)", re.DOTALL
         )
@@ -133,17 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--doc", type=Path, default=DOC)
     ap.add_argument("--check", action="store_true", help="exit 1 if the doc is stale")
     args = ap.parse_args(argv)
-    text = args.doc.read_text(encoding="utf-8")
-    new = render(text)
-    if args.check:
-        if new != text:
-            print(f"{args.doc} is stale: run python scripts/docs_weights_table.py", file=sys.stderr)
-            return 1
-        return 0
-    if new != text:
-        args.doc.write_text(new, encoding="utf-8")
-        print(f"rewrote {args.doc}")
-    return 0
+    stale = False
+    for doc, blocks in ((args.doc, None), (README, ("editions",))):
+        text = doc.read_text(encoding="utf-8")
+        new = render(text, blocks=blocks)
+        if new == text:
+            continue
+        if args.check:
+            print(f"{doc} is stale: run python scripts/docs_weights_table.py", file=sys.stderr)
+            stale = True
+        else:
+            doc.write_text(new, encoding="utf-8")
+            print(f"rewrote {doc}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

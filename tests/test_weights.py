@@ -692,6 +692,16 @@ def test_docs_weights_blocks_are_current():
         assert f" | {days:.10g} | `{urn}` " in doc
 
 
+def test_readme_editions_table_is_current():
+    script = _docs_script()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert script.render(readme, blocks=("editions",)) == readme, (
+        "run: python scripts/docs_weights_table.py"
+    )
+    for e in available_weights().itertuples(index=False):
+        assert e.sha256 in readme
+
+
 def test_docs_script_rejects_missing_markers():
     with pytest.raises(ValueError, match="editions:start"):
         _docs_script().render("no markers here")
