@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             "transcribed by scripts/build_weights.py from the article's text",
             "citation": PAPER_CITATION,
             "url": "https://doi.org/10.1093/police/paw003",
-            "published": "2016-04-01",
+            "published": None,
             "guidelines_as_of": None,
-            "vintage": "sentencing guidelines as used in the 2016 article",
+            "vintage": "2016 article (Policing 10(3), 2016; exact date not recorded here)",
             "licence": "Figures quoted from the article for research use; cite the article.",
             "code_systems": ["key"],
             "notes": "Keys are the 17 categories of Table 1; no offence codes. The article's "
