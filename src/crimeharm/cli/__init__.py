@@ -62,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrimeHarmError as exc:
         print(f"crimeharm: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a command that stopped reading (head)
+        sys.stderr.close()
+        return 141
     except (OSError, ValueError) as exc:  # e.g. a file that cannot be written
         print(f"crimeharm: error: {exc}", file=sys.stderr)
         return 2
