@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -115,8 +114,10 @@ def build_ons(csv: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     table["police_generated"] = flags
     table["police_generated_reason"] = reasons
     mapping = (
-        table.loc[table["police_uk_category"].notna() & table["open_data"].notna(),
-                  ["open_data", "police_uk_category", "title"]]
+        table.loc[
+            table["police_uk_category"].notna() & table["open_data"].notna(),
+            ["open_data", "police_uk_category", "title"],
+        ]
         .rename(columns={"title": "offence"})
         .reset_index(drop=True)
     )

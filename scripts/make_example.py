@@ -89,35 +89,50 @@ def main() -> None:
         historic, committed - rng.integers(400, 3000, size=N).astype("timedelta64[D]"), committed
     )
     reported = committed + lag.astype("timedelta64[D]")
-    reported = np.where(historic, start + rng.integers(0, 366, size=N).astype("timedelta64[D]"),
-                        reported)
+    reported = np.where(
+        historic, start + rng.integers(0, 366, size=N).astype("timedelta64[D]"), reported
+    )
 
     police_initiated = np.isin(offence, ["092/61", "092/70", "005/14"]) & (rng.random(N) < 0.9)
-    police_initiated |= (rng.random(N) < 0.01)
+    police_initiated |= rng.random(N) < 0.01
     company_detected = (offence == "046/00") & (rng.random(N) < 0.35)
 
-    frame = pd.DataFrame({
-        "crime_ref": [f"EX/{i:05d}/23" for i in range(1, N + 1)],
-        "offence_code": code_text,
-        "committed_date": pd.Series(committed).dt.strftime("%Y-%m-%d"),
-        "reported_date": pd.Series(reported).dt.strftime("%Y-%m-%d"),
-        "neighbourhood": area,
-        "lsoa": lsoa,
-        "police_initiated": np.where(police_initiated, "Y", "N"),
-        "company_detected": np.where(company_detected, "Y", "N"),
-    })
+    frame = pd.DataFrame(
+        {
+            "crime_ref": [f"EX/{i:05d}/23" for i in range(1, N + 1)],
+            "offence_code": code_text,
+            "committed_date": pd.Series(committed).dt.strftime("%Y-%m-%d"),
+            "reported_date": pd.Series(reported).dt.strftime("%Y-%m-%d"),
+            "neighbourhood": area,
+            "lsoa": lsoa,
+            "police_initiated": np.where(police_initiated, "Y", "N"),
+            "company_detected": np.where(company_detected, "Y", "N"),
+        }
+    )
     # UK day-first dates from one of the force's systems
     uk = rng.random(N) < 0.1
     frame.loc[uk, "committed_date"] = pd.Series(committed[uk]).dt.strftime("%d/%m/%Y").to_numpy()
     # flaws, a handful of each
     flaws = rng.choice(N, size=40, replace=False)
-    frame.loc[flaws[:8], "offence_code"] = ["999/99", "777/01", "888/88", "999/99", "61Z",
-                                           "999/99", "430/01", "777/01"]  # unknown codes
+    frame.loc[flaws[:8], "offence_code"] = [
+        "999/99",
+        "777/01",
+        "888/88",
+        "999/99",
+        "61Z",
+        "999/99",
+        "430/01",
+        "777/01",
+    ]  # unknown codes
     frame.loc[flaws[8:12], "offence_code"] = ["8//6", "assault", "0806", "N/A"]  # malformed
     frame.loc[flaws[12:16], "offence_code"] = ""  # missing
     frame.loc[flaws[16:22], "committed_date"] = ""  # missing dates
-    frame.loc[flaws[22:26], "committed_date"] = ["2023-02-30", "31/13/2023", "unknown",
-                                                 "2023/24"]  # unparseable
+    frame.loc[flaws[22:26], "committed_date"] = [
+        "2023-02-30",
+        "31/13/2023",
+        "unknown",
+        "2023/24",
+    ]  # unparseable
     frame = frame.sort_values("crime_ref").reset_index(drop=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(OUT, index=False, lineterminator="\n")

@@ -11,7 +11,8 @@ import pytest
 import crimeharm
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(crimeharm.__path__, prefix="crimeharm.")
+    m.name
+    for m in pkgutil.walk_packages(crimeharm.__path__, prefix="crimeharm.")
     if m.name != "crimeharm.__main__"
 )
 

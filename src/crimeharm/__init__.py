@@ -10,6 +10,8 @@ asked for.
 
 from __future__ import annotations
 
+from crimeharm.aggregation import aggregate, harm_index
+from crimeharm.allocation import allocate, allocation_sensitivity
 from crimeharm.codes import canonical_ho_class, classify_codes
 from crimeharm.derivation import StartingPoint, parse_starting_point, starting_point_days
 from crimeharm.editions import available_weights, edition_info, load_weights
@@ -23,8 +25,8 @@ from crimeharm.errors import (
     UnknownEditionError,
     WeightsValidationError,
 )
-from crimeharm.aggregation import aggregate, harm_index
 from crimeharm.importer import import_sheet
+from crimeharm.police_uk import police_uk_options, police_uk_weights
 from crimeharm.scoring import Summary, UnknownCodeWarning, score
 from crimeharm.sheet import CchiSheet, read_cchi_sheet
 from crimeharm.table import WeightTable
@@ -40,13 +42,15 @@ __all__ = [
     "MissingColumnError",
     "SheetFormatError",
     "StartingPoint",
-    "UnknownEditionError",
     "Summary",
     "UnknownCodeWarning",
+    "UnknownEditionError",
     "WeightTable",
     "WeightsValidationError",
     "__version__",
     "aggregate",
+    "allocate",
+    "allocation_sensitivity",
     "available_weights",
     "canonical_ho_class",
     "classify_codes",
@@ -55,6 +59,8 @@ __all__ = [
     "import_sheet",
     "load_weights",
     "parse_starting_point",
+    "police_uk_options",
+    "police_uk_weights",
     "read_cchi_sheet",
     "score",
     "starting_point_days",

@@ -182,7 +182,7 @@ def to_flag(col: Any, *, name: str) -> np.ndarray:
             f"column {name!r}: value {uniques[np.flatnonzero(bad)[0]]!r} is not a yes/no flag "
             "(expected true/false, yes/no, y/n or 1/0)"
         )
-    return np.where(codes >= 0, truth[np.maximum(codes, 0)], False)
+    return (codes >= 0) & truth[np.maximum(codes, 0)]
 
 
 def to_count(col: Any) -> np.ndarray:

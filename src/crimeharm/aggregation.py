@@ -158,10 +158,12 @@ class _Accumulator:
             width = self.p_hi - self.p_lo + 1
             flat = np.where(included, gid * width + (pid - self.p_lo), 0)
             size = self.cap_g * width
-            self.crimes += np.bincount(flat, weights=np.where(included, crimes, 0.0),
-                                       minlength=size).reshape(self.cap_g, width)
-            self.harm += np.bincount(flat, weights=np.where(included, harm, 0.0),
-                                     minlength=size).reshape(self.cap_g, width)
+            self.crimes += np.bincount(
+                flat, weights=np.where(included, crimes, 0.0), minlength=size
+            ).reshape(self.cap_g, width)
+            self.harm += np.bincount(
+                flat, weights=np.where(included, harm, 0.0), minlength=size
+            ).reshape(self.cap_g, width)
         ex = np.flatnonzero(~included)
         if ex.size:
             key = (
@@ -257,12 +259,18 @@ class _Accumulator:
         try:
             ordered = vals.sort_values(list(vals.columns), kind="stable", na_position="last")
         except TypeError:  # values of mixed types: order by their text
-            ordered = vals.astype("string").sort_values(list(vals.columns), kind="stable",
-                                                        na_position="last")
+            ordered = vals.astype("string").sort_values(
+                list(vals.columns), kind="stable", na_position="last"
+            )
         return ordered.index.to_numpy(dtype=np.int64)
 
-    def _frame(self, gid: np.ndarray, pid: np.ndarray, values: Mapping[str, np.ndarray],
-               pid_range: tuple[int, int]) -> pd.DataFrame:
+    def _frame(
+        self,
+        gid: np.ndarray,
+        pid: np.ndarray,
+        values: Mapping[str, np.ndarray],
+        pid_range: tuple[int, int],
+    ) -> pd.DataFrame:
         """Assemble the output; text columns are categoricals built from the small tables."""
         frame: dict[str, Any] = {}
         groups = self.groups.values()
@@ -350,8 +358,14 @@ class _Accumulator:
             extra = extra.drop_duplicates().reset_index(drop=True)
             extra["crimes"] = 0.0
             extra["harm_days"] = 0.0
-            self._add_excluded(extra, ex[unplaced].reset_index(drop=True), ex_status[unplaced],
-                               ex_gid[unplaced], ex_pid[unplaced], reasons)
+            self._add_excluded(
+                extra,
+                ex[unplaced].reset_index(drop=True),
+                ex_status[unplaced],
+                ex_gid[unplaced],
+                ex_pid[unplaced],
+                reasons,
+            )
             g = np.concatenate([g, extra["gid"].to_numpy()])
             pid = np.concatenate([pid, extra["pid"].to_numpy()])
             values = {k: np.concatenate([v, extra[k].to_numpy()]) for k, v in values.items()}
@@ -403,7 +417,7 @@ def _add_rates(out: pd.DataFrame, by: Sequence[str], population: Any, per: float
     out[f"crimes_per_{label}"] = out["crimes"].to_numpy() / values * per
 
 
-def _prepare(by: str | Sequence[str] | None, period: Any, has_date: bool) -> tuple[list, Period]:
+def _prepare(by: str | Sequence[str] | None, period: Any, *, has_date: bool) -> tuple[list, Period]:
     by_list = [by] if isinstance(by, str) else list(by or [])
     per = parse_period(period)
     if per is not None and not has_date:
@@ -485,7 +499,7 @@ def harm_index(
     """
     score_options.setdefault("code", "offence_code")
     opts = ScoreOptions.make(**score_options)
-    by_list, per_spec = _prepare(by, period, opts.period_column is not None)
+    by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     source = open_source(data, columns=needed, batch_rows=batch_rows)
     scorer = Scorer(opts)
@@ -541,7 +555,7 @@ def aggregate(
             f"aggregate needs the output of crimeharm.score; column(s) {missing} not found "
             f"(columns present: {list(scored.columns)})"
         )
-    by_list, per_spec = _prepare(by, period, "period_date" in scored.columns)
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in scored.columns)
     for c in by_list:
         if c not in scored.columns:
             raise MissingColumnError(
@@ -571,4 +585,3 @@ def aggregate(
     summary.merge_batch(status, crimes, harm)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
     return _attach(out, summary=summary, by=by_list, period=per_spec, provenance=prov)
-

@@ -62,8 +62,8 @@ def _check_path(data: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _csv_reader(path: Path, *, columns: Sequence[str] | None, block_rows: int | None = None):
-    read = pacsv.ReadOptions(block_size=1 << 24 if block_rows is None else 1 << 24)
+def _csv_reader(path: Path, *, columns: Sequence[str] | None) -> tuple[Any, list[str]]:
+    read = pacsv.ReadOptions(block_size=1 << 24)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     parse = pacsv.ParseOptions(delimiter=delimiter)
     try:
@@ -177,10 +177,8 @@ class Source:
         return [
             c
             for c in cols
-            if c in schema.names
-            and pa.types.is_string(schema.field(c).type)
-            or c in schema.names
-            and pa.types.is_large_string(schema.field(c).type)
+            if (c in schema.names and pa.types.is_string(schema.field(c).type))
+            or (c in schema.names and pa.types.is_large_string(schema.field(c).type))
         ]
 
 

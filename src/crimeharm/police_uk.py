@@ -39,8 +39,9 @@ ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
 _RULES = {"median": np.median, "min": np.min, "max": np.max}
 
 
-def police_uk_weights(weights: str | WeightTable | None = None, *,
-                      rule: str = "median") -> WeightTable:
+def police_uk_weights(
+    weights: str | WeightTable | None = None, *, rule: str = "median"
+) -> WeightTable:
     """Proxy days per data.police.uk crime type, derived from an edition.
 
     Parameters
@@ -80,25 +81,35 @@ def police_uk_weights(weights: str | WeightTable | None = None, *,
     rows = []
     for category, group in mapping.groupby("police_uk_category", sort=True):
         label = category[:1] + category[1:].lower()
-        rows.append({
-            "key": label,
-            "title": f"data.police.uk crime type {label!r} (proxy)",
-            "days": float(_RULES[rule](group["days"].to_numpy())),
-            "police_generated": bool(group["flag"].all()),
-            "not_crime": False,
-            "n_codes": len(group),
-            "codes": " ".join(group["code"]),
-        })
-    rows.append({"key": ANTI_SOCIAL_BEHAVIOUR, "title": "anti-social behaviour: not a crime",
-                 "days": 0.0, "police_generated": False, "not_crime": True, "n_codes": 0,
-                 "codes": ""})
+        rows.append(
+            {
+                "key": label,
+                "title": f"data.police.uk crime type {label!r} (proxy)",
+                "days": float(_RULES[rule](group["days"].to_numpy())),
+                "police_generated": bool(group["flag"].all()),
+                "not_crime": False,
+                "n_codes": len(group),
+                "codes": " ".join(group["code"]),
+            }
+        )
+    rows.append(
+        {
+            "key": ANTI_SOCIAL_BEHAVIOUR,
+            "title": "anti-social behaviour: not a crime",
+            "days": 0.0,
+            "police_generated": False,
+            "not_crime": True,
+            "n_codes": 0,
+            "codes": "",
+        }
+    )
     table = pd.DataFrame(rows)
-    return WeightTable.from_frame(table, edition=f"{base.edition}+police-uk-proxy",
-                                  sha256=base.sha256, scheme="cchi-proxy")
+    return WeightTable.from_frame(
+        table, edition=f"{base.edition}+police-uk-proxy", sha256=base.sha256, scheme="cchi-proxy"
+    )
 
 
-def police_uk_options(weights: str | WeightTable | None = None, *,
-                      rule: str = "median") -> dict:
+def police_uk_options(weights: str | WeightTable | None = None, *, rule: str = "median") -> dict:
     """Scoring options for a data.police.uk street file.
 
     Pass them to :func:`crimeharm.score` or :func:`crimeharm.harm_index`:

@@ -253,7 +253,7 @@ class Summary:
         cr = np.bincount(status, weights=crimes, minlength=n_status)
         known = np.isfinite(harm)
         hm = np.bincount(status[known], weights=harm[known], minlength=n_status)
-        self.rows_in += int(len(status))
+        self.rows_in += len(status)
         self.rows_included += int(rows[0])
         self.crimes_included += float(cr[0])
         self.harm_included += float(hm[0])

@@ -126,8 +126,9 @@ def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.
             f"(columns present: {list(frame.columns)})"
         )
     if len(frame) == 0:
-        raise WeightsValidationError(f"{source}: the table has no rows; a weights table needs at "
-                                     "least one offence")
+        raise WeightsValidationError(
+            f"{source}: the table has no rows; a weights table needs at least one offence"
+        )
     out = frame.copy()
     keys = out["key"].astype("string").str.strip()
     empty = keys.isna() | (keys == "")
@@ -261,8 +262,10 @@ class WeightTable:
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: {exc}") from None
         if not rows:
-            raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: it is empty "
-                                 "(expected a header with 'key' and 'days' and a row per offence)")
+            raise InputFileError(
+                f"weights file {str(p)!r} is not a readable CSV: it is empty "
+                "(expected a header with 'key' and 'days' and a row per offence)"
+            )
         width = len(rows[0])
         for i, row in enumerate(rows[1:], start=2):
             if row and len(row) != width:
@@ -271,8 +274,9 @@ class WeightTable:
                     f"fields, the header has {width}"
                 )
         try:
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                                na_values=[""], index_col=False)
+            frame = pd.read_csv(
+                io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], index_col=False
+            )
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: {exc}") from None
         table = validate_table(frame, source=str(p))

@@ -50,8 +50,16 @@ def _run(args: argparse.Namespace) -> int:
     ref = resources.files("crimeharm.data").joinpath("example-records.csv")
     with resources.as_file(ref) as path:
         table = run_job(path, job, args.output)
-    cols = ["neighbourhood", "period", "crimes", "harm_days", "excluded_police_generated",
-            "excluded_police_initiated", "excluded_company_detected", "excluded_historic"]
+    cols = [
+        "neighbourhood",
+        "period",
+        "crimes",
+        "harm_days",
+        "excluded_police_generated",
+        "excluded_police_initiated",
+        "excluded_company_detected",
+        "excluded_historic",
+    ]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print()
         print(table.loc[table["period"].notna(), cols].to_string(index=False))

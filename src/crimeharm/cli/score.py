@@ -28,28 +28,40 @@ def register(sub: Any) -> None:
 
 def add_job_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``score`` and ``example``."""
-    p.add_argument("--weights", default=None,
-                   help="edition id (default cchi-2020) or a weights CSV from 'weights import'")
-    p.add_argument("--format", choices=["auto", "police-uk"], default="auto",
-                   help="police-uk: a data.police.uk street file, scored with proxy weights")
+    p.add_argument(
+        "--weights",
+        default=None,
+        help="edition id (default cchi-2020) or a weights CSV from 'weights import'",
+    )
+    p.add_argument(
+        "--format",
+        choices=["auto", "police-uk"],
+        default="auto",
+        help="police-uk: a data.police.uk street file, scored with proxy weights",
+    )
     p.add_argument("--code-col", default=None, help="offence code column (default offence_code)")
-    p.add_argument("--code-system", default="auto",
-                   choices=["auto", "ho_class", "open_data", "cjs", "key"])
+    p.add_argument(
+        "--code-system", default="auto", choices=["auto", "ho_class", "open_data", "cjs", "key"]
+    )
     p.add_argument("--date-col", default=None, help="committed date column")
     p.add_argument("--date-to-col", default=None, help="end of a committed date range")
     p.add_argument("--reported-col", default=None, help="reported date column")
     p.add_argument("--period-by", choices=["committed", "reported"], default="committed")
     p.add_argument("--count-col", default=None, help="count column of a pre-counted table")
     p.add_argument("--by", nargs="+", default=[], metavar="COL", help="area column(s)")
-    p.add_argument("--period", default=None,
-                   help="month, quarter, year, financial-year or rolling:36m")
+    p.add_argument(
+        "--period", default=None, help="month, quarter, year, financial-year or rolling:36m"
+    )
     p.add_argument("--start", default=None, help="first day of the window (YYYY-MM-DD)")
     p.add_argument("--end", default=None, help="last day of the window (YYYY-MM-DD)")
     p.add_argument("--police-initiated-col", default=None, help="yes/no column")
     p.add_argument("--company-detected-col", default=None, help="yes/no column")
     p.add_argument("--historic-lag", type=int, default=None, metavar="DAYS")
-    p.add_argument("--keep-police-generated", action="store_true",
-                   help="do not exclude the edition's police-generated offences")
+    p.add_argument(
+        "--keep-police-generated",
+        action="store_true",
+        help="do not exclude the edition's police-generated offences",
+    )
     p.add_argument("--unknown", choices=["exclude", "raise", "zero"], default="exclude")
     p.add_argument("--allow-negative-counts", action="store_true")
     p.add_argument("--complete", action="store_true", help="every area x period cell")
@@ -96,7 +108,7 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _progress(enabled: bool) -> Any:
+def _progress(*, enabled: bool) -> Any:
     if not enabled:
         return None
 
@@ -117,9 +129,14 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownCodeWarning)  # the summary reports them
         if args.by or args.period:
-            result = crimeharm.harm_index(data, by=args.by or None, period=args.period,
-                                          complete=args.complete,
-                                          progress=_progress(args.progress), **opts)
+            result = crimeharm.harm_index(
+                data,
+                by=args.by or None,
+                period=args.period,
+                complete=args.complete,
+                progress=_progress(enabled=args.progress),
+                **opts,
+            )
         else:
             result = crimeharm.score(data, **opts)
     if args.progress:
