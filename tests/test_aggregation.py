@@ -276,11 +276,6 @@ def test_complete_with_only_undated_records_has_no_dated_cell():
     assert out["period"].isna().all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a harm_index batch whose dates are all null raises IndexError in "
-    "_columns.dates_to_days (parsed values of an empty uniques array)",
-)
 def test_a_batch_of_only_missing_dates():
     df = pd.DataFrame({"offence_code": ["8/6", "8/6"], "d": ["2024-01-05", None]})
     out = crimeharm.harm_index(df, period="month", date="d", batch_rows=1)
@@ -305,12 +300,6 @@ def test_rolling_without_dated_records(dates):
     assert out["excluded"].sum() == len(dates)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_columns.factorize casts the indices of an Arrow dictionary column with nulls "
-    "(NaN in float) to int64 before masking them: RuntimeWarning 'invalid value encountered "
-    "in cast' for any Parquet file with an empty text cell",
-)
 def test_a_parquet_file_with_a_null_text_cell_warns_nothing(tmp_path):
     path = tmp_path / "nulls.parquet"
     pd.DataFrame({"offence_code": ["8/6", "8/6"], "area": ["A", None]}).to_parquet(path)
@@ -395,11 +384,6 @@ def test_population_as_a_series_and_another_base():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregation._add_rates names the column harm_days_per_100_000 (f'{per:,.0f}' with "
-    "',' -> '_'); the brief and the docstring (harm_days_per_<per>) say harm_days_per_100000",
-)
 def test_rate_column_name():
     out = crimeharm.harm_index(RATE_FRAME, by="area", population=POPULATION)
     assert "harm_days_per_100000" in out.columns

@@ -55,9 +55,9 @@ def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(col, pa.Array):
         if pa.types.is_dictionary(col.type):
             idx = col.indices
-            codes = idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             if idx.null_count:
-                codes = np.where(idx.is_valid().to_numpy(zero_copy_only=False), codes, -1)
+                idx = pc.fill_null(idx, -1)
+            codes = idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             return codes, np.asarray(col.dictionary.to_pylist(), dtype=object)
         col = col.to_pandas()
     if not isinstance(col, pd.Series):
@@ -149,9 +149,9 @@ def dates_to_days(col: Any, *, date_format: str | None = None) -> tuple[np.ndarr
         days[nat] = DAY_MISSING
         return days, []
     codes, uniques = factorize(col)
-    parsed = _parse_date_values(uniques, date_format)
-    days = np.where(codes >= 0, parsed[np.maximum(codes, 0)], DAY_MISSING)
-    bad = [v for v, d in zip(uniques, parsed, strict=True) if d == DAY_BAD][:5]
+    parsed = np.append(_parse_date_values(uniques, date_format), DAY_MISSING)
+    days = parsed[codes]  # code -1 (null) takes the DAY_MISSING sentinel at the end
+    bad = [v for v, d in zip(uniques, parsed[:-1], strict=True) if d == DAY_BAD][:5]
     return days, bad
 
 
@@ -189,6 +189,7 @@ def to_count(col: Any) -> np.ndarray:
     """Counts as float64; NaN where missing or not a finite number (negatives are kept)."""
     if isinstance(col, pa.ChunkedArray | pa.Array):
         col = col.to_pandas()
-    values = pd.to_numeric(pd.Series(col), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    numbers = pd.to_numeric(pd.Series(col), errors="coerce")
+    values = np.array(numbers.to_numpy(dtype=float, na_value=np.nan), dtype=float)  # writable copy
     values[~np.isfinite(values)] = np.nan
     return values

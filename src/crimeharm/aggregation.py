@@ -411,7 +411,7 @@ def _add_rates(out: pd.DataFrame, by: Sequence[str], population: Any, per: float
         )
     if (values[~np.isnan(values)] <= 0).any():
         raise OptionError("population must be positive")
-    label = f"{per:,.0f}".replace(",", "_")
+    label = str(int(per)) if float(per).is_integer() else f"{per:g}"
     out["population"] = values
     out[f"harm_days_per_{label}"] = out["harm_days"].to_numpy() / values * per
     out[f"crimes_per_{label}"] = out["crimes"].to_numpy() / values * per

@@ -404,10 +404,15 @@ class Scorer:
             if o.historic_lag_days is not None:
                 historic |= has_c & has_r & (reported - committed > o.historic_lag_days)
             if o.start is not None:
-                in_window = has_r & (reported >= o.start)
+                historic |= has_c & (committed < o.start)
+            if o.start is not None or o.end is not None:
+                # historic *in this window*: only records reported within it
+                in_window = has_r.copy()
+                if o.start is not None:
+                    in_window &= reported >= o.start
                 if o.end is not None:
                     in_window &= reported <= o.end
-                historic |= has_c & (committed < o.start) & in_window
+                historic &= in_window
         if period_day is not None:
             mark(period_day == DAY_MISSING, "missing_date")
             mark(period_day == DAY_BAD, "bad_date")
@@ -550,6 +555,8 @@ def score(
         weights=weights, code=code, code_system=code_system, date=date, count=count, **options
     )
     frame = read_table(data, columns=None)
+    if frame.shape == (0, 0):  # an empty file: a valid, empty result
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in opts.columns()})
     check_columns(list(frame.columns), opts.columns(), source="data")
     scorer = Scorer(opts)
     batch = {c: frame[c] for c in opts.columns()}
