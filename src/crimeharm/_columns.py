@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from crimeharm.errors import CrimeHarmError
 
-__all__ = ["dates_to_days", "factorize", "to_count", "to_flag"]
+__all__ = ["dates_to_days", "dictionary_encoded", "factorize", "to_count", "to_flag"]
 
 DAY_MISSING = np.iinfo(np.int64).min
 DAY_BAD = DAY_MISSING + 1
@@ -27,6 +27,61 @@ _FALSE = {"FALSE", "F", "N", "NO", "0", "0.0", ""}
 
 class ColumnValueError(CrimeHarmError, ValueError):
     """A column holds values that cannot be read as what the option says it is."""
+
+
+def _single(col: Any) -> Any:
+    """One Arrow array from a chunked one (dictionaries unified first)."""
+    if isinstance(col, pa.ChunkedArray):
+        if col.num_chunks == 1:
+            return col.chunk(0)
+        if col.num_chunks == 0:
+            return pa.array([], type=col.type)
+        if pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries()
+        return col.combine_chunks()
+    return col
+
+
+def _arrow_or_none(col: Any) -> pa.Array | None:
+    """The column as an Arrow array, or None when Arrow cannot hold it (mixed objects)."""
+    if isinstance(col, pa.Array | pa.ChunkedArray):
+        return _single(col)
+    try:
+        if isinstance(col, pd.Series):
+            return _single(pa.array(col, from_pandas=True))
+        return _single(pa.array(np.asarray(col), from_pandas=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return None
+
+
+def dictionary_encoded(col: Any) -> tuple[np.ndarray, pa.Array]:
+    """Row indices (-1 for null) into the distinct values of a column, as an Arrow array.
+
+    Arrow dictionary columns and pandas categoricals are used as they are; other
+    columns are dictionary-encoded once in Arrow's C++ (no Python per row).
+    Columns Arrow cannot hold (objects of mixed types) are factorised by pandas
+    and their values kept as text.
+    """
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        try:
+            dictionary = pa.array(cats.to_numpy(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            dictionary = pa.array([str(c) for c in cats], type=pa.string())
+        return col.cat.codes.to_numpy().astype(np.int64, copy=False), dictionary
+    arr = _arrow_or_none(col)
+    if arr is None:
+        codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+        dictionary = pa.array([str(u) for u in uniques], type=pa.string())
+        return codes.astype(np.int64, copy=False), dictionary
+    if pa.types.is_null(arr.type):
+        return np.full(len(arr), -1, dtype=np.int64), pa.array([], type=pa.string())
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    idx = arr.indices
+    if idx.null_count:
+        idx = pc.fill_null(idx, -1)
+    return idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), arr.dictionary
 
 
 def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -44,31 +99,12 @@ def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
     uniques : numpy.ndarray of object
         The distinct values (may include values no row uses).
     """
-    if isinstance(col, pa.ChunkedArray):
-        if col.num_chunks == 1:
-            col = col.chunk(0)
-        elif pa.types.is_dictionary(col.type):
-            col = col.unify_dictionaries() if hasattr(col, "unify_dictionaries") else col
-            col = pa.chunked_array(col.chunks).combine_chunks()
-        else:
-            col = col.combine_chunks()
-    if isinstance(col, pa.Array):
-        if pa.types.is_dictionary(col.type):
-            idx = col.indices
-            if idx.null_count:
-                idx = pc.fill_null(idx, -1)
-            codes = idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-            return codes, np.asarray(col.dictionary.to_pylist(), dtype=object)
-        col = col.to_pandas()
-    if not isinstance(col, pd.Series):
-        col = pd.Series(col)
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return (
-            col.cat.codes.to_numpy().astype(np.int64, copy=False),
-            np.asarray(col.cat.categories, dtype=object),
-        )
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+    if isinstance(col, pd.Series) and col.dtype == object:
+        # Python objects keep their own types (ints, floats, text in one column)
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+    codes, dictionary = dictionary_encoded(col)
+    return codes, np.asarray(dictionary.to_pylist(), dtype=object)
 
 
 def _parse_date_values(values: np.ndarray, date_format: str | None) -> np.ndarray:
@@ -120,22 +156,19 @@ def dates_to_days(col: Any, *, date_format: str | None = None) -> tuple[np.ndarr
     bad_examples : list
         Up to five distinct raw values that could not be parsed.
     """
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    col = _single(col)
     if isinstance(col, pa.Array) and (
         pa.types.is_date(col.type) or pa.types.is_timestamp(col.type)
     ):
         if pa.types.is_timestamp(col.type) and col.type.tz is not None:
             col = pc.local_timestamp(col)
-        days = pc.cast(col, pa.date32()) if not pa.types.is_date32(col.type) else col
-        out = days.to_numpy(zero_copy_only=False)
-        if days.null_count:
-            valid = days.is_valid().to_numpy(zero_copy_only=False)
-            res = np.where(
-                valid, np.nan_to_num(out.astype("datetime64[D]").astype(np.int64)), DAY_MISSING
-            )
-            return res.astype(np.int64), []
-        return out.astype("datetime64[D]").astype(np.int64), []
+        if not pa.types.is_date32(col.type):
+            col = pc.cast(col, pa.date32())
+        data = np.frombuffer(col.buffers()[1], dtype=np.int32, count=len(col) + col.offset)
+        days = data[col.offset :].astype(np.int64)
+        if col.null_count:
+            days[~col.is_valid().to_numpy(zero_copy_only=False)] = DAY_MISSING
+        return days, []
     if isinstance(col, pa.Array):
         col = col.to_pandas()
     if not isinstance(col, pd.Series):
@@ -164,7 +197,7 @@ def to_flag(col: Any, *, name: str) -> np.ndarray:
         On any other value, naming the column and the value.
     """
     if isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_boolean(col.type):
-        return pc.fill_null(col, value=False).to_numpy(zero_copy_only=False)
+        return pc.fill_null(_single(col), fill_value=False).to_numpy(zero_copy_only=False)
     if isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):
         return col.fillna(value=False).to_numpy(dtype=bool)
     codes, uniques = factorize(col)

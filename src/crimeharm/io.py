@@ -125,11 +125,10 @@ def read_table(data: Any, *, columns: Sequence[str] | None = None) -> pd.DataFra
             f"data must be a pandas DataFrame, a pyarrow Table or a path, not {type(data).__name__}"
         )
     source = open_source(data, columns=columns)
-    tables = list(source.batches())
-    if not tables:
+    parts = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in source.batches()]
+    if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in source.columns})
-    table = pa.Table.from_batches(tables)
-    return table.to_pandas()
+    return pa.concat_tables(parts).to_pandas()
 
 
 @dataclass
@@ -155,13 +154,10 @@ class Source:
             table = self.data if cols is None else self.data.select(cols)
             yield from table.to_batches(max_chunksize=self.batch_rows)
         elif self.kind == "parquet":
-            pf = pq.ParquetFile(
-                self.path, read_dictionary=self._dict_columns(self.data.schema_arrow)
-            )
-            yield from pf.iter_batches(batch_size=self.batch_rows, columns=cols)
+            yield from _row_groups(self.path, cols)
         elif self.kind == "dataset":
-            dataset = self.data
-            yield from dataset.to_batches(columns=cols, batch_size=self.batch_rows)
+            for f in self.data.files:
+                yield from _row_groups(Path(f), cols)
         elif self.kind == "csv":
             reader, _ = _csv_reader(self.path, columns=cols)
             if reader is None:
@@ -172,18 +168,33 @@ class Source:
         elif self.kind == "empty":
             return
 
-    def _dict_columns(self, schema: pa.Schema) -> list[str]:
-        cols = self.wanted or schema.names
-        return [
-            c
-            for c in cols
-            if (c in schema.names and pa.types.is_string(schema.field(c).type))
-            or (c in schema.names and pa.types.is_large_string(schema.field(c).type))
-        ]
+
+def _row_groups(path: Path, columns: list[str] | None) -> Iterator[pa.Table]:
+    """One Parquet row group per batch, text columns read as dictionaries.
+
+    Reading whole row groups keeps Parquet's dictionary pages as Arrow
+    dictionaries; batches that straddle row groups would re-slice them.
+    """
+    schema = pq.read_schema(path)
+    names = columns or schema.names
+    text = [
+        c
+        for c in names
+        if c in schema.names
+        and (
+            pa.types.is_string(schema.field(c).type)
+            or pa.types.is_large_string(schema.field(c).type)
+        )
+    ]
+    pf = pq.ParquetFile(path, read_dictionary=text)
+    for i in range(pf.num_row_groups):
+        table = pf.read_row_group(i, columns=columns)
+        if table.num_rows:
+            yield table
 
 
 def batch_columns(batch: Any) -> Mapping[str, Any]:
-    """A batch as a mapping of column name to column, and its length."""
+    """A batch (DataFrame slice, Arrow table or record batch) as column name -> column."""
     if isinstance(batch, pd.DataFrame):
         return {c: batch[c] for c in batch.columns}
     return {name: batch.column(i) for i, name in enumerate(batch.schema.names)}

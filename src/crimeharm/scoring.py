@@ -246,6 +246,20 @@ class Summary:
         lines.extend(self.notes)
         return "\n".join(lines)
 
+    def add_totals(self, totals: Mapping[int, tuple[int, float, float]]) -> None:
+        """Add rows, crimes and harm per status code (0 included), e.g. read off sums."""
+        for status, (rows, crimes, harm) in totals.items():
+            self.rows_in += rows
+            if status == 0:
+                self.rows_included += rows
+                self.crimes_included += crimes
+                self.harm_included += harm
+            else:
+                reason = REASONS[status - 1]
+                self.rows_excluded[reason] += rows
+                self.crimes_excluded[reason] += crimes
+                self.harm_excluded[reason] += harm
+
     def merge_batch(self, status: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
         """Add one scored batch's tallies."""
         n_status = len(REASONS) + 1
@@ -311,7 +325,7 @@ class ScoredBatch:
     """Per-row arrays of one batch."""
 
     days: np.ndarray  # float64, NaN where the code is not known
-    crimes: np.ndarray  # float64
+    crimes: np.ndarray | None  # float64 counts, or None for one crime per row
     harm: np.ndarray  # float64 days x crimes, NaN where unknown (included and excluded)
     status: np.ndarray  # uint8, 0 included, else STATUS[reason]
     period_day: np.ndarray | None  # int64 day number, or None without a date column
@@ -336,8 +350,12 @@ class Scorer:
             self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
         return days
 
-    def score_batch(self, batch: Mapping[str, Any], n: int) -> ScoredBatch:
-        """Score one batch: ``batch`` maps column names to columns of length ``n``."""
+    def score_batch(self, batch: Mapping[str, Any], n: int, *, tally: bool = True) -> ScoredBatch:
+        """Score one batch: ``batch`` maps column names to columns of length ``n``.
+
+        With ``tally=False`` the summary's row, crime and harm counts are left to
+        the caller (the streaming aggregator reads them off its sums).
+        """
         o = self.opts
         codes, uniques = factorize(batch[o.code])
         pos = self.resolver.positions(uniques)
@@ -345,43 +363,46 @@ class Scorer:
         # one sentinel slot at the end for null codes (code -1 takes it)
         u_days = np.append(r.days[pos], np.nan)
         u_status = np.append(r.code_status[pos], STATUS["missing_code"]).astype(np.uint8)
-        u_flag = np.append(r.flag[pos], False)
+        unknown_u = u_status == STATUS["unknown_code"]
+        if unknown_u.any():
+            unknown = unknown_u[codes]
+            self._tally_unknown(codes, uniques, unknown)
+            if o.unknown == "raise":
+                top = ", ".join(
+                    f"{c!r} ({k:,})" for c, k in self.summary.unknown_codes.most_common(5)
+                )
+                raise CodeError(
+                    f"{int(unknown.sum()):,} record(s) have offence codes that edition "
+                    f"{o.weights.edition!r} does not carry in column {o.code!r}: {top}"
+                )
+            if o.unknown == "zero":
+                u_days[unknown_u] = 0.0
+                u_status[unknown_u] = 0
+                self.summary.unknown_scored_zero += int(unknown.sum())
+        if o.exclude_police_generated:  # lower precedence than the date reasons: see mark()
+            pg = np.append(r.flag[pos], False) & (u_status == 0)
+            u_status[pg] = STATUS["police_generated"]
         days = u_days[codes]
         status = u_status[codes]
-        if o.unknown != "exclude":
-            unknown = status == STATUS["unknown_code"]
-            if unknown.any():
-                self._tally_unknown(codes, uniques, unknown)
-                if o.unknown == "raise":
-                    top = ", ".join(
-                        f"{c!r} ({k:,})" for c, k in self.summary.unknown_codes.most_common(5)
-                    )
-                    raise CodeError(
-                        f"{int(unknown.sum()):,} record(s) have offence codes that edition "
-                        f"{o.weights.edition!r} does not carry in column {o.code!r}: {top}"
-                    )
-                days[unknown] = 0.0
-                status[unknown] = 0
-                self.summary.unknown_scored_zero += int(unknown.sum())
-        else:
-            unknown = status == STATUS["unknown_code"]
-            if unknown.any():
-                self._tally_unknown(codes, uniques, unknown)
         amb = np.append(r.ambiguous[pos], False)
         if amb.any():
             hits = np.bincount(codes[amb[codes]], minlength=len(uniques))
             for i in np.flatnonzero(hits):
                 self.summary.ambiguous_codes[str(r.canonical[pos[i]])] += int(hits[i])
 
+        def mark(mask: np.ndarray, reason: str) -> None:
+            # a reason replaces no reason and any reason that comes after it in REASONS
+            code = STATUS[reason]
+            status[mask & ((status == 0) | (status > code))] = code
+
+        crimes = None
         if o.count is not None:
             crimes = to_count(batch[o.count])
             bad_count = np.isnan(crimes)
             if o.negative_counts == "exclude":
                 bad_count |= crimes < 0
             crimes[bad_count] = 1.0  # an invalid-count row is counted as one row
-            status = np.where((status == 0) & bad_count, STATUS["invalid_count"], status)
-        else:
-            crimes = np.ones(n)
+            mark(bad_count, "invalid_count")
 
         committed = self._dates(batch, o.date)
         committed_to = self._dates(batch, o.date_to)
@@ -392,14 +413,11 @@ class Scorer:
         reported = self._dates(batch, o.reported)
         period_day = reported if o.period_by == "reported" else committed
 
-        def mark(mask: np.ndarray, reason: str) -> None:
-            nonlocal status
-            status = np.where((status == 0) & mask, STATUS[reason], status).astype(np.uint8)
-
         # historic: reported in the window (or at all, without one) but committed before
         # it, or reported longer than the lag after it was committed
-        historic = np.zeros(n, dtype=bool)
+        historic = None
         if committed is not None and reported is not None:
+            historic = np.zeros(n, dtype=bool)
             has_c, has_r = committed > DAY_BAD, reported > DAY_BAD
             if o.historic_lag_days is not None:
                 historic |= has_c & has_r & (reported - committed > o.historic_lag_days)
@@ -414,29 +432,33 @@ class Scorer:
                     in_window &= reported <= o.end
                 historic &= in_window
         if period_day is not None:
-            mark(period_day == DAY_MISSING, "missing_date")
-            mark(period_day == DAY_BAD, "bad_date")
-            valid = period_day > DAY_BAD
-            outside = np.zeros(n, dtype=bool)
-            if o.start is not None:
-                outside |= valid & (period_day < o.start)
-            if o.end is not None:
-                outside |= valid & (period_day > o.end)
-            mark(outside & ~historic, "outside_window")
-        if o.exclude_police_generated:
-            mark(u_flag[codes], "police_generated")
+            if (period_day <= DAY_BAD).any():
+                mark(period_day == DAY_MISSING, "missing_date")
+                mark(period_day == DAY_BAD, "bad_date")
+            if o.start is not None or o.end is not None:
+                valid = period_day > DAY_BAD
+                outside = np.zeros(n, dtype=bool)
+                if o.start is not None:
+                    outside |= valid & (period_day < o.start)
+                if o.end is not None:
+                    outside |= valid & (period_day > o.end)
+                if historic is not None:
+                    outside &= ~historic
+                mark(outside, "outside_window")
         if o.police_initiated is not None:
             mark(to_flag(batch[o.police_initiated], name=o.police_initiated), "police_initiated")
         if o.company_detected is not None:
             mark(to_flag(batch[o.company_detected], name=o.company_detected), "company_detected")
-        mark(historic, "historic")
-        if period_day is not None and reported is not None and period_day is not reported:
-            # a historic record belongs to the period it was reported in (HOCHI)
-            moved = historic & (reported > DAY_BAD)
-            if moved.any():
-                period_day = np.where(moved, reported, period_day)
-        harm = days * crimes
-        self.summary.merge_batch(status, crimes, harm)
+        if historic is not None:
+            mark(historic, "historic")
+            if period_day is not reported:
+                # a historic record belongs to the period it was reported in (HOCHI)
+                moved = historic & (reported > DAY_BAD)
+                if moved.any():
+                    period_day = np.where(moved, reported, period_day)
+        harm = days if crimes is None else days * crimes
+        if tally:
+            self.summary.merge_batch(status, np.ones(n) if crimes is None else crimes, harm)
         return ScoredBatch(
             days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
         )
@@ -564,7 +586,7 @@ def score(
     summary = scorer.finish()
     out = frame.copy()
     out["days"] = scored.days
-    out["crimes"] = scored.crimes
+    out["crimes"] = np.ones(len(frame)) if scored.crimes is None else scored.crimes
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
     reasons = np.array([None, *REASONS], dtype=object)
     out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
