@@ -1,0 +1,1 @@
+"""Bundled example data (synthetic): see scripts/make_example.py."""
