@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm._columns import dictionary_encoded
+from crimeharm._kernel import accumulate
 from crimeharm.periods import Period
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 
@@ -140,17 +141,23 @@ class _Groups:
 
 
 class Accumulator:
-    """Sums of crimes and harm per group x period, one pair of arrays per status seen."""
+    """Sums of crimes and harm per status x group x period slot (see :mod:`._kernel`)."""
 
     def __init__(self, by: Sequence[str], period: Period | None) -> None:
         self.groups = _Groups(by)
         self.period = period
-        self.n: dict[int, np.ndarray] = {}
-        self.h: dict[int, np.ndarray] = {}
+        self.acc = np.zeros((0, 0, 1, 2))
+        self.row_of = np.full(_N_STATUS, -1, dtype=np.int64)
         self.rows = np.zeros(_N_STATUS, dtype=np.int64)
         self.cap_g = 0
         self.p_lo: int | None = None
         self.width = 0
+
+    @property
+    def statuses(self) -> list[int]:
+        """Status codes seen, in row order of ``acc``."""
+        order = np.argsort(self.row_of)
+        return [int(s) for s in order if self.row_of[s] >= 0]
 
     def _ensure(self, n_groups: int, lo: int | None, hi: int | None, statuses: Any) -> None:
         old_lo = self.p_lo
@@ -162,22 +169,21 @@ class Accumulator:
         cap = self.cap_g
         if n_groups > cap:  # headroom without doubling a large grid
             cap = max(n_groups + n_groups // 16, cap + cap // 16, 64)
-        if cap != self.cap_g or width != self.width:
-            off = 0 if old_lo is None else old_lo - new_lo
-            for sums in (self.n, self.h):
-                for status in list(sums):
-                    old = sums[status]
-                    new = np.zeros((cap, width + 1))
-                    g = old.shape[0]
-                    new[:g, off : off + self.width] = old[:, :-1]
-                    new[:g, -1] = old[:, -1]
-                    sums[status] = new
-                    del old
+        fresh = [s for s in statuses if self.row_of[s] < 0]
+        n_rows = self.acc.shape[0] + len(fresh)
+        if cap != self.cap_g or width != self.width or fresh:
+            new = np.zeros((n_rows, cap, width + 1, 2))
+            old = self.acc
+            if old.size:
+                off = 0 if old_lo is None else old_lo - new_lo
+                r, g = old.shape[0], old.shape[1]
+                new[:r, :g, off : off + self.width] = old[:, :, :-1]
+                new[:r, :g, -1] = old[:, :, -1]
+            for i, s in enumerate(fresh):
+                self.row_of[s] = self.acc.shape[0] + i
+            self.acc = new
+            del old
             self.cap_g, self.p_lo, self.width = cap, new_lo, width
-        for status in statuses:
-            if status not in self.n:
-                self.n[status] = np.zeros((self.cap_g, self.width + 1))
-                self.h[status] = np.zeros((self.cap_g, self.width + 1))
 
     def add(
         self,
@@ -194,47 +200,26 @@ class Accumulator:
             return
         counts = np.bincount(status, minlength=_N_STATUS)
         self.rows += counts[:_N_STATUS]
-        seen = np.flatnonzero(counts)
         undated = pid == UNDATED
         any_undated = bool(undated.any())
         dated = pid[~undated] if any_undated else pid
         lo = int(dated.min()) if dated.size else None
         hi = int(dated.max()) if dated.size else None
-        self._ensure(len(self.groups), lo, hi, seen)
-        slots = self.width + 1
-        key = gid * slots + (pid - (self.p_lo or 0))
-        if any_undated:
-            key[undated] = gid[undated] * slots + self.width
-        size = self.cap_g * slots
-        harm = np.nan_to_num(harm, copy=False)
-        included = status == 0
-        if counts[0]:
-            k0 = key if len(seen) == 1 else np.where(included, key, size)
-            if crimes is None:
-                self.n[0].reshape(-1)[:] += np.bincount(k0, minlength=size + 1)[:size]
-            else:
-                c0 = np.bincount(k0, weights=crimes, minlength=size + 1)[:size]
-                self.n[0].reshape(-1)[:] += c0
-            self.h[0].reshape(-1)[:] += np.bincount(k0, weights=harm, minlength=size + 1)[:size]
-        if len(seen) > 1 or seen[0] != 0:
-            ex = np.flatnonzero(~included)
-            st, k, h = status[ex], key[ex], harm[ex]
-            c = None if crimes is None else crimes[ex]
-            for s in seen:
-                if s == 0:
-                    continue
-                m = st == s
-                np.add.at(self.n[s].reshape(-1), k[m], 1.0 if c is None else c[m])
-                np.add.at(self.h[s].reshape(-1), k[m], h[m])
+        self._ensure(len(self.groups), lo, hi, np.flatnonzero(counts))
+        accumulate(
+            self.acc, self.row_of, gid, pid, status, harm, crimes,
+            p_lo=self.p_lo or 0, width=self.width, undated=int(UNDATED), any_undated=any_undated,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ output
     def totals(self) -> dict[int, tuple[int, float, float]]:
         """Rows, crimes and harm per status, read off the sums."""
         g = len(self.groups)
-        return {
-            int(s): (int(self.rows[s]), float(self.n[s][:g].sum()), float(self.h[s][:g].sum()))
-            for s in self.n
-        }
+        out = {}
+        for s in self.statuses:
+            cells = self.acc[self.row_of[s], :g]
+            out[s] = (int(self.rows[s]), float(cells[..., 0].sum()), float(cells[..., 1].sum()))
+        return out
 
     def result(self, *, complete: bool) -> pd.DataFrame:
         """The output table; frees the sums as it reads them."""
@@ -242,9 +227,12 @@ class Accumulator:
         n_groups = len(self.groups)
         width = self.width
         p_lo = self.p_lo or 0
-        sums = {("n", s): a[:n_groups] for s, a in self.n.items()}
-        sums.update({("h", s): a[:n_groups] for s, a in self.h.items()})
-        self.n, self.h = {}, {}
+        sums = {}
+        for s in self.statuses:
+            cells = self.acc[self.row_of[s], :n_groups]
+            sums[("n", s)] = cells[..., 0]
+            sums[("h", s)] = cells[..., 1]
+        self.acc = np.zeros((0, 0, 1, 2))  # the views above keep what is still needed
         ids = np.arange(p_lo, p_lo + width, dtype=np.int64)
         if self.period is not None and self.period.kind == "rolling":
             window = self.period.window
@@ -289,11 +277,13 @@ class Accumulator:
             frame["period_start"] = np.append(starts.astype("datetime64[s]"), nat)[code]
             frame["period_end"] = np.append(ends_.astype("datetime64[s]"), nat)[code]
 
+        g_out = order[rows]
+
         def take(kind: str, status: int) -> np.ndarray:
             arr = sums.pop((kind, status), None)
             if arr is None:
                 return np.zeros(n_out)
-            return arr[order][occupied]
+            return arr[g_out, slot]
 
         frame["crimes"] = take("n", 0)
         frame["harm_days"] = take("h", 0)

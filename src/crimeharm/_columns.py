@@ -68,7 +68,7 @@ def dictionary_encoded(col: Any) -> tuple[np.ndarray, pa.Array]:
             dictionary = pa.array(cats.to_numpy(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             dictionary = pa.array([str(c) for c in cats], type=pa.string())
-        return col.cat.codes.to_numpy().astype(np.int64, copy=False), dictionary
+        return col.cat.codes.to_numpy(), dictionary
     arr = _arrow_or_none(col)
     if arr is None:
         codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
@@ -81,7 +81,7 @@ def dictionary_encoded(col: Any) -> tuple[np.ndarray, pa.Array]:
     idx = arr.indices
     if idx.null_count:
         idx = pc.fill_null(idx, -1)
-    return idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), arr.dictionary
+    return idx.to_numpy(zero_copy_only=False), arr.dictionary  # int32 indices, no copy
 
 
 def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +94,7 @@ def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    codes : numpy.ndarray of int64
+    codes : numpy.ndarray of int
         Position of each row's value in ``uniques``; -1 where null.
     uniques : numpy.ndarray of object
         The distinct values (may include values no row uses).

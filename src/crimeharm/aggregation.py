@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ import pandas as pd
 
 from crimeharm._accumulate import UNDATED, Accumulator
 from crimeharm._columns import DAY_BAD
+from crimeharm._kernel import kernel_name
 from crimeharm.errors import MissingColumnError
 from crimeharm.io import batch_columns, open_source
 from crimeharm.periods import Period, parse_period
@@ -114,6 +116,7 @@ def _attach(
 ) -> pd.DataFrame:
     out.attrs["crimeharm"] = {
         **provenance,
+        "engine": kernel_name(),
         "by": by,
         "period": period.spec if period is not None else None,
         "summary": summary.as_dict(),
@@ -184,16 +187,24 @@ def harm_index(
     scorer = Scorer(opts)
     acc = Accumulator(by_list, per_spec)
     done = 0
-    for batch in source.batches():
-        cols = batch_columns(batch)
-        n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
-        scored = scorer.score_batch(cols, n, tally=False)
-        gid = acc.groups.ids(cols, n)
-        pid = _period_ids(per_spec, scored.period_day, n)
-        acc.add(gid, pid, scored.status, scored.crimes, scored.harm)
-        done += n
-        if progress is not None:
-            progress(done)
+    # the sums of batch i are added in a worker thread (the kernel releases the GIL) while
+    # batch i+1 is read and scored; one batch in flight, added in order
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for batch in source.batches():
+            cols = batch_columns(batch)
+            n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
+            scored = scorer.score_batch(cols, n, tally=False)
+            gid = acc.groups.ids(cols, n)
+            pid = _period_ids(per_spec, scored.period_day, n)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(acc.add, gid, pid, scored.status, scored.crimes, scored.harm)
+            done += n
+            if progress is not None:
+                progress(done)
+        if pending is not None:
+            pending.result()
     scorer.summary.add_totals(acc.totals())
     summary = scorer.finish()
     _warn_short(acc, per_spec)

@@ -364,31 +364,34 @@ class Scorer:
         u_days = np.append(r.days[pos], np.nan)
         u_status = np.append(r.code_status[pos], STATUS["missing_code"]).astype(np.uint8)
         unknown_u = u_status == STATUS["unknown_code"]
+        amb = np.append(r.ambiguous[pos], False)
+        hits = None
+        if unknown_u.any() or amb.any():  # rows per distinct code, for the tallies
+            hits = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:]
         if unknown_u.any():
-            unknown = unknown_u[codes]
-            self._tally_unknown(codes, uniques, unknown)
-            if o.unknown == "raise":
+            n_unknown = int(hits[unknown_u[:-1]].sum())
+            for i in np.flatnonzero(unknown_u[:-1] & (hits > 0)):
+                self.summary.unknown_codes[uniques[i]] += int(hits[i])
+            if o.unknown == "raise" and n_unknown:
                 top = ", ".join(
                     f"{c!r} ({k:,})" for c, k in self.summary.unknown_codes.most_common(5)
                 )
                 raise CodeError(
-                    f"{int(unknown.sum()):,} record(s) have offence codes that edition "
+                    f"{n_unknown:,} record(s) have offence codes that edition "
                     f"{o.weights.edition!r} does not carry in column {o.code!r}: {top}"
                 )
             if o.unknown == "zero":
                 u_days[unknown_u] = 0.0
                 u_status[unknown_u] = 0
-                self.summary.unknown_scored_zero += int(unknown.sum())
+                self.summary.unknown_scored_zero += n_unknown
+        if amb.any():
+            for i in np.flatnonzero(amb[:-1] & (hits > 0)):
+                self.summary.ambiguous_codes[str(r.canonical[pos[i]])] += int(hits[i])
         if o.exclude_police_generated:  # lower precedence than the date reasons: see mark()
             pg = np.append(r.flag[pos], False) & (u_status == 0)
             u_status[pg] = STATUS["police_generated"]
         days = u_days[codes]
         status = u_status[codes]
-        amb = np.append(r.ambiguous[pos], False)
-        if amb.any():
-            hits = np.bincount(codes[amb[codes]], minlength=len(uniques))
-            for i in np.flatnonzero(hits):
-                self.summary.ambiguous_codes[str(r.canonical[pos[i]])] += int(hits[i])
 
         def mark(mask: np.ndarray, reason: str) -> None:
             # a reason replaces no reason and any reason that comes after it in REASONS
@@ -462,11 +465,6 @@ class Scorer:
         return ScoredBatch(
             days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
         )
-
-    def _tally_unknown(self, codes: np.ndarray, uniques: np.ndarray, mask: np.ndarray) -> None:
-        hits = np.bincount(codes[mask], minlength=len(uniques))
-        for i in np.flatnonzero(hits):
-            self.summary.unknown_codes[uniques[i]] += int(hits[i])
 
     def finish(self) -> Summary:
         """Warn about unknown codes once, with the count and the most frequent ones."""
