@@ -146,8 +146,13 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
 
 def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
     """Score ``data`` per ``args``, write ``output`` atomically, print the summary."""
-    from crimeharm._atomic import write_table
+    from pathlib import Path
 
+    from crimeharm._atomic import write_table
+    from crimeharm.errors import InputFileError
+
+    if output and not Path(output).resolve().parent.is_dir():  # say so before the work
+        raise InputFileError(f"output folder {str(Path(output).parent)!r} does not exist")
     result = compute_job(data, args)
     if output:
         write_table(result, output)
