@@ -65,7 +65,12 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unknown", choices=["exclude", "raise", "zero"], default="exclude")
     p.add_argument("--allow-negative-counts", action="store_true")
     p.add_argument("--complete", action="store_true", help="every area x period cell")
-    p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show rows scored on stderr (default: when stderr is a terminal)",
+    )
 
 
 def _weights(spec: str | None) -> Any:
@@ -108,7 +113,9 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _progress(*, enabled: bool) -> Any:
+def _progress(*, enabled: bool | None) -> Any:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
     if not enabled:
         return None
 
@@ -139,7 +146,7 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
             )
         else:
             result = crimeharm.score(data, **opts)
-    if args.progress:
+    if args.progress or (args.progress is None and sys.stderr.isatty()):
         print(file=sys.stderr)
     return result
 
