@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import crimeharm  # noqa: E402
 from crimeharm.cli.example import EXAMPLE_ARGS  # noqa: E402
-from crimeharm.cli.score import add_job_options, job_options  # noqa: E402
+from crimeharm.cli.score import add_job_options, for_file, job_options  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -40,7 +40,7 @@ def example_by_neighbourhood_quarter() -> str:
             path, by=args.by, period=args.period, complete=args.complete, **job_options(args)
         )
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False)
+    for_file(table, "golden.csv").to_csv(buffer, index=False)
     return buffer.getvalue()
 
 

@@ -133,9 +133,13 @@ def test_score_by_area_and_period(capsys, tmp_path, records_csv, suffix):
     if suffix == ".parquet":
         got = pd.read_parquet(target)
         pd.testing.assert_frame_equal(plain(got), plain(expected), check_dtype=False)
+        assert got.attrs["crimeharm"]["edition_sha256"] == W.sha256
     else:
         got = pd.read_csv(target)
-        assert list(got.columns) == list(expected.columns)
+        # a CSV carries the provenance in its last two columns (Parquet keeps attrs)
+        assert list(got.columns) == [*expected.columns, "edition", "edition_sha256"]
+        assert set(got["edition"]) == {W.edition}
+        assert set(got["edition_sha256"]) == {W.sha256}
         pd.testing.assert_frame_equal(
             got[["crimes", "harm_days", "excluded"]], expected[["crimes", "harm_days", "excluded"]]
         )

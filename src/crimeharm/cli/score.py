@@ -153,8 +153,6 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
 
 def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
     """Score ``data`` per ``args``, write ``output`` atomically, print the summary."""
-    from pathlib import Path
-
     from crimeharm._atomic import write_table
     from crimeharm.errors import InputFileError
 
@@ -162,11 +160,27 @@ def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
         raise InputFileError(f"output folder {str(Path(output).parent)!r} does not exist")
     result = compute_job(data, args)
     if output:
-        write_table(result, output)
+        write_table(for_file(result, output), output)
     print(format_summary(result.attrs["crimeharm"]))
     if output:
         print(f"wrote {output} ({len(result):,} rows)")
     return result
+
+
+def for_file(result: Any, output: str) -> Any:
+    """The table as written to ``output``: provenance travels with it.
+
+    Parquet keeps ``attrs`` (pandas writes them into the file's metadata); a CSV file
+    cannot, so the edition id and the weights file's sha256 are added as the last two
+    columns of every row.
+    """
+    if Path(output).suffix.lower() in {".parquet", ".pq"}:
+        return result
+    meta = result.attrs["crimeharm"]
+    out = result.copy()
+    out["edition"] = meta["edition"]
+    out["edition_sha256"] = meta["edition_sha256"]
+    return out
 
 
 def format_summary(meta: dict[str, Any]) -> str:
