@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from crimeharm.errors import CrimeHarmError
 
@@ -165,8 +164,3 @@ def parse_period(spec: str | Period | None) -> Period | None:
         f"unknown period {spec!r}; expected one of month, quarter, year, financial-year, "
         "rolling:<N>m (e.g. rolling:36m) or rolling:<N>y"
     )
-
-
-def days_to_dates(days: np.ndarray) -> pd.DatetimeIndex:
-    """Day numbers to dates."""
-    return pd.DatetimeIndex(np.asarray(days, dtype=np.int64).astype("datetime64[D]"))
