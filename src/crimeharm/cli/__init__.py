@@ -17,7 +17,7 @@ from crimeharm.errors import CrimeHarmError
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = ("weights", "score", "example", "allocate", "series")
+_SUBCOMMANDS = ("weights", "score", "example", "allocate")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -29,13 +29,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"crimeharm.cli.{name}")
-        except ModuleNotFoundError as exc:  # a sub-command not built yet
-            if exc.name != f"crimeharm.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"crimeharm.cli.{name}").register(sub)
     return parser
 
 
