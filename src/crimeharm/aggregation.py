@@ -264,7 +264,8 @@ def aggregate(
         pday = np.where(np.isnat(dates), DAY_BAD - 1, dates.astype(np.int64))
     acc = Accumulator(by_list, per_spec)
     gid = acc.groups.ids({c: scored[c] for c in by_list}, n)
-    acc.add(gid, _period_ids(per_spec, pday, n), status, crimes, harm.copy())
+    acc.add(gid, _period_ids(per_spec, pday, n), status, crimes, harm)
+    totals = acc.totals()  # read before result(), which frees the sums
     _warn_short(acc, per_spec)
     out = acc.result(complete=complete)
     if population is not None:
@@ -275,6 +276,6 @@ def aggregate(
         edition_sha256=meta.get("edition_sha256", ""),
         scheme=meta.get("scheme", ""),
     )
-    summary.merge_batch(status, crimes, harm)
+    summary.add_totals(totals)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
     return _attach(out, summary=summary, by=by_list, period=per_spec, provenance=prov)

@@ -63,6 +63,12 @@ def _as_object_array(values: Iterable[object] | np.ndarray | pd.Series) -> np.nd
     return np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=object)
 
 
+def _per_value(values: Iterable[object] | np.ndarray | pd.Series, read) -> np.ndarray:
+    """Apply ``read(text) -> canonical or None`` to each normalised distinct value."""
+    text = normalise_text(values)
+    return np.array([None if t is None else read(t) for t in text], dtype=object)
+
+
 def normalise_text(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
     """Strip, upper-case and remove inner spaces; missing and blank values become ``None``.
 
@@ -126,16 +132,12 @@ def canonical_ho_class(values: Iterable[object] | np.ndarray | pd.Series) -> np.
     >>> canonical_ho_class(["8/1", "008/01", "00801", "8.01", " 8 / 01 ", "8.1", "8N"]).tolist()
     ['008/01', '008/01', '008/01', '008/01', '008/01', None, None]
     """
-    text = normalise_text(values)
-    out = np.empty(len(text), dtype=object)
-    for i, s in enumerate(text):
-        out[i] = None
-        if s is None:
-            continue
-        m = _HO_SEP.match(s) or _HO_DOT.match(s) or _HO_PACKED.match(s)
-        if m:
-            out[i] = f"{int(m.group(1)):03d}/{int(m.group(2)):02d}"
-    return out
+
+    def read(t: str) -> str | None:
+        m = _HO_SEP.match(t) or _HO_DOT.match(t) or _HO_PACKED.match(t)
+        return f"{int(m.group(1)):03d}/{int(m.group(2)):02d}" if m else None
+
+    return _per_value(values, read)
 
 
 def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
@@ -156,18 +158,15 @@ def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np
     >>> canonical_open_data(["8n", "028E", "105A", "802", "4.10", "8/01", "NN"]).tolist()
     ['8N', '28E', '105A', '802', '4.10', None, None]
     """
-    text = normalise_text(values)
-    out = np.empty(len(text), dtype=object)
-    for i, s in enumerate(text):
-        out[i] = None
-        if s is None:
-            continue
-        if _OPEN_DATA.match(s):
-            digits = s.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            out[i] = f"{int(digits)}{s[len(digits) :]}"
-        elif m := _OPEN_DATA_DOT.match(s):
-            out[i] = f"{int(m.group(1))}.{m.group(2)}"
-    return out
+
+    def read(t: str) -> str | None:
+        if _OPEN_DATA.match(t):
+            digits = t.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            return f"{int(digits)}{t[len(digits) :]}"
+        m = _OPEN_DATA_DOT.match(t)
+        return f"{int(m.group(1))}.{m.group(2)}" if m else None
+
+    return _per_value(values, read)
 
 
 def canonical_cjs(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
@@ -183,11 +182,7 @@ def canonical_cjs(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarr
     >>> canonical_cjs(["of61003", " SX03234", "COML025C", "OF6100"]).tolist()
     ['OF61003', 'SX03234', 'COML025C', None]
     """
-    text = normalise_text(values)
-    out = np.empty(len(text), dtype=object)
-    for i, s in enumerate(text):
-        out[i] = s if s is not None and _CJS.match(s) else None
-    return out
+    return _per_value(values, lambda t: t if _CJS.match(t) else None)
 
 
 def classify_codes(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
