@@ -14,6 +14,7 @@ value, and the results are taken back to the rows.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -577,7 +578,8 @@ def score(
     frame = read_table(data, columns=None)
     if frame.shape == (0, 0):  # an empty file: a valid, empty result
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in opts.columns()})
-    check_columns(list(frame.columns), opts.columns(), source="data")
+    source = str(data) if isinstance(data, str | os.PathLike) else "data"
+    check_columns(list(frame.columns), opts.columns(), source=source)
     scorer = Scorer(opts)
     batch = {c: frame[c] for c in opts.columns()}
     scored = scorer.score_batch(batch, len(frame))
