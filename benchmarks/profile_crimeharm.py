@@ -92,19 +92,16 @@ class Tracer:
 
 
 def instrument(tracer: Tracer) -> None:
-    from crimeharm import aggregation, io, scoring
+    from crimeharm import _accumulate, aggregation, io, scoring
 
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")
     tracer.wrap(scoring.Scorer, "score_batch", "scoring.Scorer.score_batch")
-    tracer.wrap(aggregation._Groups, "ids", "aggregation._Groups.ids")
+    tracer.wrap(_accumulate._Groups, "ids", "_accumulate._Groups.ids")
     tracer.wrap(aggregation, "_period_ids", "aggregation._period_ids")
-    tracer.wrap(aggregation._Accumulator, "add", "aggregation._Accumulator.add")
-    tracer.wrap(aggregation._Accumulator, "_compact", "aggregation._Accumulator._compact")
-    tracer.wrap(aggregation._Accumulator, "result", "aggregation._Accumulator.result")
-    tracer.wrap(aggregation._Accumulator, "_add_excluded", "aggregation._Accumulator._add_excluded")
-    tracer.wrap(aggregation._Accumulator, "_finish", "aggregation._Accumulator._finish")
-    tracer.wrap(aggregation._Accumulator, "_group_order", "aggregation._Accumulator._group_order")
-    tracer.wrap(aggregation._Accumulator, "_frame", "aggregation._Accumulator._frame")
+    tracer.wrap(_accumulate.Accumulator, "add", "_accumulate.Accumulator.add (worker thread)")
+    tracer.wrap(_accumulate.Accumulator, "totals", "_accumulate.Accumulator.totals")
+    tracer.wrap(_accumulate.Accumulator, "result", "_accumulate.Accumulator.result")
+    tracer.wrap(_accumulate._Groups, "order", "_accumulate._Groups.order")
     tracer.wrap(aggregation, "_attach", "aggregation._attach")
     tracer.wrap(scoring.Scorer, "finish", "scoring.Scorer.finish")
 

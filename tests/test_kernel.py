@@ -1,37 +1,92 @@
-"""The compiled (numba) and numpy accumulation paths give identical sums."""
+"""The three ways of adding records give the same sums.
+
+- the one-pass compiled path (``crimeharm._fused``: scoring and adding fused),
+- the column-by-column path with the compiled accumulation (``CRIMEHARM_FUSED=0``),
+- the pure numpy path (``CRIMEHARM_COMPILED=0``).
+
+The first two add the same numbers in the same order, so they must agree
+exactly; numpy's ``bincount`` adds a batch's sum to a cell at once, so it agrees
+to rounding.
+"""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import crimeharm
-from crimeharm import _kernel
+from crimeharm import _fused, _kernel
+
+pytestmark = pytest.mark.skipif(
+    _kernel.compiled() is None, reason="the compiled module is not built"
+)
+
+CODES = crimeharm.load_weights().table["ho_class"].dropna().unique()
 
 
-def _records(n: int, seed: int) -> pd.DataFrame:
+def _records(n: int, seed: int, *, date_kind: str = "text") -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    codes = crimeharm.load_weights().table["ho_class"].dropna().unique()
-    codes = np.append(codes, ["999/99", "", "junk"])
-    dates = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    codes = np.append(CODES, ["999/99", "", "junk"])
+    days = rng.integers(0, 900, n)
+    dates = pd.to_datetime("2020-01-01") + pd.to_timedelta(days, unit="D")
     frame = pd.DataFrame(
         {
             "offence_code": rng.choice(codes, n),
             "area": rng.choice(["a", "b", "c", None], n),
-            "d": dates.strftime("%Y-%m-%d"),
             "flag": rng.random(n) < 0.1,
+            "company": rng.random(n) < 0.05,
             "count": rng.integers(-1, 5, n),
         }
     )
-    frame.loc[rng.random(n) < 0.05, "d"] = "not a date"
+    frame.loc[rng.random(n) < 0.02, "offence_code"] = None
+    if date_kind == "text":
+        d = pd.Series(dates.strftime("%Y-%m-%d"), dtype=object)
+        d[rng.random(n) < 0.05] = "not a date"
+        d[rng.random(n) < 0.03] = None
+    else:
+        d = pd.Series(dates).astype("datetime64[ms]")
+        d[rng.random(n) < 0.03] = pd.NaT
+    frame["d"] = d
     return frame
+
+
+def _run(monkeypatch, engine: str, data, **kw) -> pd.DataFrame:
+    monkeypatch.setenv("CRIMEHARM_COMPILED", "0" if engine == "numpy" else "1")
+    monkeypatch.setenv("CRIMEHARM_FUSED", "1" if engine == "fused" else "0")
+    calls = []
+    add = _fused.Prepared.add
+    monkeypatch.setattr(_fused.Prepared, "add", lambda self, *a: calls.append(1) or add(self, *a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        out = crimeharm.harm_index(data, **kw)
+    out.attrs["fused_batches"] = len(calls)
+    return out
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, *, exact: bool) -> None:
+    if exact:
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    else:
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    sa, sb = a.attrs["crimeharm"]["summary"], b.attrs["crimeharm"]["summary"]
+    assert sa["rows_in"] == sb["rows_in"]
+    assert sa["rows_excluded"] == sb["rows_excluded"]
+    assert sa["unknown_codes_top"] == sb["unknown_codes_top"]
+    assert sa["ambiguous_codes"] == sb["ambiguous_codes"]
+    assert sa["bad_date_examples"] == sb["bad_date_examples"]
+    assert sa["harm_days_included"] == pytest.approx(sb["harm_days_included"], rel=1e-12)
 
 
 @pytest.mark.parametrize("count", [None, "count"])
 @pytest.mark.parametrize("period", ["month", "rolling:3m", None])
-def test_numba_and_numpy_paths_agree(monkeypatch, count, period):
-    pytest.importorskip("numba")
+def test_engines_agree(monkeypatch, count, period):
     df = _records(20_000, seed=7)
     kw = {
         "by": "area",
@@ -41,16 +96,96 @@ def test_numba_and_numpy_paths_agree(monkeypatch, count, period):
         "count": count,
         "batch_rows": 3_000,
     }
-    monkeypatch.setattr(_kernel, "_TRIED", False)
-    monkeypatch.setattr(_kernel, "_KERNEL", None)
-    monkeypatch.setenv("CRIMEHARM_NUMBA", "1")
-    with pytest.warns(crimeharm.UnknownCodeWarning):
-        fast = crimeharm.harm_index(df, **kw)
-    assert fast.attrs["crimeharm"]["engine"] == "numba"
-    monkeypatch.setattr(_kernel, "_TRIED", True)
-    monkeypatch.setattr(_kernel, "_KERNEL", None)
-    with pytest.warns(crimeharm.UnknownCodeWarning):
-        slow = crimeharm.harm_index(df, **kw)
+    fused = _run(monkeypatch, "fused", df, **kw)
+    general = _run(monkeypatch, "general", df, **kw)
+    slow = _run(monkeypatch, "numpy", df, **kw)
+    assert fused.attrs["crimeharm"]["engine"] == "compiled"
     assert slow.attrs["crimeharm"]["engine"] == "numpy"
-    pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12)
-    assert fast.attrs["crimeharm"]["summary"] == slow.attrs["crimeharm"]["summary"]
+    assert fused.attrs.pop("fused_batches") == (7 if count is None else 0)
+    assert general.attrs.pop("fused_batches") == slow.attrs.pop("fused_batches") == 0
+    _same(fused, general, exact=True)
+    _same(fused, slow, exact=False)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 3_000),
+    date_kind=st.sampled_from(["text", "datetime"]),
+    period=st.sampled_from([None, "month", "quarter", "financial-year", "rolling:12m"]),
+    by=st.sampled_from([None, "area"]),
+    window=st.sampled_from([(None, None), ("2020-03-01", None), ("2020-02-15", "2021-06-30")]),
+    unknown=st.sampled_from(["exclude", "zero"]),
+    flags=st.sampled_from([(), ("flag",), ("flag", "company")]),
+    complete=st.booleans(),
+    batch_rows=st.sampled_from([257, 1_000, 1 << 20]),
+)
+def test_fused_path_matches_column_by_column(
+    monkeypatch, seed, n, date_kind, period, by, window, unknown, flags, complete, batch_rows
+):
+    df = _records(n, seed, date_kind=date_kind)
+    kw = {
+        "by": by,
+        "period": period,
+        "date": "d",
+        "start": window[0],
+        "end": window[1],
+        "unknown": unknown,
+        "complete": complete,
+        "batch_rows": batch_rows,
+        "police_initiated": "flag" if "flag" in flags else None,
+        "company_detected": "company" if "company" in flags else None,
+    }
+    fused = _run(monkeypatch, "fused", df, **kw)
+    general = _run(monkeypatch, "general", df, **kw)
+    assert fused.attrs.pop("fused_batches") == -(-n // batch_rows)
+    general.attrs.pop("fused_batches")
+    _same(fused, general, exact=True)
+
+
+@pytest.mark.parametrize("source", ["parquet", "arrow", "categorical"])
+def test_fused_path_reads_arrow_and_categoricals_as_they_are(monkeypatch, tmp_path, source):
+    df = _records(5_000, seed=3, date_kind="datetime")
+    df["d"] = df["d"].dt.date  # Arrow date32 in Parquet and Arrow tables
+    data: object
+    if source == "categorical":
+        df["offence_code"] = df["offence_code"].astype("category")
+        df["area"] = df["area"].astype("category")
+        data = df
+    else:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        assert table.schema.field("d").type == pa.date32()
+        data = table
+        if source == "parquet":
+            data = tmp_path / "r.parquet"
+            pq.write_table(table, data, row_group_size=1_500)
+    kw = {"by": "area", "period": "month", "date": "d", "police_initiated": "flag"}
+    fused = _run(monkeypatch, "fused", data, **kw)
+    general = _run(monkeypatch, "general", data, **kw)
+    assert fused.attrs.pop("fused_batches") == (4 if source == "parquet" else 1)
+    general.attrs.pop("fused_batches")
+    _same(fused, general, exact=True)
+
+
+def test_unknown_raise_stops_on_the_compiled_path_too(monkeypatch):
+    df = _records(2_000, seed=5)
+    monkeypatch.setenv("CRIMEHARM_FUSED", "1")
+    with pytest.raises(crimeharm.CodeError, match="999/99"):
+        crimeharm.harm_index(df, by="area", date="d", unknown="raise")
+
+
+def test_dates_spread_over_centuries_take_the_column_path(monkeypatch):
+    df = _records(3_000, seed=11, date_kind="datetime")
+    df.loc[0, "d"] = pd.Timestamp("1700-01-01")
+    df.loc[1, "d"] = pd.Timestamp("2200-01-01")
+    kw = {"by": "area", "period": "year", "date": "d", "batch_rows": 1_000}
+    fused = _run(monkeypatch, "fused", df, **kw)
+    general = _run(monkeypatch, "general", df, **kw)
+    assert fused.attrs.pop("fused_batches") == 2  # the first batch took the column path
+    general.attrs.pop("fused_batches")
+    _same(fused, general, exact=True)
+    assert {"1700", "2200"} <= set(fused["period"].astype(str))

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm._columns import dictionary_encoded
-from crimeharm._kernel import accumulate
+from crimeharm._kernel import accumulate, compiled
 from crimeharm.periods import Period
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 
@@ -66,16 +66,24 @@ class _Ids:
         self._last = (dictionary, mapping)
         return mapping
 
-    def ids(self, col: Any) -> np.ndarray:
+    def lookup(self, col: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices into the batch's distinct values (-1 for null) and their global ids.
+
+        When a row is null the ids end with the null value's id, which index -1 takes.
+        """
         idx, dictionary = dictionary_encoded(col)
         mapping = self._map(dictionary)
-        if (idx < 0).any():
+        if len(idx) and idx.min() < 0:
             if self.null_id < 0:
                 self.null_id = len(self)
                 self.known = pa.concat_arrays([self.known, pa.nulls(1, self.known.type)])
                 self._last = None
             mapping = np.append(mapping, self.null_id)
-        elif len(mapping) == 0:
+        return idx, mapping
+
+    def ids(self, col: Any) -> np.ndarray:
+        idx, mapping = self.lookup(col)
+        if len(mapping) == 0:
             return np.zeros(len(idx), dtype=np.int64)
         return mapping[idx]
 
@@ -141,12 +149,17 @@ class _Groups:
 
 
 class Accumulator:
-    """Sums of crimes and harm per status x group x period slot (see :mod:`._kernel`)."""
+    """Sums of crimes and harm per status x group x period slot (see :mod:`._kernel`).
+
+    One float64 array (a *slab*) per status row, of shape (groups, period
+    slots + 1, 2); the last slot holds records without a usable date.
+    """
 
     def __init__(self, by: Sequence[str], period: Period | None) -> None:
         self.groups = _Groups(by)
         self.period = period
-        self.acc = np.zeros((0, 0, 1, 2))
+        self.slabs: list[np.ndarray] = []
+        self.ptrs = np.zeros(0, dtype=np.int64)  # the slabs' addresses, for compiled loops
         self.row_of = np.full(_N_STATUS, -1, dtype=np.int64)
         self.rows = np.zeros(_N_STATUS, dtype=np.int64)
         self.cap_g = 0
@@ -155,9 +168,19 @@ class Accumulator:
 
     @property
     def statuses(self) -> list[int]:
-        """Status codes seen, in row order of ``acc``."""
+        """Status codes of the records added, in slab order.
+
+        A slab may be allocated for a status no record had (the compiled path
+        allocates one for each status a batch could have); its sums are zero,
+        it takes no memory until written, and it is not listed.
+        """
         order = np.argsort(self.row_of)
-        return [int(s) for s in order if self.row_of[s] >= 0]
+        return [int(s) for s in order if self.row_of[s] >= 0 and self.rows[s] > 0]
+
+    @property
+    def n_slots(self) -> int:
+        """Slots per group: the periods, then one for undated records."""
+        return self.width + 1
 
     def _ensure(self, n_groups: int, lo: int | None, hi: int | None, statuses: Any) -> None:
         old_lo = self.p_lo
@@ -170,20 +193,24 @@ class Accumulator:
         if n_groups > cap:  # headroom without doubling a large grid
             cap = max(n_groups + n_groups // 16, cap + cap // 16, 64)
         fresh = [s for s in statuses if self.row_of[s] < 0]
-        n_rows = self.acc.shape[0] + len(fresh)
-        if cap != self.cap_g or width != self.width or fresh:
-            new = np.zeros((n_rows, cap, width + 1, 2))
-            old = self.acc
-            if old.size:
-                off = 0 if old_lo is None else old_lo - new_lo
-                r, g = old.shape[0], old.shape[1]
-                new[:r, :g, off : off + self.width] = old[:, :, :-1]
-                new[:r, :g, -1] = old[:, :, -1]
-            for i, s in enumerate(fresh):
-                self.row_of[s] = self.acc.shape[0] + i
-            self.acc = new
-            del old
+        if not fresh and cap == self.cap_g and width == self.width:
+            return
+        if cap != self.cap_g or width != self.width:
+            off = 0 if old_lo is None else old_lo - new_lo
+            used = set(self.row_of[(self.row_of >= 0) & (self.rows > 0)].tolist())
+            for r, old in enumerate(self.slabs):
+                new = np.zeros((cap, width + 1, 2))
+                if r in used:  # a slab without records is zeros: left untouched, it takes no memory
+                    g = old.shape[0]
+                    new[:g, off : off + self.width] = old[:, :-1]
+                    new[:g, -1] = old[:, -1]
+                self.slabs[r] = new
+                del old
             self.cap_g, self.p_lo, self.width = cap, new_lo, width
+        for s in fresh:
+            self.row_of[s] = len(self.slabs)
+            self.slabs.append(np.zeros((self.cap_g, self.width + 1, 2)))
+        self.ptrs = np.array([a.ctypes.data for a in self.slabs], dtype=np.int64)
 
     def add(
         self,
@@ -199,16 +226,16 @@ class Accumulator:
             self._ensure(len(self.groups), None, None, ())
             return
         counts = np.bincount(status, minlength=_N_STATUS)
-        self.rows += counts[:_N_STATUS]
         undated = pid == UNDATED
         any_undated = bool(undated.any())
         dated = pid[~undated] if any_undated else pid
         lo = int(dated.min()) if dated.size else None
         hi = int(dated.max()) if dated.size else None
         self._ensure(len(self.groups), lo, hi, np.flatnonzero(counts))
+        self.rows += counts[:_N_STATUS]
         accumulate(
-            self.acc, self.row_of, gid, pid, status, harm, crimes,
-            p_lo=self.p_lo or 0, width=self.width, undated=int(UNDATED), any_undated=any_undated,
+            self, gid, pid, status, harm, crimes,
+            p_lo=self.p_lo or 0, undated=int(UNDATED), any_undated=any_undated,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ output
@@ -217,7 +244,7 @@ class Accumulator:
         g = len(self.groups)
         out = {}
         for s in self.statuses:
-            cells = self.acc[self.row_of[s], :g]
+            cells = self.slabs[self.row_of[s]][:g]
             out[s] = (int(self.rows[s]), float(cells[..., 0].sum()), float(cells[..., 1].sum()))
         return out
 
@@ -227,75 +254,116 @@ class Accumulator:
         n_groups = len(self.groups)
         width = self.width
         p_lo = self.p_lo or 0
-        sums = {}
-        for s in self.statuses:
-            cells = self.acc[self.row_of[s], :n_groups]
-            sums[("n", s)] = cells[..., 0]
-            sums[("h", s)] = cells[..., 1]
-        self.acc = np.zeros((0, 0, 1, 2))  # the views above keep what is still needed
+        statuses = self.statuses
+        slabs = {st: self.slabs[self.row_of[st]] for st in statuses}
+        self.slabs, self.ptrs = [], np.zeros(0, dtype=np.int64)
         ids = np.arange(p_lo, p_lo + width, dtype=np.int64)
         if self.period is not None and self.period.kind == "rolling":
             window = self.period.window
             ends = ids[window - 1 :] if width >= window else ids[:0]
-            for key, arr in sums.items():
-                cs = np.zeros((n_groups, width + 1))
-                np.cumsum(arr[:, :width], axis=1, out=cs[:, 1:])
-                e = ends - p_lo + 1
-                rolled = np.empty((n_groups, len(ends) + 1))
-                rolled[:, :-1] = cs[:, e] - cs[:, e - window]
-                rolled[:, -1] = arr[:, width]
-                sums[key] = rolled
+            for st in statuses:
+                slabs[st] = _rolled(slabs[st][:n_groups], width, window)
             ids = ends
-        slots = len(ids) + 1
-        occupied = np.zeros((n_groups, slots), dtype=bool)
-        if complete:
-            occupied[:, : len(ids)] = True
-        for (kind, _), arr in sums.items():
-            if kind == "n" or _ == 0:
-                occupied |= arr != 0
+        n_dated = len(ids)
         order = self.groups.order()
-        occupied = occupied[order]
-        rows, slot = np.nonzero(occupied)
-        n_out = len(rows)
+        g_out, slot = _occupied(
+            [slabs[st] for st in statuses],
+            order,
+            has_included=statuses[:1] == [0],
+            n_dated=n_dated,
+            complete=complete,
+        )
+        n_out = len(g_out)
+
         frame: dict[str, Any] = {}
         values = self.groups.values()
         for name in self.groups.by:
             codes, uniques = pd.factorize(values[name], use_na_sentinel=True)
-            frame[name] = pd.Categorical.from_codes(
-                codes[order[rows]], categories=pd.Index(uniques)
-            )
-        undated = slot == len(ids)
+            frame[name] = pd.Categorical.from_codes(codes[g_out], categories=pd.Index(uniques))
         if self.period is not None:
-            code = slot.astype(np.int64)
-            code[undated] = -1
-            labels = self.period.labels(ids) if len(ids) else np.zeros(0, dtype=object)
+            code = slot.copy()
+            code[slot == n_dated] = -1
+            labels = self.period.labels(ids) if n_dated else np.zeros(0, dtype=object)
             frame["period"] = pd.Categorical.from_codes(
                 code, categories=pd.Index(labels, dtype=object), ordered=True
             )
-            starts, ends_ = self.period.bounds(ids)
+            starts, ends = self.period.bounds(ids)
             nat = np.datetime64("NaT", "s")
             frame["period_start"] = np.append(starts.astype("datetime64[s]"), nat)[code]
-            frame["period_end"] = np.append(ends_.astype("datetime64[s]"), nat)[code]
+            frame["period_end"] = np.append(ends.astype("datetime64[s]"), nat)[code]
 
-        g_out = order[rows]
-
-        def take(kind: str, status: int) -> np.ndarray:
-            arr = sums.pop((kind, status), None)
-            if arr is None:
-                return np.zeros(n_out)
-            return arr[g_out, slot]
-
-        frame["crimes"] = take("n", 0)
-        frame["harm_days"] = take("h", 0)
-        seen = {REASONS[s - 1] for (_, s) in sums if s}
+        # one slab at a time: its two columns are written, then it is freed, so the
+        # output reuses the memory of the sums
         total = np.zeros(n_out)
-        for reason in REASONS:
-            if reason in seen or reason in SERIES_REASONS:
-                col = take("n", STATUS[reason])
-                frame[f"excluded_{reason}"] = col
-                frame[f"excluded_harm_{reason}"] = take("h", STATUS[reason])
-                total += col
+        reasons = [r for r in REASONS if STATUS[r] in slabs or r in SERIES_REASONS]
+        for st, crimes, harm in [(0, "crimes", "harm_days")] + [
+            (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
+        ]:
+            slab = slabs.pop(st, None)
+            if slab is None:  # no records: zeros, which take no memory until written
+                frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
+                continue
+            frame[crimes], frame[harm] = _gather(slab, g_out, slot, total if st else None)
+            del slab
         frame["excluded"] = total
         if not self.groups.by and self.period is None and n_out == 0:
             return pd.DataFrame({k: np.zeros(1) for k in frame})  # one row of zero totals
         return pd.DataFrame(frame, copy=False)
+
+
+def _rolled(slab: np.ndarray, width: int, window: int) -> np.ndarray:
+    """Sums over each complete window of ``window`` slots, by its last slot; undated kept last."""
+    g = slab.shape[0]
+    e = np.arange(window, width + 1, dtype=np.int64)
+    cs = np.zeros((g, width + 1, 2))
+    np.cumsum(slab[:, :width], axis=1, out=cs[:, 1:])
+    rolled = np.empty((g, len(e) + 1, 2))
+    rolled[:, :-1] = cs[:, e] - cs[:, e - window]
+    rolled[:, -1] = slab[:, width]
+    return rolled
+
+
+def _occupied(
+    slabs: list[np.ndarray],
+    order: np.ndarray,
+    *,
+    has_included: bool,
+    n_dated: int,
+    complete: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group and slot of each output cell (see :func:`crimeharm._ckernel.occupied`)."""
+    n_slots = n_dated + 1
+    ck = compiled()
+    if ck is not None and slabs and len(slabs) <= 64:
+        ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        args = (ptrs, n_slots, has_included, order, n_dated, complete)
+        m = ck.occupied(*args, none, none)
+        g_out, slot = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+        ck.occupied(*args, g_out, slot)
+        return g_out, slot
+    occ = np.zeros((len(order), n_slots), dtype=bool)
+    if complete:
+        occ[:, :n_dated] = True
+    for slab in slabs:
+        occ |= slab[order, :, 0] != 0
+    if has_included:
+        occ |= slabs[0][order, :, 1] != 0
+    j, slot = np.nonzero(occ)
+    return order[j], slot
+
+
+def _gather(
+    slab: np.ndarray, g_out: np.ndarray, slot: np.ndarray, total: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A slab's crimes and harm at the output cells; crimes added to ``total`` if given."""
+    ck = compiled()
+    if ck is not None:
+        out_n, out_h = np.empty(len(g_out)), np.empty(len(g_out))
+        none = np.zeros(0)
+        ck.gather(slab, g_out, slot, out_n, out_h, total if total is not None else none)
+        return out_n, out_h
+    out_n, out_h = slab[g_out, slot, 0], slab[g_out, slot, 1]
+    if total is not None:
+        total += out_n
+    return out_n, out_h

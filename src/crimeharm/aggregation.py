@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crimeharm import _fused
 from crimeharm._accumulate import UNDATED, Accumulator
 from crimeharm._columns import DAY_BAD
 from crimeharm._kernel import kernel_name
@@ -63,6 +64,17 @@ def _period_ids(period: Period | None, pday: np.ndarray | None, n: int) -> np.nd
     if valid.any():
         pid[valid] = period.ids_from_days(pday[valid])
     return pid
+
+
+def _finish(pending: tuple | None, scorer: Scorer) -> None:
+    """Wait for the batch in flight; tally its offence codes when it took the compiled path."""
+    if pending is None:
+        return None
+    future, prepared = pending
+    future.result()
+    if prepared is not None:
+        scorer.tally_codes(prepared.lookup, prepared.hits)
+    return None
 
 
 def _add_rates(out: pd.DataFrame, by: Sequence[str], population: Any, per: float) -> None:
@@ -186,25 +198,30 @@ def harm_index(
     source = open_source(data, columns=needed, batch_rows=batch_rows)
     scorer = Scorer(opts)
     acc = Accumulator(by_list, per_spec)
+    ck = _fused.eligible(opts, by_list)
     done = 0
-    # the sums of batch i are added in a worker thread (the kernel releases the GIL) while
-    # batch i+1 is read and scored; one batch in flight, added in order
+    # batch i is added in a worker thread (the compiled loops release the GIL) while
+    # batch i+1 is read and prepared; one batch in flight, added in order
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
         for batch in source.batches():
             cols = batch_columns(batch)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
-            scored = scorer.score_batch(cols, n, tally=False)
-            gid = acc.groups.ids(cols, n)
-            pid = _period_ids(per_spec, scored.period_day, n)
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(acc.add, gid, pid, scored.status, scored.crimes, scored.harm)
+            prepared = _fused.prepare(ck, scorer, acc, cols, n, by_list) if ck and n else None
+            if prepared is None:
+                scored = scorer.score_batch(cols, n, tally=False)
+                gid = acc.groups.ids(cols, n)
+                pid = _period_ids(per_spec, scored.period_day, n)
+            pending = _finish(pending, scorer)
+            if prepared is not None:
+                pending = (pool.submit(prepared.add, acc, opts, per_spec), prepared)
+            else:
+                args = (gid, pid, scored.status, scored.crimes, scored.harm)
+                pending = (pool.submit(acc.add, *args), None)
             done += n
             if progress is not None:
                 progress(done)
-        if pending is not None:
-            pending.result()
+        _finish(pending, scorer)
     scorer.summary.add_totals(acc.totals())
     summary = scorer.finish()
     _warn_short(acc, per_spec)

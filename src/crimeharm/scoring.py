@@ -322,6 +322,25 @@ class _Resolver:
 
 
 @dataclass
+class CodeLookup:
+    """A batch's offence codes, read once per distinct value.
+
+    ``codes`` are the rows' positions in ``uniques`` (-1 for null); the
+    ``u_*`` arrays have one entry per distinct value plus a last one for null:
+    days, status (0, a code reason, or ``police_generated``), whether the
+    code is unknown to the edition and whether it is ambiguous.
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    pos: np.ndarray
+    u_days: np.ndarray
+    u_status: np.ndarray
+    unknown: np.ndarray
+    ambiguous: np.ndarray
+
+
+@dataclass
 class ScoredBatch:
     """Per-row arrays of one batch."""
 
@@ -351,29 +370,43 @@ class Scorer:
             self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
         return days
 
-    def score_batch(self, batch: Mapping[str, Any], n: int, *, tally: bool = True) -> ScoredBatch:
-        """Score one batch: ``batch`` maps column names to columns of length ``n``.
-
-        With ``tally=False`` the summary's row, crime and harm counts are left to
-        the caller (the streaming aggregator reads them off its sums).
-        """
+    def codes(self, col: Any) -> CodeLookup:
+        """Read a batch's offence codes once per distinct value (see :class:`CodeLookup`)."""
         o = self.opts
-        codes, uniques = factorize(batch[o.code])
+        codes, uniques = factorize(col)
         pos = self.resolver.positions(uniques)
         r = self.resolver
         # one sentinel slot at the end for null codes (code -1 takes it)
         u_days = np.append(r.days[pos], np.nan)
         u_status = np.append(r.code_status[pos], STATUS["missing_code"]).astype(np.uint8)
-        unknown_u = u_status == STATUS["unknown_code"]
+        unknown = u_status == STATUS["unknown_code"]
+        if o.unknown == "zero":
+            u_days[unknown] = 0.0
+            u_status[unknown] = 0
+        if o.exclude_police_generated:  # lower precedence than the date reasons: see mark()
+            pg = np.append(r.flag[pos], False) & (u_status == 0)
+            u_status[pg] = STATUS["police_generated"]
         amb = np.append(r.ambiguous[pos], False)
-        hits = None
-        if unknown_u.any() or amb.any():  # rows per distinct code, for the tallies
-            hits = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:]
+        return CodeLookup(codes, uniques, pos, u_days, u_status, unknown, amb)
+
+    def tally_codes(self, lookup: CodeLookup, hits: np.ndarray | None) -> None:
+        """Count unknown and ambiguous codes; ``hits`` is rows per distinct value.
+
+        With ``hits`` None they are counted here when needed. Raises
+        :class:`CodeError` when ``unknown='raise'`` and a code is unknown.
+        """
+        if not (lookup.unknown.any() or lookup.ambiguous.any()):
+            return
+        if hits is None:
+            hits = np.bincount(lookup.codes + 1, minlength=len(lookup.uniques) + 1)[1:]
+        hits = hits[: len(lookup.uniques)]
+        o, r, uniques = self.opts, self.resolver, lookup.uniques
+        unknown_u = lookup.unknown[:-1] & (hits > 0)
         if unknown_u.any():
-            n_unknown = int(hits[unknown_u[:-1]].sum())
-            for i in np.flatnonzero(unknown_u[:-1] & (hits > 0)):
+            n_unknown = int(hits[unknown_u].sum())
+            for i in np.flatnonzero(unknown_u):
                 self.summary.unknown_codes[uniques[i]] += int(hits[i])
-            if o.unknown == "raise" and n_unknown:
+            if o.unknown == "raise":
                 top = ", ".join(
                     f"{c!r} ({k:,})" for c, k in self.summary.unknown_codes.most_common(5)
                 )
@@ -382,17 +415,21 @@ class Scorer:
                     f"{o.weights.edition!r} does not carry in column {o.code!r}: {top}"
                 )
             if o.unknown == "zero":
-                u_days[unknown_u] = 0.0
-                u_status[unknown_u] = 0
                 self.summary.unknown_scored_zero += n_unknown
-        if amb.any():
-            for i in np.flatnonzero(amb[:-1] & (hits > 0)):
-                self.summary.ambiguous_codes[str(r.canonical[pos[i]])] += int(hits[i])
-        if o.exclude_police_generated:  # lower precedence than the date reasons: see mark()
-            pg = np.append(r.flag[pos], False) & (u_status == 0)
-            u_status[pg] = STATUS["police_generated"]
-        days = u_days[codes]
-        status = u_status[codes]
+        for i in np.flatnonzero(lookup.ambiguous[:-1] & (hits > 0)):
+            self.summary.ambiguous_codes[str(r.canonical[lookup.pos[i]])] += int(hits[i])
+
+    def score_batch(self, batch: Mapping[str, Any], n: int, *, tally: bool = True) -> ScoredBatch:
+        """Score one batch: ``batch`` maps column names to columns of length ``n``.
+
+        With ``tally=False`` the summary's row, crime and harm counts are left to
+        the caller (the streaming aggregator reads them off its sums).
+        """
+        o = self.opts
+        lookup = self.codes(batch[o.code])
+        self.tally_codes(lookup, None)
+        days = lookup.u_days[lookup.codes]
+        status = lookup.u_status[lookup.codes]
 
         def mark(mask: np.ndarray, reason: str) -> None:
             # a reason replaces no reason and any reason that comes after it in REASONS

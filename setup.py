@@ -1,0 +1,17 @@
+"""Build the optional compiled loops (``crimeharm._ckernel``) from Cython.
+
+Everything else about the package is in ``pyproject.toml``. The extension is
+optional: when it cannot be compiled the package installs without it and
+uses its numpy path, which gives identical results (see ``crimeharm._kernel``).
+"""
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+extension = Extension(
+    "crimeharm._ckernel",
+    ["src/crimeharm/_ckernel.pyx"],
+    extra_compile_args=["-O3"],
+    optional=True,
+)
+setup(ext_modules=cythonize([extension], compiler_directives={"language_level": "3"}))
