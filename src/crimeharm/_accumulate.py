@@ -11,7 +11,9 @@ Memory is bounded by the number of cells, never by the number of records.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -139,6 +141,10 @@ class _Groups:
         """Group ids sorted by their ``by`` values (nulls last)."""
         if not self.by:
             return np.zeros(1, dtype=np.int64)
+        if self.combos is None and self.columns[0].known is not None:
+            known = self.columns[0].known
+            idx = pc.array_sort_indices(known, null_placement="at_end")
+            return idx.to_numpy().astype(np.int64)
         vals = self.values()
         cols = list(vals.columns)
         try:
@@ -210,6 +216,7 @@ class Accumulator:
         for s in fresh:
             self.row_of[s] = len(self.slabs)
             self.slabs.append(np.zeros((self.cap_g, self.width + 1, 2)))
+        _touch(self.slabs[-len(fresh) :] if fresh else [])
         self.ptrs = np.array([a.ctypes.data for a in self.slabs], dtype=np.int64)
 
     def add(
@@ -249,7 +256,12 @@ class Accumulator:
         return out
 
     def result(self, *, complete: bool) -> pd.DataFrame:
-        """The output table; frees the sums as it reads them."""
+        """The output table; frees the sums as it reads them.
+
+        The output cells are found and the slabs read on two threads (the
+        compiled loops release the GIL) while the area and period columns are
+        built.
+        """
         pa.default_memory_pool().release_unused()  # the read buffers are done with
         n_groups = len(self.groups)
         width = self.width
@@ -266,49 +278,95 @@ class Accumulator:
             ids = ends
         n_dated = len(ids)
         order = self.groups.order()
-        g_out, slot = _occupied(
-            [slabs[st] for st in statuses],
-            order,
-            has_included=statuses[:1] == [0],
-            n_dated=n_dated,
-            complete=complete,
-        )
-        n_out = len(g_out)
-
-        frame: dict[str, Any] = {}
-        values = self.groups.values()
-        for name in self.groups.by:
-            codes, uniques = pd.factorize(values[name], use_na_sentinel=True)
-            frame[name] = pd.Categorical.from_codes(codes[g_out], categories=pd.Index(uniques))
-        if self.period is not None:
-            code = slot.copy()
-            code[slot == n_dated] = -1
-            labels = self.period.labels(ids) if n_dated else np.zeros(0, dtype=object)
-            frame["period"] = pd.Categorical.from_codes(
-                code, categories=pd.Index(labels, dtype=object), ordered=True
+        categories, rank = self._categories(order)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            cells = _occupied(
+                pool,
+                [slabs[st] for st in statuses],
+                order,
+                rank,
+                has_included=statuses[:1] == [0],
+                n_dated=n_dated,
+                complete=complete,
             )
-            starts, ends = self.period.bounds(ids)
-            nat = np.datetime64("NaT", "s")
-            frame["period_start"] = np.append(starts.astype("datetime64[s]"), nat)[code]
-            frame["period_end"] = np.append(ends.astype("datetime64[s]"), nat)[code]
-
-        # one slab at a time: its two columns are written, then it is freed, so the
-        # output reuses the memory of the sums
-        total = np.zeros(n_out)
-        reasons = [r for r in REASONS if STATUS[r] in slabs or r in SERIES_REASONS]
-        for st, crimes, harm in [(0, "crimes", "harm_days")] + [
-            (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
-        ]:
-            slab = slabs.pop(st, None)
-            if slab is None:  # no records: zeros, which take no memory until written
-                frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
-                continue
-            frame[crimes], frame[harm] = _gather(slab, g_out, slot, total if st else None)
-            del slab
+            g_out, slot, group_code, period_code = cells
+            n_out = len(g_out)
+            # one slab per task; each is freed once read, so later columns reuse its memory
+            reasons = [r for r in REASONS if STATUS[r] in slabs or r in SERIES_REASONS]
+            names = [(0, "crimes", "harm_days")] + [
+                (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
+            ]
+            columns = {
+                st: pool.submit(_gather, slabs.pop(st), g_out, slot)
+                for st, _, _ in names
+                if st in slabs
+            }
+            frame: dict[str, Any] = {}
+            if rank is not None:
+                name = self.groups.by[0]
+                frame[name] = pd.Categorical.from_codes(group_code, categories=categories)
+            else:
+                values = self.groups.values()
+                for name in self.groups.by:
+                    codes, uniques = pd.factorize(values[name], use_na_sentinel=True)
+                    frame[name] = pd.Categorical.from_codes(
+                        codes[g_out], categories=pd.Index(uniques)
+                    )
+            if self.period is not None:
+                labels = self.period.labels(ids) if n_dated else np.zeros(0, dtype=object)
+                frame["period"] = pd.Categorical.from_codes(
+                    period_code, categories=pd.Index(labels, dtype=object), ordered=True
+                )
+                starts, ends = self.period.bounds(ids)
+                nat = np.datetime64("NaT", "s")
+                frame["period_start"] = np.append(starts.astype("datetime64[s]"), nat)[period_code]
+                frame["period_end"] = np.append(ends.astype("datetime64[s]"), nat)[period_code]
+            total = np.zeros(n_out)
+            for st, crimes, harm in names:
+                if st in columns:
+                    frame[crimes], frame[harm] = columns.pop(st).result()
+                else:  # no records: zeros, which take no memory until written
+                    frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
+                if st:
+                    total += frame[crimes]
         frame["excluded"] = total
         if not self.groups.by and self.period is None and n_out == 0:
             return pd.DataFrame({k: np.zeros(1) for k in frame})  # one row of zero totals
         return pd.DataFrame(frame, copy=False)
+
+    def _categories(self, order: np.ndarray) -> tuple[pd.Index | None, np.ndarray | None]:
+        """For one ``by`` column: its values in output order and each group's code in them.
+
+        None, None with no or several ``by`` columns (their codes are read apart).
+        """
+        if len(self.groups.by) != 1 or self.groups.columns[0].known is None:
+            return None, None
+        known = self.groups.columns[0].known
+        ordered = known.take(pa.array(order))
+        n_valid = len(ordered) - ordered.null_count  # nulls are last
+        categories = pd.Index(ordered.slice(0, n_valid).to_pandas())
+        if not categories.is_unique:
+            return None, None
+        rank = np.full(len(known), -1, dtype=np.int32)
+        rank[order[:n_valid]] = np.arange(n_valid, dtype=np.int32)
+        return categories, rank
+
+
+def _touch(slabs: list[np.ndarray]) -> None:
+    """Map fresh slabs' memory now, on two threads.
+
+    Otherwise the pages of a large grid are mapped one at a time inside the
+    accumulation loop of the first batch, on one thread.
+    """
+    ck = compiled()
+    flat = [a.reshape(-1) for a in slabs if a.size >= 1 << 20]
+    if ck is None or not flat:
+        return
+    helper = threading.Thread(target=lambda: [ck.touch(a, a.size // 2, a.size) for a in flat])
+    helper.start()
+    for a in flat:
+        ck.touch(a, 0, a.size // 2)
+    helper.join()
 
 
 def _rolled(slab: np.ndarray, width: int, window: int) -> np.ndarray:
@@ -324,24 +382,45 @@ def _rolled(slab: np.ndarray, width: int, window: int) -> np.ndarray:
 
 
 def _occupied(
+    pool: ThreadPoolExecutor,
     slabs: list[np.ndarray],
     order: np.ndarray,
+    rank: np.ndarray | None,
     *,
     has_included: bool,
     n_dated: int,
     complete: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Group and slot of each output cell (see :func:`crimeharm._ckernel.occupied`)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each output cell's group, slot, group category code (``rank``) and period code.
+
+    See :func:`crimeharm._ckernel.occupied`; the groups are split in two halves,
+    one per thread. The category codes are -1 without ``rank``.
+    """
     n_slots = n_dated + 1
+    if rank is None:
+        rank = np.full(max(len(order), int(order.max(initial=-1)) + 1), -1, dtype=np.int32)
     ck = compiled()
     if ck is not None and slabs and len(slabs) <= 64:
         ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
-        none = np.zeros(0, dtype=np.int64)
-        args = (ptrs, n_slots, has_included, order, n_dated, complete)
-        m = ck.occupied(*args, none, none)
-        g_out, slot = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
-        ck.occupied(*args, g_out, slot)
-        return g_out, slot
+        common = (ptrs, n_slots, has_included, order)
+        tail = (n_dated, complete, rank)
+        none = np.zeros(0, dtype=np.int32)
+        half = len(order) // 2
+        parts = [(0, half), (half, len(order))]
+        counts = [
+            f.result()
+            for f in [pool.submit(ck.occupied, *common, a, b, *tail, 0, none, none, none, none)
+                      for a, b in parts]
+        ]  # fmt: skip
+        m = sum(counts)
+        out = [np.empty(m, dtype=np.int32) for _ in range(4)]
+        done = [
+            pool.submit(ck.occupied, *common, a, b, *tail, at, *out)
+            for (a, b), at in zip(parts, (0, counts[0]), strict=True)
+        ]
+        if [f.result() for f in done] != counts:
+            raise RuntimeError("internal error: the output cells changed while being read")
+        return out[0], out[1], out[2], out[3]
     occ = np.zeros((len(order), n_slots), dtype=bool)
     if complete:
         occ[:, :n_dated] = True
@@ -350,20 +429,17 @@ def _occupied(
     if has_included:
         occ |= slabs[0][order, :, 1] != 0
     j, slot = np.nonzero(occ)
-    return order[j], slot
+    g_out = order[j].astype(np.int32)
+    slot = slot.astype(np.int32)
+    period = np.where(slot < n_dated, slot, -1).astype(np.int32)
+    return g_out, slot, rank[g_out], period
 
 
-def _gather(
-    slab: np.ndarray, g_out: np.ndarray, slot: np.ndarray, total: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """A slab's crimes and harm at the output cells; crimes added to ``total`` if given."""
+def _gather(slab: np.ndarray, g_out: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A slab's crimes and harm at the output cells."""
     ck = compiled()
     if ck is not None:
         out_n, out_h = np.empty(len(g_out)), np.empty(len(g_out))
-        none = np.zeros(0)
-        ck.gather(slab, g_out, slot, out_n, out_h, total if total is not None else none)
+        ck.gather(np.ascontiguousarray(slab), g_out, slot, out_n, out_h)
         return out_n, out_h
-    out_n, out_h = slab[g_out, slot, 0], slab[g_out, slot, 1]
-    if total is not None:
-        total += out_n
-    return out_n, out_h
+    return slab[g_out, slot, 0], slab[g_out, slot, 1]

@@ -9,7 +9,7 @@ their shape (``n_g`` groups, ``n_s`` slots). They run without the GIL.
 :mod:`crimeharm._kernel` holds the numpy equivalents and says which is used.
 """
 
-from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t
+from libc.stdint cimport int16_t, int32_t, int64_t, intptr_t, uint8_t
 
 ctypedef fused day_t:
     int32_t
@@ -183,28 +183,33 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[:
 
 
 def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
-             const int64_t[::1] order, int64_t n_dated, bint complete,
-             int64_t[::1] out_g, int64_t[::1] out_s):
-    """The cells of the output, groups in ``order`` then slots in order.
+             const int64_t[::1] order, Py_ssize_t start, Py_ssize_t stop, int64_t n_dated,
+             bint complete, const int32_t[::1] rank, Py_ssize_t at,
+             int32_t[::1] out_g, int32_t[::1] out_s, int32_t[::1] out_code,
+             int32_t[::1] out_period):
+    """The output cells of the groups ``order[start:stop]``, each group's slots in order.
 
     A cell is in the output when any slab in ``ptrs`` has crimes there or the
     included records (``has_included``: the first slab is theirs) have harm
     there, and with ``complete`` every dated slot (the first ``n_dated``) of
-    every group. Writes the cells' group and slot to ``out_g``/``out_s`` when
-    they are long enough (pass empty arrays to count first); returns the
-    number of cells.
+    every group. With empty output arrays, only counts the cells. Otherwise
+    writes, from position ``at``, each cell's group and slot, the group's
+    category code (``rank[g]``) and the period's (the slot; -1 when undated).
+    Returns the number of cells.
     """
-    cdef Py_ssize_t n_rows = ptrs.shape[0], n_order = order.shape[0]
-    cdef Py_ssize_t cap = out_g.shape[0], j, s, k
+    cdef Py_ssize_t n_rows = ptrs.shape[0], cap = out_g.shape[0], j, s, k
+    cdef bint write = cap > 0
     cdef int64_t g, m = 0, base
     cdef bint keep
     cdef const double* A[64]
     if n_rows > 64:
         raise ValueError("more than 64 status rows")
+    if write and not (out_s.shape[0] == out_code.shape[0] == out_period.shape[0] == cap):
+        raise ValueError("output arrays of different lengths")
     for k in range(n_rows):
         A[k] = <const double*><intptr_t>ptrs[k]
     with nogil:
-        for j in range(n_order):
+        for j in range(start, stop):
             g = order[j]
             for s in range(n_s):
                 base = (g * n_s + s) * 2
@@ -217,29 +222,39 @@ def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
                         keep = True
                     k += 1
                 if keep:
-                    if m < cap:
-                        out_g[m] = g
-                        out_s[m] = s
+                    if write and at + m < cap:
+                        out_g[at + m] = <int32_t>g
+                        out_s[at + m] = <int32_t>s
+                        out_code[at + m] = rank[g]
+                        out_period[at + m] = <int32_t>s if s < n_dated else -1
                     m += 1
     return m
 
 
-def gather(double[:, :, ::1] slab, const int64_t[::1] g, const int64_t[::1] s,
-           double[::1] out_n, double[::1] out_h, double[::1] total):
-    """One slab's two output columns: ``out_n[j] = slab[g[j], s[j], 0]``, ``out_h`` harm.
-
-    When ``total`` is not empty the crimes are also added to it.
-    """
+def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
+           double[::1] out_n, double[::1] out_h):
+    """One slab's two output columns: ``out_n[j] = slab[g[j], s[j], 0]``, ``out_h`` harm."""
     cdef Py_ssize_t n = g.shape[0], j
     cdef int64_t n_s = slab.shape[1], base
-    cdef bint add = total.shape[0] > 0
     if n == 0:
         return
     cdef const double* A = &slab[0, 0, 0]
     with nogil:
         for j in range(n):
-            base = (g[j] * n_s + s[j]) * 2
+            base = (<int64_t>g[j] * n_s + s[j]) * 2
             out_n[j] = A[base]
             out_h[j] = A[base + 1]
-            if add:
-                total[j] = total[j] + A[base]
+
+
+def touch(double[::1] zeros, Py_ssize_t start, Py_ssize_t stop):
+    """Write 0 to one element per 4 KiB page of ``zeros[start:stop]`` (freshly allocated zeros).
+
+    Makes the system map the pages now, on this thread, rather than one at a
+    time inside the accumulation loop.
+    """
+    cdef Py_ssize_t i
+    if stop > zeros.shape[0]:
+        stop = zeros.shape[0]
+    with nogil:
+        for i in range(start, stop, 512):
+            zeros[i] = 0.0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -156,11 +157,15 @@ def prepare(
     cols: Mapping[str, Any],
     n: int,
     by: Sequence[str],
+    *,
+    helper: Executor | None = None,
 ) -> Prepared | None:
     """Read one batch's columns for the compiled loop (reading thread).
 
-    Returns None when the batch's dates span more than :data:`MAX_DAYS` days;
-    it then takes the column-by-column path.
+    The area column is matched in the ``helper`` thread, if given, while the
+    offence codes are read here (text columns are hashed by Arrow, which
+    releases the GIL). Returns None when the batch's dates span more than
+    :data:`MAX_DAYS` days; it then takes the column-by-column path.
     """
     o = scorer.opts
     day, div, lo, hi, dated = _NONE_I32, 1, 0, -1, 0
@@ -169,10 +174,14 @@ def prepare(
         lo, hi, dated = ck.day_range(day, div)
         if dated and hi - lo >= MAX_DAYS:
             return None
+    groups = None
+    if by:
+        match = acc.groups.columns[0].lookup
+        groups = helper.submit(match, cols[by[0]]) if helper is not None else match(cols[by[0]])
     lookup = scorer.codes(cols[o.code])
     gidx, gmap = _NONE_I32, _NONE_I64
-    if by:
-        idx, gmap = acc.groups.columns[0].lookup(cols[by[0]])
+    if groups is not None:
+        idx, gmap = groups if isinstance(groups, tuple) else groups.result()
         gidx = idx.astype(np.int32, copy=False)
         if len(gmap) == 0:  # no values and no nulls: an empty batch
             gidx = _NONE_I32

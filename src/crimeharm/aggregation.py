@@ -19,7 +19,7 @@ they appear under a null period, so that every record is accounted for:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -64,6 +64,18 @@ def _period_ids(period: Period | None, pday: np.ndarray | None, n: int) -> np.nd
     if valid.any():
         pid[valid] = period.ids_from_days(pday[valid])
     return pid
+
+
+def _read_ahead(batches: Iterator[Any], reader: ThreadPoolExecutor) -> Iterator[Any]:
+    """The same batches, each read in ``reader`` while the one before is being used."""
+    done = object()
+    nxt = reader.submit(next, batches, done)
+    while True:
+        batch = nxt.result()
+        if batch is done:
+            return
+        nxt = reader.submit(next, batches, done)
+        yield batch
 
 
 def _finish(pending: tuple | None, scorer: Scorer) -> None:
@@ -202,12 +214,21 @@ def harm_index(
     done = 0
     # batch i is added in a worker thread (the compiled loops release the GIL) while
     # batch i+1 is read and prepared; one batch in flight, added in order
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        ThreadPoolExecutor(max_workers=1) as helper,
+        ThreadPoolExecutor(max_workers=1) as reader,
+    ):
         pending = None
-        for batch in source.batches():
+        batches = source.batches()
+        if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
+            batches = _read_ahead(batches, reader)
+        for batch in batches:
             cols = batch_columns(batch)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
-            prepared = _fused.prepare(ck, scorer, acc, cols, n, by_list) if ck and n else None
+            prepared = None
+            if ck is not None and n:
+                prepared = _fused.prepare(ck, scorer, acc, cols, n, by_list, helper=helper)
             if prepared is None:
                 scored = scorer.score_batch(cols, n, tally=False)
                 gid = acc.groups.ids(cols, n)
