@@ -9,7 +9,7 @@ their shape (``n_g`` groups, ``n_s`` slots). They run without the GIL.
 :mod:`crimeharm._kernel` holds the numpy equivalents and says which is used.
 """
 
-from libc.stdint cimport int16_t, int32_t, int64_t, intptr_t, uint8_t
+from libc.stdint cimport int16_t, int32_t, int64_t, intptr_t, uint8_t, uintptr_t
 
 ctypedef fused day_t:
     int32_t
@@ -244,6 +244,37 @@ def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
             base = (<int64_t>g[j] * n_s + s[j]) * 2
             out_n[j] = A[base]
             out_h[j] = A[base + 1]
+
+
+cdef extern from "sys/mman.h" nogil:
+    """
+    #ifndef MADV_NOHUGEPAGE
+    #define MADV_NOHUGEPAGE -1
+    #endif
+    """
+    int madvise(void* addr, size_t length, int advice)
+    int MADV_NOHUGEPAGE
+
+
+def small_pages(unsigned char[::1] buf):
+    """Ask the system to back ``buf`` with ordinary pages, not transparent huge pages.
+
+    For memory not yet written. Returns False where the request is not
+    available. Mapping a fresh huge page can stall for a long time while the
+    kernel compacts memory (numpy asks for huge pages for every large array);
+    arrays written once, or in random order all at once, gain little from
+    them. Only whole pages inside ``buf`` are advised.
+    """
+    cdef uintptr_t start, end, page = 4096
+    if MADV_NOHUGEPAGE < 0 or buf.shape[0] == 0:
+        return False
+    start = <uintptr_t>&buf[0]
+    end = start + <uintptr_t>buf.shape[0]
+    start = (start + page - 1) & ~(page - 1)
+    end = end & ~(page - 1)
+    if end <= start:
+        return False
+    return madvise(<void*>start, end - start, MADV_NOHUGEPAGE) == 0
 
 
 def touch(double[::1] zeros, Py_ssize_t start, Py_ssize_t stop):

@@ -162,9 +162,9 @@ def prepare(
 ) -> Prepared | None:
     """Read one batch's columns for the compiled loop (reading thread).
 
-    The area column is matched in the ``helper`` thread, if given, while the
-    offence codes are read here (text columns are hashed by Arrow, which
-    releases the GIL). Returns None when the batch's dates span more than
+    An area column that is not dictionary-encoded is matched in the
+    ``helper`` thread, if given, while the offence codes are read here (text
+    is hashed by Arrow, which releases the GIL). Returns None when the batch's dates span more than
     :data:`MAX_DAYS` days; it then takes the column-by-column path.
     """
     o = scorer.opts
@@ -176,8 +176,11 @@ def prepare(
             return None
     groups = None
     if by:
-        match = acc.groups.columns[0].lookup
-        groups = helper.submit(match, cols[by[0]]) if helper is not None else match(cols[by[0]])
+        match, col = acc.groups.columns[0].lookup, cols[by[0]]
+        # text that is not dictionary-encoded yet is hashed in the helper thread
+        encoded = isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_dictionary(col.type)
+        encoded |= isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype)
+        groups = match(col) if helper is None or encoded else helper.submit(match, col)
     lookup = scorer.codes(cols[o.code])
     gidx, gmap = _NONE_I32, _NONE_I64
     if groups is not None:

@@ -220,7 +220,7 @@ def harm_index(
         ThreadPoolExecutor(max_workers=1) as reader,
     ):
         pending = None
-        batches = source.batches()
+        batches = source.batches(decode_threads=False)  # the threads here are enough
         if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
             batches = _read_ahead(batches, reader)
         for batch in batches:

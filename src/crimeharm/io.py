@@ -143,8 +143,12 @@ class Source:
     wanted: list[str] | None = None
     batch_rows: int = DEFAULT_BATCH_ROWS
 
-    def batches(self) -> Iterator[Any]:
-        """Yield record batches (Arrow ``RecordBatch``) or DataFrame slices."""
+    def batches(self, *, decode_threads: bool = True) -> Iterator[Any]:
+        """Yield record batches (Arrow ``RecordBatch``) or DataFrame slices.
+
+        ``decode_threads=False`` decodes each Parquet row group on the calling
+        thread, for a caller that already works on several batches at once.
+        """
         cols = self.wanted
         if self.kind == "pandas":
             frame = self.data if cols is None else self.data[cols]
@@ -154,10 +158,10 @@ class Source:
             table = self.data if cols is None else self.data.select(cols)
             yield from table.to_batches(max_chunksize=self.batch_rows)
         elif self.kind == "parquet":
-            yield from _row_groups(self.path, cols)
+            yield from _row_groups(self.path, cols, threads=decode_threads)
         elif self.kind == "dataset":
             for f in self.data.files:
-                yield from _row_groups(Path(f), cols)
+                yield from _row_groups(Path(f), cols, threads=decode_threads)
         elif self.kind == "csv":
             reader, _ = _csv_reader(self.path, columns=cols)
             if reader is None:
@@ -169,7 +173,7 @@ class Source:
             return
 
 
-def _row_groups(path: Path, columns: list[str] | None) -> Iterator[pa.Table]:
+def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iterator[pa.Table]:
     """One Parquet row group per batch, text columns read as dictionaries.
 
     Reading whole row groups keeps Parquet's dictionary pages as Arrow
@@ -188,7 +192,7 @@ def _row_groups(path: Path, columns: list[str] | None) -> Iterator[pa.Table]:
     ]
     pf = pq.ParquetFile(path, read_dictionary=text)
     for i in range(pf.num_row_groups):
-        table = pf.read_row_group(i, columns=columns)
+        table = pf.read_row_group(i, columns=columns, use_threads=threads)
         if table.num_rows:
             yield table
 
