@@ -62,6 +62,9 @@ class _Ids:
         pos = pc.index_in(dictionary, value_set=self.known)
         if pos.null_count:
             fresh = pc.unique(dictionary.filter(pc.is_null(pos)))
+            # new values take ids in sorted order: the output is sorted by value, so when
+            # the first batch brings most values the sums are read in the order they lie
+            fresh = fresh.take(pc.array_sort_indices(fresh))
             self.known = pa.concat_arrays([self.known, fresh.cast(self.known.type)])
             pos = pc.index_in(dictionary, value_set=self.known)
         mapping = pos.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -291,16 +294,15 @@ class Accumulator:
             )
             g_out, slot, group_code, period_code = cells
             n_out = len(g_out)
-            # one slab per task; each is freed once read, so later columns reuse its memory
+            # the slabs are read one after another in a worker thread; each slab's two
+            # columns are written into the memory of the slab read before it
             reasons = [r for r in REASONS if STATUS[r] in slabs or r in SERIES_REASONS]
             names = [(0, "crimes", "harm_days")] + [
                 (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
             ]
-            columns = {
-                st: pool.submit(_gather, slabs.pop(st), g_out, slot)
-                for st, _, _ in names
-                if st in slabs
-            }
+            chain = [(st, slabs.pop(st)) for st, _, _ in names if st in slabs]
+            gathered = pool.submit(_gather_chain, chain, g_out, slot)
+            del chain
             frame: dict[str, Any] = {}
             if rank is not None:
                 name = self.groups.by[0]
@@ -312,6 +314,7 @@ class Accumulator:
                     frame[name] = pd.Categorical.from_codes(
                         codes[g_out], categories=pd.Index(uniques)
                     )
+            columns, spare = gathered.result()
             if self.period is not None:
                 labels = self.period.labels(ids) if n_dated else np.zeros(0, dtype=object)
                 frame["period"] = pd.Categorical.from_codes(
@@ -321,11 +324,12 @@ class Accumulator:
                 nat = np.datetime64("NaT", "s")
                 for name, bound in (("period_start", starts), ("period_end", ends)):
                     table = np.append(bound.astype("datetime64[s]"), nat)
-                    frame[name] = np.take(table, period_code, out=_fresh(n_out, table.dtype))
+                    into = spare.pop().view(table.dtype) if spare else _fresh(n_out, table.dtype)
+                    frame[name] = np.take(table, period_code, out=into)
             total = _fresh(n_out, zero=True)
             for st, crimes, harm in names:
                 if st in columns:
-                    frame[crimes], frame[harm] = columns.pop(st).result()
+                    frame[crimes], frame[harm] = columns.pop(st)
                 else:  # no records: zeros, which take no memory until written
                     frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
                 if st:
@@ -452,11 +456,30 @@ def _occupied(
     return g_out, slot, rank[g_out], period
 
 
-def _gather(slab: np.ndarray, g_out: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A slab's crimes and harm at the output cells."""
+def _gather_chain(
+    chain: list[tuple[int, np.ndarray]], g_out: np.ndarray, slot: np.ndarray
+) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
+    """Each slab's crimes and harm at the output cells, by status.
+
+    The first slab's columns take new memory; each later slab's are written
+    into the memory of the slab before it, which is already mapped (a slab
+    holds two values per cell, so it has room for two columns of any subset
+    of its cells). The last slab's memory is returned as two spare columns.
+    """
     ck = compiled()
-    if ck is not None:
-        out_n, out_h = _fresh(len(g_out)), _fresh(len(g_out))
-        ck.gather(np.ascontiguousarray(slab), g_out, slot, out_n, out_h)
-        return out_n, out_h
-    return slab[g_out, slot, 0], slab[g_out, slot, 1]
+    n = len(g_out)
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    spare: list[np.ndarray] = []
+    for st, slab in chain:
+        if ck is None:
+            out[st] = (slab[g_out, slot, 0], slab[g_out, slot, 1])
+            continue
+        if spare:
+            out_n, out_h = spare
+        else:
+            out_n, out_h = _fresh(n), _fresh(n)
+        ck.gather(slab, g_out, slot, out_n, out_h)
+        out[st] = (out_n, out_h)
+        flat = slab.reshape(-1)
+        spare = [flat[:n], flat[n : 2 * n]]
+    return out, spare

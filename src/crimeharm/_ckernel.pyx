@@ -95,8 +95,10 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[:
     code); the date's slot comes from a table of days starting at ``day_lo``;
     the group from ``gmap[gidx]`` (-1 takes the last entry; no groups when
     ``gidx`` is empty). ``rows`` counts rows per status and ``hits`` rows per
-    code entry. Returns the number of rows whose day fell outside the table
-    (none when the table was built from the batch; those rows are skipped).
+    code entry. Returns the number of rows skipped because their day fell
+    outside the table or their status has no slab (none when the caller
+    built the table from the batch and made a slab for every status it can
+    have).
 
     The rows are taken in blocks: first each row's cell and harm (sequential
     reads, small tables), then the additions, whose random accesses into the
@@ -170,6 +172,9 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[:
                     if g < 0:
                         g = n_gmap - 1
                     g = GM[g]
+                if RO[st] < 0:  # no slab for this status: a caller's error, reported
+                    skipped += 1
+                    continue
                 R[st] += 1
                 slab[b] = <double*><intptr_t>PT[RO[st]]
                 cells[b] = (g * n_s + slot) * 2

@@ -77,12 +77,15 @@ class Prepared:
     day_hi: int
     dated: int
     flags: list[tuple[np.ndarray, int]]
+    has_null_code: bool
     hits: np.ndarray | None = None
 
     def add(self, acc: Accumulator, opts: ScoreOptions, period: Period | None) -> None:
         """Build the day table, make room in the sums and run the loop (worker thread)."""
         lk = self.lookup
-        statuses = {0, *np.unique(lk.u_status).tolist()}
+        # the last entry is the null code's: its status only when a code is null
+        used = lk.u_status if self.has_null_code else lk.u_status[:-1]
+        statuses = {0, *np.unique(used).tolist()}
         statuses.update(code for flag, code in self.flags if flag.any())
         has_day = len(self.day) > 0
         table = np.zeros(0, dtype=np.int32)
@@ -121,8 +124,8 @@ class Prepared:
             STATUS["missing_date"], STATUS["bad_date"],
             f1, c1, f2, c2,
         )  # fmt: skip
-        if skipped:  # the table is built from this batch's own days: cannot happen
-            raise RuntimeError(f"internal error: {skipped} row(s) dated outside the day table")
+        if skipped:  # the table and slabs are made for this batch: cannot happen
+            raise RuntimeError(f"internal error: {skipped} row(s) outside the day table or slabs")
 
 
 def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
@@ -208,4 +211,5 @@ def prepare(
         day_hi=hi,
         dated=dated,
         flags=flags,
+        has_null_code=bool(len(lookup.codes)) and int(lookup.codes.min()) < 0,
     )
