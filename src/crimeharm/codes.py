@@ -94,6 +94,9 @@ def normalise_text(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndar
     arr = _as_object_array(values)
     out = np.empty(len(arr), dtype=object)
     for i, v in enumerate(arr):
+        if type(v) is str:  # the common case, without the checks below
+            out[i] = "".join(v.split()).upper() or None
+            continue
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             out[i] = None
             continue

@@ -479,9 +479,8 @@ class WeightTable:
             system[:] = kinds
             system[is_key] = "key"
         elif code_system in CODE_SYSTEMS:
-            kinds = classify_codes(text)
             system[:] = code_system
-            system[kinds == "missing"] = "missing"
+            system[pd.isna(text)] = "missing"
         else:
             raise CodeError(
                 f"unknown code_system {code_system!r}; expected 'auto' or one of {CODE_SYSTEMS}"
