@@ -301,7 +301,13 @@ class Accumulator:
                 (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
             ]
             chain = [(st, slabs.pop(st)) for st, _, _ in names if st in slabs]
-            gathered = pool.submit(_gather_chain, chain, g_out, slot)
+            bounds = []
+            if self.period is not None:
+                nat = np.datetime64("NaT", "s")
+                bounds = [
+                    np.append(b.astype("datetime64[s]"), nat) for b in self.period.bounds(ids)
+                ]
+            gathered = pool.submit(_gather_chain, chain, g_out, slot, period_code, bounds)
             del chain
             frame: dict[str, Any] = {}
             if rank is not None:
@@ -314,26 +320,18 @@ class Accumulator:
                     frame[name] = pd.Categorical.from_codes(
                         codes[g_out], categories=pd.Index(uniques)
                     )
-            columns, spare = gathered.result()
+            columns, total, (period_start, period_end) = gathered.result()
             if self.period is not None:
                 labels = self.period.labels(ids) if n_dated else np.zeros(0, dtype=object)
                 frame["period"] = pd.Categorical.from_codes(
                     period_code, categories=pd.Index(labels, dtype=object), ordered=True
                 )
-                starts, ends = self.period.bounds(ids)
-                nat = np.datetime64("NaT", "s")
-                for name, bound in (("period_start", starts), ("period_end", ends)):
-                    table = np.append(bound.astype("datetime64[s]"), nat)
-                    into = spare.pop().view(table.dtype) if spare else _fresh(n_out, table.dtype)
-                    frame[name] = np.take(table, period_code, out=into)
-            total = _fresh(n_out, zero=True)
+                frame["period_start"], frame["period_end"] = period_start, period_end
             for st, crimes, harm in names:
                 if st in columns:
                     frame[crimes], frame[harm] = columns.pop(st)
                 else:  # no records: zeros, which take no memory until written
                     frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
-                if st:
-                    total += frame[crimes]
         frame["excluded"] = total
         if not self.groups.by and self.period is None and n_out == 0:
             return pd.DataFrame({k: np.zeros(1) for k in frame})  # one row of zero totals
@@ -425,23 +423,20 @@ def _occupied(
         ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
         common = (ptrs, n_slots, has_included, order)
         tail = (n_dated, complete, rank)
-        none = np.zeros(0, dtype=np.int32)
+        # one pass: each half writes into room for all its cells (memory not written is
+        # never mapped), then the second half is moved to follow the first
         half = len(order) // 2
-        parts = [(0, half), (half, len(order))]
-        counts = [
-            f.result()
-            for f in [pool.submit(ck.occupied, *common, a, b, *tail, 0, none, none, none, none)
-                      for a, b in parts]
-        ]  # fmt: skip
-        m = sum(counts)
-        out = [_fresh(m, np.int32) for _ in range(4)]
+        room = len(order) * n_slots
+        out = [_fresh(room, np.int32) for _ in range(4)]
+        at = half * n_slots
         done = [
-            pool.submit(ck.occupied, *common, a, b, *tail, at, *out)
-            for (a, b), at in zip(parts, (0, counts[0]), strict=True)
+            pool.submit(ck.occupied, *common, a, b, *tail, start, *out)
+            for a, b, start in ((0, half, 0), (half, len(order), at))
         ]
-        if [f.result() for f in done] != counts:
-            raise RuntimeError("internal error: the output cells changed while being read")
-        return out[0], out[1], out[2], out[3]
+        m1, m2 = (f.result() for f in done)
+        for arr in out:
+            arr[m1 : m1 + m2] = arr[at : at + m2]
+        return out[0][: m1 + m2], out[1][: m1 + m2], out[2][: m1 + m2], out[3][: m1 + m2]
     occ = np.zeros((len(order), n_slots), dtype=bool)
     if complete:
         occ[:, :n_dated] = True
@@ -457,29 +452,42 @@ def _occupied(
 
 
 def _gather_chain(
-    chain: list[tuple[int, np.ndarray]], g_out: np.ndarray, slot: np.ndarray
-) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
-    """Each slab's crimes and harm at the output cells, by status.
+    chain: list[tuple[int, np.ndarray]],
+    g_out: np.ndarray,
+    slot: np.ndarray,
+    period_code: np.ndarray,
+    bounds: list[np.ndarray],
+) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray, list[np.ndarray | None]]:
+    """Each slab's crimes and harm at the output cells, by status; excluded crimes; bounds.
 
     The first slab's columns take new memory; each later slab's are written
     into the memory of the slab before it, which is already mapped (a slab
     holds two values per cell, so it has room for two columns of any subset
-    of its cells). The last slab's memory is returned as two spare columns.
+    of its cells). The last slab's memory takes the period bounds
+    (``bounds[k][period_code]``, -1 taking the last entry).
     """
     ck = compiled()
     n = len(g_out)
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    total = _fresh(n, zero=True)
     spare: list[np.ndarray] = []
     for st, slab in chain:
         if ck is None:
             out[st] = (slab[g_out, slot, 0], slab[g_out, slot, 1])
+            if st:
+                total += out[st][0]
             continue
-        if spare:
-            out_n, out_h = spare
-        else:
-            out_n, out_h = _fresh(n), _fresh(n)
-        ck.gather(slab, g_out, slot, out_n, out_h)
+        out_n, out_h = spare if spare else (_fresh(n), _fresh(n))
+        ck.gather(slab, g_out, slot, out_n, out_h, total if st else total[:0])
         out[st] = (out_n, out_h)
         flat = slab.reshape(-1)
         spare = [flat[:n], flat[n : 2 * n]]
-    return out, spare
+    periods: list[np.ndarray | None] = [None, None]
+    for k, table in enumerate(bounds):
+        into = spare.pop() if spare else _fresh(n)
+        if ck is None:
+            periods[k] = np.take(table, period_code)
+            continue
+        ck.take(table.view(np.int64), period_code, into.view(np.int64))
+        periods[k] = into.view(table.dtype)
+    return out, total, periods

@@ -237,10 +237,14 @@ def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
 
 
 def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
-           double[::1] out_n, double[::1] out_h):
-    """One slab's two output columns: ``out_n[j] = slab[g[j], s[j], 0]``, ``out_h`` harm."""
+           double[::1] out_n, double[::1] out_h, double[::1] total):
+    """One slab's two output columns: ``out_n[j] = slab[g[j], s[j], 0]``, ``out_h`` harm.
+
+    When ``total`` is not empty the crimes are also added to it.
+    """
     cdef Py_ssize_t n = g.shape[0], j
     cdef int64_t n_s = slab.shape[1], base
+    cdef bint add = total.shape[0] > 0
     if n == 0:
         return
     cdef const double* A = &slab[0, 0, 0]
@@ -249,6 +253,22 @@ def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
             base = (<int64_t>g[j] * n_s + s[j]) * 2
             out_n[j] = A[base]
             out_h[j] = A[base + 1]
+            if add:
+                total[j] = total[j] + A[base]
+
+
+def take(const int64_t[::1] table, const int32_t[::1] code, int64_t[::1] out):
+    """``out[j] = table[code[j]]``, code -1 taking the last entry."""
+    cdef Py_ssize_t n = code.shape[0], m = table.shape[0], j
+    cdef int32_t c
+    if out.shape[0] != n:
+        raise ValueError("out has the wrong length")
+    with nogil:
+        for j in range(n):
+            c = code[j]
+            if c < 0 or c >= m:
+                c = m - 1
+            out[j] = table[c]
 
 
 cdef extern from "sys/mman.h" nogil:
