@@ -280,6 +280,14 @@ cdef extern from "sys/mman.h" nogil:
     int madvise(void* addr, size_t length, int advice)
     int MADV_NOHUGEPAGE
 
+cdef extern from *:
+    """
+    #ifndef MADV_POPULATE_WRITE
+    #define MADV_POPULATE_WRITE 23
+    #endif
+    """
+    int MADV_POPULATE_WRITE
+
 
 def small_pages(unsigned char[::1] buf):
     """Ask the system to back ``buf`` with ordinary pages, not transparent huge pages.
@@ -303,14 +311,26 @@ def small_pages(unsigned char[::1] buf):
 
 
 def touch(double[::1] zeros, Py_ssize_t start, Py_ssize_t stop):
-    """Write 0 to one element per 4 KiB page of ``zeros[start:stop]`` (freshly allocated zeros).
+    """Map the pages of ``zeros[start:stop]`` (freshly allocated zeros) now, on this thread.
 
-    Makes the system map the pages now, on this thread, rather than one at a
-    time inside the accumulation loop.
+    Rather than one at a time inside the accumulation loop: asks the system to
+    map them all in one call (``MADV_POPULATE_WRITE``, Linux 5.14 and later),
+    else writes 0 to one element per 4 KiB page.
     """
     cdef Py_ssize_t i
+    cdef uintptr_t a, b, page = 4096
     if stop > zeros.shape[0]:
         stop = zeros.shape[0]
+    if stop <= start:
+        return
+    a = <uintptr_t>&zeros[start]
+    b = <uintptr_t>&zeros[stop - 1] + sizeof(double)
+    a = (a + page - 1) & ~(page - 1)
+    b = b & ~(page - 1)
+    cdef bint done = False
     with nogil:
-        for i in range(start, stop, 512):
-            zeros[i] = 0.0
+        if b > a:
+            done = madvise(<void*>a, b - a, MADV_POPULATE_WRITE) == 0
+        if not done:
+            for i in range(start, stop, 512):
+                zeros[i] = 0.0
