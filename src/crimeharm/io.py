@@ -146,8 +146,10 @@ class Source:
     def batches(self, *, decode_threads: bool = True) -> Iterator[Any]:
         """Yield record batches (Arrow ``RecordBatch``) or DataFrame slices.
 
-        ``decode_threads=False`` decodes each Parquet row group on the calling
-        thread, for a caller that already works on several batches at once.
+        ``decode_threads=False`` decodes each Parquet row group after the first
+        on the calling thread, for a caller that works on several batches at
+        once (the first, read while nothing else runs, still uses Arrow's
+        threads).
         """
         cols = self.wanted
         if self.kind == "pandas":
@@ -192,7 +194,7 @@ def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iter
     ]
     pf = pq.ParquetFile(path, read_dictionary=text)
     for i in range(pf.num_row_groups):
-        table = pf.read_row_group(i, columns=columns, use_threads=threads)
+        table = pf.read_row_group(i, columns=columns, use_threads=threads or i == 0)
         if table.num_rows:
             yield table
 
