@@ -189,3 +189,31 @@ def test_dates_spread_over_centuries_take_the_column_path(monkeypatch):
     general.attrs.pop("fused_batches")
     _same(fused, general, exact=True)
     assert {"1700", "2200"} <= set(fused["period"].astype(str))
+
+
+@pytest.mark.parametrize("engine", ["fused", "general", "numpy"])
+@pytest.mark.parametrize("period", ["month", None])
+def test_excluded_summary_is_the_included_part_of_the_columns(monkeypatch, engine, period):
+    df = _records(8_000, seed=13)
+    kw = {"by": "area", "period": period, "date": "d", "police_initiated": "flag"}
+    kw["batch_rows"] = 3_000
+    full = _run(monkeypatch, engine, df, **kw)
+    lean = _run(monkeypatch, engine, df, excluded="summary", **kw)
+    keys = ["area"] + (["period", "period_start", "period_end"] if period else [])
+    assert list(lean.columns) == [*keys, "crimes", "harm_days"]
+    kept = full[(full["crimes"] != 0) | (full["harm_days"] != 0)]
+    expected = kept[[*keys, "crimes", "harm_days"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(lean.reset_index(drop=True), expected, check_exact=True)
+    if period:  # the undated cells hold excluded records only
+        assert len(kept) < len(full)
+    sf, sl = full.attrs["crimeharm"]["summary"], lean.attrs["crimeharm"]["summary"]
+    assert sl["rows_excluded"] == sf["rows_excluded"]
+    assert sl["crimes_excluded"] == sf["crimes_excluded"]
+    for reason, harm in sf["harm_days_excluded"].items():
+        assert sl["harm_days_excluded"][reason] == pytest.approx(harm, rel=1e-12)
+    assert sl["harm_days_included"] == sf["harm_days_included"]
+
+
+def test_excluded_option_is_checked():
+    with pytest.raises(ValueError, match="excluded="):
+        crimeharm.harm_index(_records(10, seed=1), excluded="none")

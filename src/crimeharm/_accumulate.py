@@ -164,9 +164,15 @@ class Accumulator:
     slots + 1, 2); the last slot holds records without a usable date.
     """
 
-    def __init__(self, by: Sequence[str], period: Period | None) -> None:
+    def __init__(
+        self, by: Sequence[str], period: Period | None, *, excluded_cells: bool = True
+    ) -> None:
         self.groups = _Groups(by)
         self.period = period
+        #: sums of excluded records by cell (the ``excluded_*`` columns); without them
+        #: the compiled path keeps excluded records' totals only (``spill``)
+        self.excluded_cells = excluded_cells
+        self.spill = np.zeros(2 * _N_STATUS)  # crimes, harm of statuses without a slab
         self.slabs: list[np.ndarray] = []
         self.ptrs = np.zeros(0, dtype=np.int64)  # the slabs' addresses, for compiled loops
         self.row_of = np.full(_N_STATUS, -1, dtype=np.int64)
@@ -176,8 +182,8 @@ class Accumulator:
         self.width = 0
 
     @property
-    def statuses(self) -> list[int]:
-        """Status codes of the records added, in slab order.
+    def slab_statuses(self) -> list[int]:
+        """Status codes of the records added that have a slab, in slab order.
 
         A slab may be allocated for a status no record had (the compiled path
         allocates one for each status a batch could have); its sums are zero,
@@ -185,6 +191,12 @@ class Accumulator:
         """
         order = np.argsort(self.row_of)
         return [int(s) for s in order if self.row_of[s] >= 0 and self.rows[s] > 0]
+
+    @property
+    def statuses(self) -> list[int]:
+        """Status codes of the records added whose sums are kept by cell."""
+        kept = self.slab_statuses
+        return kept if self.excluded_cells else [s for s in kept if s == 0]
 
     @property
     def n_slots(self) -> int:
@@ -253,9 +265,13 @@ class Accumulator:
         """Rows, crimes and harm per status, read off the sums."""
         g = len(self.groups)
         out = {}
-        for s in self.statuses:
-            cells = self.slabs[self.row_of[s]][:g]
-            out[s] = (int(self.rows[s]), float(cells[..., 0].sum()), float(cells[..., 1].sum()))
+        for s in np.flatnonzero(self.rows > 0).tolist():
+            crimes, harm = float(self.spill[2 * s]), float(self.spill[2 * s + 1])
+            if self.row_of[s] >= 0:
+                cells = self.slabs[self.row_of[s]][:g]
+                crimes += float(cells[..., 0].sum())
+                harm += float(cells[..., 1].sum())
+            out[s] = (int(self.rows[s]), crimes, harm)
         return out
 
     def result(self, *, complete: bool) -> pd.DataFrame:
@@ -297,6 +313,8 @@ class Accumulator:
             # the slabs are read one after another in a worker thread; each slab's two
             # columns are written into the memory of the slab read before it
             reasons = [r for r in REASONS if STATUS[r] in slabs or r in SERIES_REASONS]
+            if not self.excluded_cells:
+                reasons = []
             names = [(0, "crimes", "harm_days")] + [
                 (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
             ]
@@ -332,7 +350,8 @@ class Accumulator:
                     frame[crimes], frame[harm] = columns.pop(st)
                 else:  # no records: zeros, which take no memory until written
                     frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
-        frame["excluded"] = total
+        if self.excluded_cells:
+            frame["excluded"] = total
         if not self.groups.by and self.period is None and n_out == 0:
             return pd.DataFrame({k: np.zeros(1) for k in frame})  # one row of zero totals
         return pd.DataFrame(frame, copy=False)

@@ -80,7 +80,7 @@ cdef enum:
 
 
 def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[::1] row_of, int64_t[::1] rows,
-              int64_t[::1] hits,
+              int64_t[::1] hits, double[::1] spill,
               const int32_t[::1] code, const uint8_t[::1] u_status, const double[::1] u_harm,
               const int32_t[::1] gidx, const int64_t[::1] gmap,
               const day_t[::1] day, int64_t div, int64_t day_lo,
@@ -95,10 +95,10 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[:
     code); the date's slot comes from a table of days starting at ``day_lo``;
     the group from ``gmap[gidx]`` (-1 takes the last entry; no groups when
     ``gidx`` is empty). ``rows`` counts rows per status and ``hits`` rows per
-    code entry. Returns the number of rows skipped because their day fell
-    outside the table or their status has no slab (none when the caller
-    built the table from the batch and made a slab for every status it can
-    have).
+    code entry. A row whose status has no slab (``row_of`` -1) is added to
+    that status's crimes and harm in ``spill`` (two per status) instead.
+    Returns the number of rows skipped because their day fell outside the
+    table (none when the caller built the table from the batch).
 
     The rows are taken in blocks: first each row's cell and harm (sequential
     reads, small tables), then the additions, whose random accesses into the
@@ -172,10 +172,12 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[:
                     if g < 0:
                         g = n_gmap - 1
                     g = GM[g]
-                if RO[st] < 0:  # no slab for this status: a caller's error, reported
-                    skipped += 1
-                    continue
                 R[st] += 1
+                if RO[st] < 0:  # no sums by cell for this status: its totals only
+                    spill[2 * st] += 1.0
+                    if h == h:
+                        spill[2 * st + 1] += h
+                    continue
                 slab[b] = <double*><intptr_t>PT[RO[st]]
                 cells[b] = (g * n_s + slot) * 2
                 harms[b] = h if h == h else 0.0  # NaN (unknown offence) adds no harm

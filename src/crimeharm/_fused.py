@@ -106,6 +106,8 @@ class Prepared:
                 if period is not None:
                     ids = period.ids_from_days(days)
                     lo, hi = int(ids.min()), int(ids.max())
+        if not acc.excluded_cells:  # excluded records are only counted
+            statuses = {0}
         acc._ensure(len(acc.groups), lo, hi, sorted(statuses))
         undated = acc.width if period is not None else 0
         if has_day and self.dated:
@@ -117,15 +119,15 @@ class Prepared:
         f2, c2 = self.flags[1] if len(self.flags) > 1 else (_NONE_U8, 0)
         self.hits = np.zeros(len(lk.u_status), dtype=np.int64)
         skipped = self.ck.add_fused(
-            acc.ptrs, acc.cap_g, acc.n_slots, acc.row_of, acc.rows, self.hits,
+            acc.ptrs, acc.cap_g, acc.n_slots, acc.row_of, acc.rows, self.hits, acc.spill,
             self.code, lk.u_status, lk.u_days,
             self.gidx, self.gmap,
             self.day, self.div, self.day_lo, table, status_table, undated,
             STATUS["missing_date"], STATUS["bad_date"],
             f1, c1, f2, c2,
         )  # fmt: skip
-        if skipped:  # the table and slabs are made for this batch: cannot happen
-            raise RuntimeError(f"internal error: {skipped} row(s) outside the day table or slabs")
+        if skipped:  # the table is made from this batch's days: cannot happen
+            raise RuntimeError(f"internal error: {skipped} row(s) dated outside the day table")
 
 
 def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
