@@ -167,11 +167,10 @@ def prepare(
 ) -> Prepared | None:
     """Read one batch's columns for the compiled loop (reading thread).
 
-    An area column that is not dictionary-encoded (and the first batch's) is
-    matched in the ``helper`` thread, if given, while the offence codes are
-    read here (text is hashed by Arrow, which releases the GIL). Returns
-    None when the batch's dates span more than :data:`MAX_DAYS` days; it then
-    takes the column-by-column path.
+    The area column is matched in the ``helper`` thread, if given, while the
+    offence codes, dates and flags are read here (Arrow hashes text without
+    the GIL). Returns None when the batch's dates span more than
+    :data:`MAX_DAYS` days; it then takes the column-by-column path.
     """
     o = scorer.opts
     day, div, lo, hi, dated = _NONE_I32, 1, 0, -1, 0
@@ -183,12 +182,7 @@ def prepare(
     groups = None
     if by:
         match, col = acc.groups.columns[0].lookup, cols[by[0]]
-        # text that is not dictionary-encoded yet, and the first batch's areas (all new),
-        # are matched in the helper thread
-        encoded = isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_dictionary(col.type)
-        encoded |= isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype)
-        inline = helper is None or (encoded and len(acc.groups) > 0)
-        groups = match(col) if inline else helper.submit(match, col)
+        groups = match(col) if helper is None else helper.submit(match, col)
     lookup = scorer.codes(cols[o.code])
     gidx, gmap = _NONE_I32, _NONE_I64
     if groups is not None:
