@@ -39,12 +39,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SRC = ROOT / "src"
-TOOLS = ("crimeharm", "duckdb", "polars", "pandas")
+TOOLS = ("crimeharm", "crimeharm-full", "duckdb", "polars", "pandas")
+CRIMEHARM = ("crimeharm", "crimeharm-full")
 SOURCES = ("parquet", "frame")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MB = 1024 * 1024
-#: Above this many rows only crimeharm runs, from Parquet (the streaming run).
+#: Above this many rows only crimeharm runs (both calls), from Parquet (the streaming run).
 STREAM_ROWS = 20_000_000
 
 
@@ -58,9 +58,10 @@ def label(rows: int) -> str:
 
 
 def child_env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
-    return env
+    """The children import the installed crimeharm (``pip install '.[bench]'``), whose
+    compiled loops are built at install; a source tree on ``PYTHONPATH`` takes
+    precedence, as usual, and then needs them built in place."""
+    return dict(os.environ)
 
 
 def run_child(args: list[str], *, timeout: float) -> tuple[int, str, str, float]:
@@ -83,7 +84,8 @@ def last_json(stdout: str) -> list[dict]:
 def machine_info() -> dict:
     code = (
         "import json, importlib.metadata as md, crimeharm\n"
-        "v = {'crimeharm': crimeharm.__version__}\n"
+        "from crimeharm._kernel import kernel_name\n"
+        "v = {'crimeharm': crimeharm.__version__, 'engine': kernel_name()}\n"
         "for p in ('numpy', 'pandas', 'pyarrow', 'duckdb', 'polars'):\n"
         "    try: v[p] = md.version(p)\n"
         "    except md.PackageNotFoundError: v[p] = None\n"
@@ -187,18 +189,14 @@ def run_job(tool: str, source: str, data: dict, repeat: int, result: Path | None
         rec["error"] = f"exit {rc}: {err[-2000:]}"
     rec.update(rows=data["rows"], repeat=repeat, process_s=round(secs, 3))
     status = f"{rec['job_s']:.3f}s" if rec.get("ok") else f"FAILED {rec.get('error', '')[:200]}"
-    print(f"  {label(data['rows']):>5} {tool:<10} {source:<8} #{repeat}  {status}", flush=True)
+    print(f"  {label(data['rows']):>5} {tool:<14} {source:<8} #{repeat}  {status}", flush=True)
     return rec
 
 
 def plan(rows: int, opts) -> list[tuple[str, str]]:
     if rows > STREAM_ROWS and not opts.all_tools_big:
-        pairs = [("crimeharm", "parquet")]
-        if opts.prototype:
-            pairs.append(("prototype", "parquet"))
-        return pairs
-    tools = list(opts.tools) + (["prototype"] if opts.prototype else [])
-    return [(t, s) for t in tools for s in opts.sources]
+        return [(t, "parquet") for t in opts.tools if t in CRIMEHARM]
+    return [(t, s) for t in opts.tools for s in opts.sources]
 
 
 def run_size(rows: int, opts, work: Path) -> dict:
@@ -217,8 +215,7 @@ def run_size(rows: int, opts, work: Path) -> dict:
             res = work / f"{label(rows)}-{tool}-{source}.parquet" if r == 0 else None
             tasks.append((tool, source, r, res))
     if split:
-        dataset_tools = ["crimeharm"] + (["prototype"] if opts.prototype else [])
-        for tool in dataset_tools:
+        for tool in [t for t in opts.tools if t in CRIMEHARM]:
             tasks.append((tool, "dataset", 0, work / f"{label(rows)}-{tool}-dataset.parquet"))
     if opts.jobs > 1:
         with ThreadPoolExecutor(opts.jobs) as ex:
@@ -332,7 +329,7 @@ def targets(summary: list[dict], sizes: list[dict]) -> list[dict]:
             }
         )
 
-    for tool in ("crimeharm", "prototype"):
+    for tool in CRIMEHARM:
         p, f = t.get((tool, "parquet")), t.get((tool, "frame"))
         if p is None and f is None:
             continue
@@ -427,7 +424,8 @@ def markdown(result: dict) -> str:
     lines = [
         f"Run {m['date']} on {m['cores']} cores ({m['cpu'] or 'unknown CPU'}), "
         f"{m['memory_gb']} GB, Python {m['python']}; crimeharm {v.get('crimeharm')} "
-        f"(commit {m['git_commit']}{', src modified' if m['src_modified'] else ''}), "
+        f"(commit {m['git_commit']}{', src modified' if m['src_modified'] else ''}; "
+        f"{v.get('engine')} loops), "
         f"numpy {v.get('numpy')}, pandas {v.get('pandas')}, pyarrow {v.get('pyarrow')}, "
         f"duckdb {v.get('duckdb')} (threads={result['config']['threads']}), "
         f"polars {v.get('polars')}. Median of {result['config']['repeats']} run(s) "
@@ -438,7 +436,7 @@ def markdown(result: dict) -> str:
         "| load weights s | peak RSS MB | peak over baseline MB | x Arrow size |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    order = {t: i for i, t in enumerate(("crimeharm", "prototype", "duckdb", "polars", "pandas"))}
+    order = {t: i for i, t in enumerate(TOOLS)}
     srcs = {s: i for i, s in enumerate(("parquet", "dataset", "frame"))}
     for r in sorted(
         result["summary"],
@@ -512,7 +510,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--data-dir", type=Path, default=HERE / "data")
-    ap.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    ap.add_argument(
+        "--tools",
+        nargs="+",
+        choices=TOOLS,
+        default=list(TOOLS),
+        help="crimeharm: excluded='summary' (the same output as the others); crimeharm-full: "
+        "the default call, with the excluded crimes and harm per reason in every row",
+    )
     ap.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES))
     ap.add_argument(
         "--strings",
@@ -521,11 +526,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="text columns of the in-memory frame (default: pandas' str dtype)",
     )
     ap.add_argument("--threads", type=int, default=2, help="DuckDB threads")
-    ap.add_argument(
-        "--prototype",
-        action="store_true",
-        help="also run benchmarks/prototype.py (the proposed crimeharm changes)",
-    )
     ap.add_argument(
         "--no-dataset",
         dest="dataset",

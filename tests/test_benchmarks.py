@@ -26,8 +26,7 @@ def test_quick_run_agrees(tmp_path):
     pytest.importorskip("duckdb")
     pytest.importorskip("polars")
     pytest.importorskip("pyarrow")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
+    env = dict(os.environ)  # the children import crimeharm as this process does
     out = tmp_path / "results"
     proc = subprocess.run(
         [
@@ -58,8 +57,10 @@ def test_quick_run_agrees(tmp_path):
     (size,) = result["sizes"]
     runs = size["runs"]
     assert {(r["tool"], r["source"]) for r in runs} >= {
-        (t, s) for t in ("crimeharm", "duckdb", "polars", "pandas") for s in ("parquet", "frame")
-    } | {("crimeharm", "dataset")}
+        (t, s)
+        for t in ("crimeharm", "crimeharm-full", "duckdb", "polars", "pandas")
+        for s in ("parquet", "frame")
+    } | {("crimeharm", "dataset"), ("crimeharm-full", "dataset")}
     assert all(r["ok"] for r in runs), [r.get("error") for r in runs if not r["ok"]]
     checks = size["checks"]
     assert len(checks) == len(runs) - 1  # every result against crimeharm's from Parquet
@@ -67,6 +68,9 @@ def test_quick_run_agrees(tmp_path):
     assert all(c["groups"] > 0 and c["missing"] == 0 and c["extra"] == 0 for c in checks)
     crimeharm = next(r for r in runs if r["tool"] == "crimeharm" and r["source"] == "parquet")
     assert crimeharm["summary"]["rows_in"] == 20_000
+    from crimeharm._kernel import kernel_name
+
+    assert {r["engine"] for r in runs if r["tool"].startswith("crimeharm")} == {kernel_name()}
     assert (out / "results.csv").read_text().startswith("rows,tool,source")
     assert not (ROOT / "docs" / "benchmarks.md").read_text().count("20,000 |")  # docs untouched
 
