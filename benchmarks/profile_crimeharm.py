@@ -8,7 +8,7 @@ every entry and exit, so nested calls are measured too). Optionally also runs
 cProfile and prints the top functions.
 
     python benchmarks/profile_crimeharm.py benchmarks/data/records-10m.parquet [--frame]
-        [--cprofile 30]
+        [--full] [--cprofile 30]
 """
 
 from __future__ import annotations
@@ -92,29 +92,33 @@ class Tracer:
 
 
 def instrument(tracer: Tracer) -> None:
-    from crimeharm import _accumulate, aggregation, io, scoring
+    from crimeharm import _accumulate, _fused, aggregation, io, scoring
 
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")
-    tracer.wrap(scoring.Scorer, "score_batch", "scoring.Scorer.score_batch")
-    tracer.wrap(_accumulate._Groups, "ids", "_accumulate._Groups.ids")
-    tracer.wrap(aggregation, "_period_ids", "aggregation._period_ids")
-    tracer.wrap(_accumulate.Accumulator, "add", "_accumulate.Accumulator.add (worker thread)")
+    tracer.wrap(_fused, "prepare", "_fused.prepare (one pass: tables per batch)")
+    tracer.wrap(_fused.Prepared, "add", "_fused.Prepared.add (worker thread)")
+    tracer.wrap(scoring.Scorer, "codes", "scoring.Scorer.codes")
+    tracer.wrap(scoring.Scorer, "score_batch", "scoring.Scorer.score_batch (column path)")
+    tracer.wrap(_accumulate.Accumulator, "add", "_accumulate.Accumulator.add (column path)")
     tracer.wrap(_accumulate.Accumulator, "totals", "_accumulate.Accumulator.totals")
     tracer.wrap(_accumulate.Accumulator, "result", "_accumulate.Accumulator.result")
-    tracer.wrap(_accumulate._Groups, "order", "_accumulate._Groups.order")
+    tracer.wrap(_accumulate, "_occupied", "_accumulate._occupied")
+    tracer.wrap(_accumulate, "_gather_chain", "_accumulate._gather_chain (pool thread)")
     tracer.wrap(aggregation, "_attach", "aggregation._attach")
-    tracer.wrap(scoring.Scorer, "finish", "scoring.Scorer.finish")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("path")
     ap.add_argument("--frame", action="store_true", help="run on the in-memory frame")
+    ap.add_argument(
+        "--full", action="store_true", help="the default call (excluded columns per row)"
+    )
     ap.add_argument("--cprofile", type=int, default=0, help="print the top N of cProfile")
     ap.add_argument("--json", type=Path, help="write the table as JSON here")
     args = ap.parse_args(argv)
 
-    tool = job.Crimeharm()
+    tool = job.CrimeharmFull() if args.full else job.Crimeharm()
     tool.load("")
     data = job.read_frame(args.path) if args.frame else args.path
     tracer = Tracer()

@@ -5,15 +5,17 @@
 file or folder a row group at a time, so memory is bounded by the number of
 groups, not the number of records.
 
-Included crimes and harm are summed with :func:`numpy.bincount` into a dense
-area x period array; excluded records (a minority) are tallied per reason
-apart. Each output row has the ``by`` columns, ``period`` (its label,
+Crimes and harm are summed into a dense area x period array per status
+(included, or an exclusion reason), by compiled loops (see
+:mod:`crimeharm._kernel`). Each output row has the ``by`` columns, ``period`` (its label,
 ``period_start`` and ``period_end``), ``crimes`` and ``harm_days`` of the
 included records, and for each exclusion reason ``excluded_<reason>`` (crimes)
 and ``excluded_harm_<reason>`` (days, for records whose offence code is known).
 Records whose date is missing or unparseable cannot be placed in a period;
 they appear under a null period, so that every record is accounted for:
-``sum(crimes) + sum(excluded_*) = crimes in``.
+``sum(crimes) + sum(excluded_*) = crimes in``. With ``excluded="summary"``
+the rows have the included crimes and harm only, and the exclusions are
+counted in the summary alone.
 """
 
 from __future__ import annotations
