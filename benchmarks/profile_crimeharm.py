@@ -1,14 +1,16 @@
-"""Where crimeharm's benchmark job spends its time and memory, function by function.
+"""Where crimeharm's benchmark job spends its time, function by function and thread by thread.
 
-Wraps the functions of the streaming pipeline (reading a batch, scoring it,
-group ids, accumulating, and the steps of building the result) and records for
-each: calls, wall time, and the peak resident set size reached while it ran,
-above the RSS at its entry (``VmHWM``, reset with ``/proc/self/clear_refs`` at
-every entry and exit, so nested calls are measured too). Optionally also runs
-cProfile and prints the top functions.
+Wraps the functions of the streaming pipeline (reading a batch in the reading
+thread, preparing it, adding it in the worker thread, the steps of building
+the result) and records every call: its thread, start and end (ms since the
+job started) and the CPU time its thread used meanwhile (``thread_time``; a
+call whose CPU is well under its wall time was waiting, for the GIL, another
+thread or a core). Prints calls, wall and CPU per function, the peak RSS, and
+with ``--timeline`` every call in order. Optionally also runs cProfile (of the
+calling thread only).
 
     python benchmarks/profile_crimeharm.py benchmarks/data/records-10m.parquet [--frame]
-        [--full] [--cprofile 30]
+        [--full] [--timeline] [--cprofile 30]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import functools
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,46 +31,37 @@ MB = 1024 * 1024
 
 
 class Tracer:
-    """Wall time and peak-RSS-above-entry of wrapped functions, nesting allowed."""
+    """Calls of wrapped functions: name, thread, start, end, thread CPU (thread-safe)."""
 
     def __init__(self) -> None:
-        self.stats: dict[str, dict] = {}
-        self.stack: list[list] = []  # [name, t0, rss0, peak]
+        self.t0 = time.perf_counter()
+        self.events: list[tuple[str, str, float, float, float]] = []
 
-    def _fold(self) -> None:
-        hwm = job.hwm_bytes() or 0
-        for frame in self.stack:
-            frame[3] = max(frame[3], hwm)
-        job.reset_peak()
-
-    def enter(self, name: str) -> None:
-        self._fold()
-        rss = job.rss_bytes()
-        self.stack.append([name, time.perf_counter(), rss, rss])
-
-    def exit(self) -> None:
-        self._fold()
-        name, t0, rss0, peak = self.stack.pop()
-        s = self.stats.setdefault(
-            name, {"calls": 0, "seconds": 0.0, "peak_above_entry_mb": 0.0, "retained_mb": 0.0}
+    def _record(self, name: str, start: float, cpu0: float) -> None:
+        end = time.perf_counter()
+        self.events.append(
+            (
+                name,
+                threading.current_thread().name,
+                (start - self.t0) * 1e3,
+                (end - self.t0) * 1e3,
+                (time.thread_time() - cpu0) * 1e3,
+            )
         )
-        s["calls"] += 1
-        s["seconds"] += time.perf_counter() - t0
-        s["peak_above_entry_mb"] = max(s["peak_above_entry_mb"], (peak - rss0) / MB)
-        s["retained_mb"] += (job.rss_bytes() - rss0) / MB
 
     def wrap(self, owner, attr: str, name: str) -> None:
         fn = getattr(owner, attr, None)
         if fn is None:  # the library changed: trace what is there
             return
+        tracer = self
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            self.enter(name)
+            start, cpu0 = time.perf_counter(), time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.exit()
+                tracer._record(name, start, cpu0)
 
         setattr(owner, attr, wrapper)
 
@@ -79,16 +73,25 @@ class Tracer:
         def wrapper(*args, **kwargs):
             it = fn(*args, **kwargs)
             while True:
-                tracer.enter(name)
+                start, cpu0 = time.perf_counter(), time.thread_time()
                 try:
                     item = next(it)
                 except StopIteration:
                     return
                 finally:
-                    tracer.exit()
+                    tracer._record(name, start, cpu0)
                 yield item
 
         setattr(owner, attr, wrapper)
+
+    def table(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for name, _, start, end, cpu in self.events:
+            s = out.setdefault(name, {"calls": 0, "wall_ms": 0.0, "cpu_ms": 0.0})
+            s["calls"] += 1
+            s["wall_ms"] += end - start
+            s["cpu_ms"] += cpu
+        return out
 
 
 def instrument(tracer: Tracer) -> None:
@@ -97,6 +100,8 @@ def instrument(tracer: Tracer) -> None:
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")
     tracer.wrap(_fused, "prepare", "_fused.prepare (one pass: tables per batch)")
     tracer.wrap(_fused.Prepared, "add", "_fused.Prepared.add (worker thread)")
+    tracer.wrap(_accumulate, "_touch", "_accumulate._touch (map new sums)")
+    tracer.wrap(_accumulate._Ids, "lookup", "_accumulate._Ids.lookup (areas)")
     tracer.wrap(scoring.Scorer, "codes", "scoring.Scorer.codes")
     tracer.wrap(scoring.Scorer, "score_batch", "scoring.Scorer.score_batch (column path)")
     tracer.wrap(_accumulate.Accumulator, "add", "_accumulate.Accumulator.add (column path)")
@@ -114,8 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--full", action="store_true", help="the default call (excluded columns per row)"
     )
+    ap.add_argument("--timeline", action="store_true", help="print every call in order")
     ap.add_argument("--cprofile", type=int, default=0, help="print the top N of cProfile")
-    ap.add_argument("--json", type=Path, help="write the table as JSON here")
+    ap.add_argument("--json", type=Path, help="write the calls as JSON here")
     args = ap.parse_args(argv)
 
     tool = job.CrimeharmFull() if args.full else job.Crimeharm()
@@ -123,9 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     data = job.read_frame(args.path) if args.frame else args.path
     tracer = Tracer()
     instrument(tracer)
-    rss0 = job.rss_bytes()
-    job.reset_peak()
-    tracer.enter("harm_index (total)")
+    base = job.maxrss_bytes()
+    tracer.t0 = time.perf_counter()
     if args.cprofile:
         import cProfile
         import pstats
@@ -134,18 +139,22 @@ def main(argv: list[str] | None = None) -> None:
         out = prof.runcall(tool.run, data)
     else:
         out = tool.run(data)
-    tracer.exit()
-    print(f"shims: {tool.shims}")
-    print(f"rows out {len(out):,}; output frame {out.memory_usage(deep=True).sum() / MB:,.0f} MB")
-    print(f"RSS before {rss0 / MB:,.0f} MB")
-    print(f"{'function':<48}{'calls':>6}{'seconds':>9}{'peak+MB':>9}{'kept MB':>9}")
-    for name, s in sorted(tracer.stats.items(), key=lambda kv: -kv[1]["seconds"]):
-        print(
-            f"{name:<48}{s['calls']:>6}{s['seconds']:>9.2f}"
-            f"{s['peak_above_entry_mb']:>9.0f}{s['retained_mb']:>9.0f}"
-        )
+    total = (time.perf_counter() - tracer.t0) * 1e3
+    print(f"job {total:,.0f} ms; rows out {len(out):,}; engine {tool.engine}")
+    print(f"peak RSS {job.maxrss_bytes() / MB:,.0f} MB ({(job.maxrss_bytes() - base) / MB:,.0f} "
+          "MB over the RSS before the job)")  # fmt: skip
+    print(f"{'function':<48}{'calls':>6}{'wall ms':>10}{'CPU ms':>10}")
+    table = tracer.table()
+    for name, s in sorted(table.items(), key=lambda kv: -kv[1]["wall_ms"]):
+        print(f"{name:<48}{s['calls']:>6}{s['wall_ms']:>10.1f}{s['cpu_ms']:>10.1f}")
+    if args.timeline:
+        print(f"\n{'call':<48}{'thread':<22}{'start':>8}{'end':>8}{'wall':>8}{'CPU':>8}")
+        for name, thread, start, end, cpu in sorted(tracer.events, key=lambda e: e[2]):
+            print(
+                f"{name:<48}{thread[:21]:<22}{start:>8.1f}{end:>8.1f}{end - start:>8.1f}{cpu:>8.1f}"
+            )
     if args.json:
-        args.json.write_text(json.dumps(tracer.stats, indent=1))
+        args.json.write_text(json.dumps({"total_ms": total, "events": tracer.events}, indent=1))
     if args.cprofile:
         pstats.Stats(prof).sort_stats("tottime").print_stats(args.cprofile)
 

@@ -128,6 +128,8 @@ class Prepared:
         )  # fmt: skip
         if skipped:  # the table is made from this batch's days: cannot happen
             raise RuntimeError(f"internal error: {skipped} row(s) dated outside the day table")
+        if acc.excluded_cells and acc.spill.any():  # a status without its sums by cell
+            raise RuntimeError("internal error: records of a status with no sums by cell")
 
 
 def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
