@@ -95,20 +95,20 @@ class Tracer:
 
 
 def instrument(tracer: Tracer) -> None:
-    from crimeharm import _accumulate, _fused, aggregation, io, scoring
+    from crimeharm import _accumulate, _fused, _output, aggregation, io, scoring
 
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")
     tracer.wrap(_fused, "prepare", "_fused.prepare (one pass: tables per batch)")
     tracer.wrap(_fused.Prepared, "add", "_fused.Prepared.add (worker thread)")
-    tracer.wrap(_accumulate, "_touch", "_accumulate._touch (map new sums)")
+    tracer.wrap(_accumulate, "touch", "_memory.touch (map new sums)")
     tracer.wrap(_accumulate._Ids, "lookup", "_accumulate._Ids.lookup (areas)")
     tracer.wrap(scoring.Scorer, "codes", "scoring.Scorer.codes")
     tracer.wrap(scoring.Scorer, "score_batch", "scoring.Scorer.score_batch (column path)")
     tracer.wrap(_accumulate.Accumulator, "add", "_accumulate.Accumulator.add (column path)")
     tracer.wrap(_accumulate.Accumulator, "totals", "_accumulate.Accumulator.totals")
     tracer.wrap(_accumulate.Accumulator, "result", "_accumulate.Accumulator.result")
-    tracer.wrap(_accumulate, "_occupied", "_accumulate._occupied")
-    tracer.wrap(_accumulate, "_gather_chain", "_accumulate._gather_chain (pool thread)")
+    tracer.wrap(_output, "occupied", "_output.occupied")
+    tracer.wrap(_output, "gather_chain", "_output.gather_chain (pool thread)")
     tracer.wrap(aggregation, "_attach", "aggregation._attach")
 
 

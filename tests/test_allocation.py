@@ -13,7 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from crimeharm.allocation import _round_cells, allocate, allocation_sensitivity
+from crimeharm._money import round_cells
+from crimeharm.allocation import allocate, allocation_sensitivity
 from crimeharm.errors import AllocationError, MissingColumnError
 
 FORMULA = {"harm": 0.65, "crime_rate": 0.20, "population": 0.15}
@@ -166,11 +167,11 @@ def test_cell_rounding_is_optimal(raw, pot):
     if 0 in cols_sum:
         return
     q = [[Fraction(pot, 2) * v / s for v, s in zip(r, cols_sum, strict=True)] for r in raw]
-    from crimeharm.allocation import _hamilton
+    from crimeharm._money import hamilton
 
-    rows = _hamilton([sum(r) for r in q], pot)
-    cols = _hamilton([Fraction(pot, 2)] * 2, pot)
-    cells = _round_cells(q, rows, cols)
+    rows = hamilton([sum(r) for r in q], pot)
+    cols = hamilton([Fraction(pot, 2)] * 2, pot)
+    cells = round_cells(q, rows, cols)
     assert [sum(r) for r in cells] == rows
     assert [sum(c) for c in zip(*cells, strict=True)] == cols
     assert all(c >= 0 for r in cells for c in r)

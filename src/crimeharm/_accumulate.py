@@ -11,7 +11,6 @@ Memory is bounded by the number of cells, never by the number of records.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,8 +20,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crimeharm import _output
 from crimeharm._columns import dictionary_encoded
-from crimeharm._kernel import accumulate, compiled
+from crimeharm._kernel import accumulate
+from crimeharm._memory import fresh, touch
 from crimeharm.periods import Period
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 
@@ -61,11 +62,11 @@ class _Ids:
                 dictionary = dictionary.cast(pa.string())
         pos = pc.index_in(dictionary, value_set=self.known)
         if pos.null_count:
-            fresh = pc.unique(dictionary.filter(pc.is_null(pos)))
+            new_values = pc.unique(dictionary.filter(pc.is_null(pos)))
             # new values take ids in sorted order: the output is sorted by value, so when
             # the first batch brings most values the sums are read in the order they lie
-            fresh = fresh.take(pc.array_sort_indices(fresh))
-            self.known = pa.concat_arrays([self.known, fresh.cast(self.known.type)])
+            new_values = new_values.take(pc.array_sort_indices(new_values))
+            self.known = pa.concat_arrays([self.known, new_values.cast(self.known.type)])
             pos = pc.index_in(dictionary, value_set=self.known)
         mapping = pos.to_numpy(zero_copy_only=False).astype(np.int64)
         self._last = (dictionary, mapping)
@@ -213,14 +214,14 @@ class Accumulator:
         cap = self.cap_g
         if n_groups > cap:  # headroom without doubling a large grid
             cap = max(n_groups + n_groups // 16, cap + cap // 16, 64)
-        fresh = [s for s in statuses if self.row_of[s] < 0]
-        if not fresh and cap == self.cap_g and width == self.width:
+        added = [s for s in statuses if self.row_of[s] < 0]
+        if not added and cap == self.cap_g and width == self.width:
             return
         if cap != self.cap_g or width != self.width:
             off = 0 if old_lo is None else old_lo - new_lo
             used = set(self.row_of[(self.row_of >= 0) & (self.rows > 0)].tolist())
             for r, old in enumerate(self.slabs):
-                new = _fresh((cap, width + 1, 2), zero=True)
+                new = fresh((cap, width + 1, 2), zero=True)
                 if r in used:  # a slab without records is zeros: left untouched, it takes no memory
                     g = old.shape[0]
                     new[:g, off : off + self.width] = old[:, :-1]
@@ -228,10 +229,10 @@ class Accumulator:
                 self.slabs[r] = new
                 del old
             self.cap_g, self.p_lo, self.width = cap, new_lo, width
-        for s in fresh:
+        for s in added:
             self.row_of[s] = len(self.slabs)
-            self.slabs.append(_fresh((self.cap_g, self.width + 1, 2), zero=True))
-        _touch(self.slabs[-len(fresh) :] if fresh else [])
+            self.slabs.append(fresh((self.cap_g, self.width + 1, 2), zero=True))
+        touch(self.slabs[-len(added) :] if added else [])
         self.ptrs = np.array([a.ctypes.data for a in self.slabs], dtype=np.int64)
 
     def add(
@@ -293,13 +294,13 @@ class Accumulator:
             window = self.period.window
             ends = ids[window - 1 :] if width >= window else ids[:0]
             for st in statuses:
-                slabs[st] = _rolled(slabs[st][:n_groups], width, window)
+                slabs[st] = _output.rolled(slabs[st][:n_groups], width, window)
             ids = ends
         n_dated = len(ids)
         order = self.groups.order()
         categories, rank = self._categories(order)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            cells = _occupied(
+            cells = _output.occupied(
                 pool,
                 [slabs[st] for st in statuses],
                 order,
@@ -325,7 +326,7 @@ class Accumulator:
                 bounds = [
                     np.append(b.astype("datetime64[s]"), nat) for b in self.period.bounds(ids)
                 ]
-            gathered = pool.submit(_gather_chain, chain, g_out, slot, period_code, bounds)
+            gathered = pool.submit(_output.gather_chain, chain, g_out, slot, period_code, bounds)
             del chain
             frame: dict[str, Any] = {}
             if rank is not None:
@@ -372,141 +373,3 @@ class Accumulator:
         rank = np.full(len(known), -1, dtype=np.int32)
         rank[order[:n_valid]] = np.arange(n_valid, dtype=np.int32)
         return categories, rank
-
-
-def _fresh(shape: int | tuple[int, ...], dtype: Any = np.float64, *, zero: bool = False) -> Any:
-    """A new array (zeros if ``zero``) whose memory is mapped in ordinary pages.
-
-    numpy asks the system for transparent huge pages for large arrays;
-    mapping one can stall while the kernel compacts memory (measured on the
-    benchmark machine: 145 MB of sums took 24 to 370 ms to map with huge
-    pages, 63 to 85 ms without). The sums and output columns are written once
-    or in random order, and gain little from huge pages.
-    """
-    arr = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    ck = compiled()
-    if ck is not None and arr.nbytes >= 1 << 21:
-        ck.small_pages(arr.reshape(-1).view(np.uint8))
-    return arr
-
-
-def _touch(slabs: list[np.ndarray]) -> None:
-    """Map fresh slabs' memory now, on two threads.
-
-    Otherwise the pages of a large grid are mapped one at a time inside the
-    accumulation loop of the first batch, on one thread.
-    """
-    ck = compiled()
-    flat = [a.reshape(-1) for a in slabs if a.size >= 1 << 20]
-    if ck is None or not flat:
-        return
-    helper = threading.Thread(target=lambda: [ck.touch(a, a.size // 2, a.size) for a in flat])
-    helper.start()
-    for a in flat:
-        ck.touch(a, 0, a.size // 2)
-    helper.join()
-
-
-def _rolled(slab: np.ndarray, width: int, window: int) -> np.ndarray:
-    """Sums over each complete window of ``window`` slots, by its last slot; undated kept last."""
-    g = slab.shape[0]
-    e = np.arange(window, width + 1, dtype=np.int64)
-    cs = np.zeros((g, width + 1, 2))
-    np.cumsum(slab[:, :width], axis=1, out=cs[:, 1:])
-    rolled = np.empty((g, len(e) + 1, 2))
-    rolled[:, :-1] = cs[:, e] - cs[:, e - window]
-    rolled[:, -1] = slab[:, width]
-    return rolled
-
-
-def _occupied(
-    pool: ThreadPoolExecutor,
-    slabs: list[np.ndarray],
-    order: np.ndarray,
-    rank: np.ndarray | None,
-    *,
-    has_included: bool,
-    n_dated: int,
-    complete: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each output cell's group, slot, group category code (``rank``) and period code.
-
-    See :func:`crimeharm._ckernel.occupied`; the groups are split in two halves,
-    one per thread. The category codes are -1 without ``rank``.
-    """
-    n_slots = n_dated + 1
-    if rank is None:
-        rank = np.full(max(len(order), int(order.max(initial=-1)) + 1), -1, dtype=np.int32)
-    ck = compiled()
-    if ck is not None and slabs and len(slabs) <= 64:
-        ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
-        common = (ptrs, n_slots, has_included, order)
-        tail = (n_dated, complete, rank)
-        # one pass: each half writes into room for all its cells (memory not written is
-        # never mapped), then the second half is moved to follow the first
-        half = len(order) // 2
-        room = len(order) * n_slots
-        out = [_fresh(room, np.int32) for _ in range(4)]
-        at = half * n_slots
-        done = [
-            pool.submit(ck.occupied, *common, a, b, *tail, start, *out)
-            for a, b, start in ((0, half, 0), (half, len(order), at))
-        ]
-        m1, m2 = (f.result() for f in done)
-        for arr in out:
-            arr[m1 : m1 + m2] = arr[at : at + m2]
-        return out[0][: m1 + m2], out[1][: m1 + m2], out[2][: m1 + m2], out[3][: m1 + m2]
-    occ = np.zeros((len(order), n_slots), dtype=bool)
-    if complete:
-        occ[:, :n_dated] = True
-    for slab in slabs:
-        occ |= slab[order, :, 0] != 0
-    if has_included:
-        occ |= slabs[0][order, :, 1] != 0
-    j, slot = np.nonzero(occ)
-    g_out = order[j].astype(np.int32)
-    slot = slot.astype(np.int32)
-    period = np.where(slot < n_dated, slot, -1).astype(np.int32)
-    return g_out, slot, rank[g_out], period
-
-
-def _gather_chain(
-    chain: list[tuple[int, np.ndarray]],
-    g_out: np.ndarray,
-    slot: np.ndarray,
-    period_code: np.ndarray,
-    bounds: list[np.ndarray],
-) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray, list[np.ndarray | None]]:
-    """Each slab's crimes and harm at the output cells, by status; excluded crimes; bounds.
-
-    The first slab's columns take new memory; each later slab's are written
-    into the memory of the slab before it, which is already mapped (a slab
-    holds two values per cell, so it has room for two columns of any subset
-    of its cells). The last slab's memory takes the period bounds
-    (``bounds[k][period_code]``, -1 taking the last entry).
-    """
-    ck = compiled()
-    n = len(g_out)
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    total = _fresh(n, zero=True)
-    spare: list[np.ndarray] = []
-    for st, slab in chain:
-        if ck is None:
-            out[st] = (slab[g_out, slot, 0], slab[g_out, slot, 1])
-            if st:
-                total += out[st][0]
-            continue
-        out_n, out_h = spare if spare else (_fresh(n), _fresh(n))
-        ck.gather(slab, g_out, slot, out_n, out_h, total if st else total[:0])
-        out[st] = (out_n, out_h)
-        flat = slab.reshape(-1)
-        spare = [flat[:n], flat[n : 2 * n]]
-    periods: list[np.ndarray | None] = [None, None]
-    for k, table in enumerate(bounds):
-        into = spare.pop() if spare else _fresh(n)
-        if ck is None:
-            periods[k] = np.take(table, period_code)
-            continue
-        ck.take(table.view(np.int64), period_code, into.view(np.int64))
-        periods[k] = into.view(table.dtype)
-    return out, total, periods

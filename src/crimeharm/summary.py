@@ -1,0 +1,126 @@
+"""What happened to every record a call read: the reconciliation summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crimeharm.reasons import REASONS
+
+__all__ = ["Summary"]
+
+
+@dataclass
+class Summary:
+    """What happened to every record: rows in = rows included + rows excluded by reason.
+
+    Harm is in days. ``harm_excluded`` is the harm of excluded records whose
+    offence code is known, per reason: the proactive (``police_generated``,
+    ``police_initiated``), company-detected and historic series.
+    """
+
+    edition: str
+    edition_sha256: str
+    scheme: str
+    rows_in: int = 0
+    rows_included: int = 0
+    crimes_included: float = 0.0
+    harm_included: float = 0.0
+    rows_excluded: Counter = field(default_factory=Counter)
+    crimes_excluded: Counter = field(default_factory=Counter)
+    harm_excluded: Counter = field(default_factory=Counter)
+    unknown_codes: Counter = field(default_factory=Counter)
+    ambiguous_codes: Counter = field(default_factory=Counter)
+    bad_dates: list = field(default_factory=list)
+    unknown_scored_zero: int = 0
+    options: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def reconciles(self) -> bool:
+        """True when rows in = rows included + rows excluded (always, by construction)."""
+        return self.rows_in == self.rows_included + sum(self.rows_excluded.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, in the order a report reads them."""
+        return {
+            "edition": self.edition,
+            "edition_sha256": self.edition_sha256,
+            "scheme": self.scheme,
+            "rows_in": self.rows_in,
+            "rows_included": self.rows_included,
+            "rows_excluded": {r: self.rows_excluded[r] for r in REASONS if self.rows_excluded[r]},
+            "crimes_included": self.crimes_included,
+            "crimes_excluded": {
+                r: self.crimes_excluded[r] for r in REASONS if self.rows_excluded[r]
+            },
+            "harm_days_included": self.harm_included,
+            "harm_days_excluded": {
+                r: self.harm_excluded[r] for r in REASONS if self.rows_excluded[r]
+            },
+            "unknown_codes_top": self.unknown_codes.most_common(10),
+            "ambiguous_codes": dict(self.ambiguous_codes.most_common()),
+            "bad_date_examples": self.bad_dates[:5],
+            "unknown_scored_zero": self.unknown_scored_zero,
+            "options": self.options,
+            "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        """A short report for a terminal."""
+        lines = [
+            f"rows read        {self.rows_in:>14,}",
+            f"rows included    {self.rows_included:>14,}",
+        ]
+        for r in REASONS:
+            if self.rows_excluded[r]:
+                harm = self.harm_excluded[r]
+                extra = f"  (harm {harm:,.1f} days)" if harm else ""
+                lines.append(f"excluded {r:<18}{self.rows_excluded[r]:>9,}{extra}")
+        lines.append(f"crimes included  {self.crimes_included:>14,.0f}")
+        lines.append(f"harm (days)      {self.harm_included:>16,.1f}")
+        if self.unknown_codes:
+            top = ", ".join(f"{c!s} ({n:,})" for c, n in self.unknown_codes.most_common(5))
+            lines.append(f"unknown codes    {top}")
+        if self.bad_dates:
+            lines.append(f"unparseable dates, e.g. {', '.join(map(repr, self.bad_dates[:5]))}")
+        if self.ambiguous_codes:
+            top = ", ".join(f"{c} ({n:,})" for c, n in self.ambiguous_codes.most_common(5))
+            lines.append(f"ambiguous codes scored by rule: {top}")
+        lines.append(f"weights          {self.edition} (sha256 {self.edition_sha256})")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def add_totals(self, totals: Mapping[int, tuple[int, float, float]]) -> None:
+        """Add rows, crimes and harm per status code (0 included), e.g. read off sums."""
+        for status, (rows, crimes, harm) in totals.items():
+            self.rows_in += rows
+            if status == 0:
+                self.rows_included += rows
+                self.crimes_included += crimes
+                self.harm_included += harm
+            else:
+                reason = REASONS[status - 1]
+                self.rows_excluded[reason] += rows
+                self.crimes_excluded[reason] += crimes
+                self.harm_excluded[reason] += harm
+
+    def merge_batch(self, status: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
+        """Add one scored batch's tallies."""
+        n_status = len(REASONS) + 1
+        rows = np.bincount(status, minlength=n_status)
+        cr = np.bincount(status, weights=crimes, minlength=n_status)
+        known = np.isfinite(harm)
+        hm = np.bincount(status[known], weights=harm[known], minlength=n_status)
+        self.rows_in += len(status)
+        self.rows_included += int(rows[0])
+        self.crimes_included += float(cr[0])
+        self.harm_included += float(hm[0])
+        for i, reason in enumerate(REASONS, start=1):
+            if rows[i]:
+                self.rows_excluded[reason] += int(rows[i])
+                self.crimes_excluded[reason] += float(cr[i])
+                self.harm_excluded[reason] += float(hm[i])
