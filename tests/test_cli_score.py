@@ -201,6 +201,23 @@ def test_score_options_reach_the_library(capsys, tmp_path, records_csv):
     assert "excluded outside_window" in out
 
 
+def test_score_excluded_summary(capsys, tmp_path, records_csv):
+    target = tmp_path / "lean.csv"
+    code, out, err = run(
+        capsys, "score", records_csv, "-o", target, *SCORE_ARGS, "--excluded", "summary"
+    )
+    assert code == 0, err
+    got = pd.read_csv(target)
+    assert not [c for c in got.columns if c.startswith("excluded")]
+    assert got["crimes"].gt(0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        full = crimeharm.harm_index(RECORDS, code="code", date="when", by="area", period="quarter")
+    kept = full[full["crimes"] > 0]
+    assert got["harm_days"].tolist() == kept["harm_days"].tolist()
+    assert "excluded police_generated" in out  # still counted in the summary
+
+
 def test_score_police_uk_format(capsys, tmp_path):
     src = tmp_path / "street.csv"
     pd.DataFrame(

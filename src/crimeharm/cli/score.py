@@ -66,6 +66,13 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-negative-counts", action="store_true")
     p.add_argument("--complete", action="store_true", help="every area x period cell")
     p.add_argument(
+        "--excluded",
+        choices=["columns", "summary"],
+        default="columns",
+        help="with --by/--period: the crimes and harm excluded per reason in every row "
+        "(columns, the default) or only counted in the summary (faster, less memory)",
+    )
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -141,6 +148,7 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
                 by=args.by or None,
                 period=args.period,
                 complete=args.complete,
+                excluded=args.excluded,
                 progress=_progress(enabled=args.progress),
                 **opts,
             )
