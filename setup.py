@@ -14,4 +14,7 @@ extension = Extension(
     extra_compile_args=["-O3"],
     optional=True,
 )
-setup(ext_modules=cythonize([extension], compiler_directives={"language_level": "3"}))
+extensions = cythonize([extension], compiler_directives={"language_level": "3"})
+for ext in extensions:  # cythonize makes new Extension objects: keep them optional
+    ext.optional = True
+setup(ext_modules=extensions)
