@@ -217,3 +217,68 @@ def test_excluded_summary_is_the_included_part_of_the_columns(monkeypatch, engin
 def test_excluded_option_is_checked():
     with pytest.raises(ValueError, match="excluded="):
         crimeharm.harm_index(_records(10, seed=1), excluded="none")
+
+
+def _dated(kind: str) -> object:
+    """Records whose dates straddle 1970 (negative day numbers) and a month end, as ``kind``."""
+    stamps = pd.to_datetime(
+        [
+            "1969-12-31 23:59:59",
+            "1970-01-01 00:00:00",
+            "1969-11-30 12:00:00",
+            "2024-02-29 23:00:00",
+            "2024-03-01 00:00:00",
+            None,
+            "1969-12-01 00:00:01",
+        ]
+    )
+    n = len(stamps)
+    frame = pd.DataFrame(
+        {
+            "offence_code": ["008/01", "034/02", "008/06", "092/10", "008/01", "034/02", "001/01"],
+            "area": ["a", "b", None, "a", "b", "a", "b"],
+            "flag": [False, True, False, False, False, False, False],
+        }
+    )
+    if kind.startswith("datetime64"):
+        frame["d"] = pd.Series(stamps).astype(kind)
+        return frame
+    if kind == "tz":
+        frame["d"] = pd.Series(stamps).dt.tz_localize("Europe/London")
+        return frame
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if kind == "arrow-us":
+        col = pa.array(stamps.to_numpy(), type=pa.timestamp("us"))
+    elif kind == "date32-nulls":
+        col = pa.array([s.date() if s is not pd.NaT else None for s in stamps], type=pa.date32())
+    else:  # date32 without nulls
+        col = pa.array([(s if s is not pd.NaT else stamps[0]).date() for s in stamps], pa.date32())
+    assert len(col) == n
+    return table.append_column("d", col)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "datetime64[s]",
+        "datetime64[ms]",
+        "datetime64[us]",
+        "datetime64[ns]",
+        "tz",
+        "arrow-us",
+        "date32-nulls",
+        "date32",
+    ],
+)
+@pytest.mark.parametrize("period", ["month", "year"])
+def test_date_types_and_days_before_1970(monkeypatch, kind, period):
+    data = _dated(kind)
+    kw = {"by": "area", "period": period, "date": "d", "police_initiated": "flag"}
+    fused = _run(monkeypatch, "fused", data, **kw)
+    general = _run(monkeypatch, "general", data, **kw)
+    assert fused.attrs.pop("fused_batches") == 1
+    general.attrs.pop("fused_batches")
+    _same(fused, general, exact=True)
+    if period == "month" and kind != "tz":
+        labels = set(fused["period"].dropna().astype(str))
+        assert {"1969-11", "1969-12", "1970-01", "2024-02", "2024-03"} <= labels
