@@ -1,12 +1,12 @@
 """Dense sums by group x period x status, and the output table built from them.
 
-Each batch arrives as per-row arrays: a group id, a period id (``UNDATED``
-for records with no usable date), a status (0 included, else an exclusion
-reason's code), crimes and harm. Sums are kept in one dense float64 array per
-status seen, of shape groups x (periods + 1), the last slot holding undated
-records. Included records are added with one :func:`numpy.bincount` per
-measure; excluded records, usually a minority, with :func:`numpy.add.at`.
-Memory is bounded by the number of cells, never by the number of records.
+A batch arrives either as a :class:`crimeharm._fused.Prepared` (the one-pass
+compiled path adds it) or as per-row arrays (:meth:`Accumulator.add`): a group
+id, a period id (``UNDATED`` for records with no usable date), a status (0
+included, else an exclusion reason's code), crimes and harm. Sums are kept in
+one dense float64 array per status seen (a *slab*), of shape groups x
+(periods + 1) x 2, the last slot holding undated records. Memory is bounded by
+the number of cells, never by the number of records.
 """
 
 from __future__ import annotations

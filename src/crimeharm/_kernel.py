@@ -3,14 +3,14 @@
 The loops are compiled from Cython (``_ckernel.pyx``) when the package is
 installed; they run in one pass over the records with the GIL released.
 Without the compiled module (a platform where it could not be built), the
-same sums are made with :func:`numpy.bincount` and :func:`numpy.add.at`, and
-records are scored column by column before they are added: the results are
-identical (the test suite runs both). Set ``CRIMEHARM_COMPILED=0`` to use the
+same sums are made with :func:`numpy.bincount`, and records are scored
+column by column before they are added: the results agree to rounding (the
+test suite runs both). Set ``CRIMEHARM_COMPILED=0`` to use the
 numpy path.
 
-The sums live in one float64 array ``A`` of shape (statuses, groups, slots, 2):
-``A[r, g, s, 0]`` is crimes and ``A[r, g, s, 1]`` harm (days), so both sums of a
-cell share a cache line.
+The sums live in one float64 array per status (a *slab*) of shape (groups,
+slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm (days), so
+both sums of a cell share a cache line (see :mod:`crimeharm._accumulate`).
 """
 
 from __future__ import annotations
