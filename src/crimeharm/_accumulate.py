@@ -183,20 +183,16 @@ class Accumulator:
         self.width = 0
 
     @property
-    def slab_statuses(self) -> list[int]:
-        """Status codes of the records added that have a slab, in slab order.
+    def statuses(self) -> list[int]:
+        """Status codes of the records added whose sums are kept by cell, in slab order.
 
         A slab may be allocated for a status no record had (the compiled path
         allocates one for each status a batch could have); its sums are zero,
-        it takes no memory until written, and it is not listed.
+        it takes no memory until written, and it is not listed. Without
+        ``excluded_cells`` only the included records' (0) are listed.
         """
         order = np.argsort(self.row_of)
-        return [int(s) for s in order if self.row_of[s] >= 0 and self.rows[s] > 0]
-
-    @property
-    def statuses(self) -> list[int]:
-        """Status codes of the records added whose sums are kept by cell."""
-        kept = self.slab_statuses
+        kept = [int(s) for s in order if self.row_of[s] >= 0 and self.rows[s] > 0]
         return kept if self.excluded_cells else [s for s in kept if s == 0]
 
     @property

@@ -139,6 +139,15 @@ def _parse_date_values(values: np.ndarray, date_format: str | None) -> np.ndarra
     return out
 
 
+def values_view(arr: pa.Array, dtype: Any) -> np.ndarray:
+    """The values buffer of a fixed-width Arrow array (``date32``, ``timestamp``) as numpy.
+
+    No copy; entries under nulls are whatever the buffer holds.
+    """
+    data = np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr) + arr.offset)
+    return data[arr.offset :]
+
+
 def dates_to_days(col: Any, *, date_format: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Whole days since 1970-01-01 for each row, with the raw value of failures.
 
@@ -164,8 +173,7 @@ def dates_to_days(col: Any, *, date_format: str | None = None) -> tuple[np.ndarr
             col = pc.local_timestamp(col)
         if not pa.types.is_date32(col.type):
             col = pc.cast(col, pa.date32())
-        data = np.frombuffer(col.buffers()[1], dtype=np.int32, count=len(col) + col.offset)
-        days = data[col.offset :].astype(np.int64)
+        days = values_view(col, np.int32).astype(np.int64)
         if col.null_count:
             days[~col.is_valid().to_numpy(zero_copy_only=False)] = DAY_MISSING
         return days, []

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm._accumulate import Accumulator
-from crimeharm._columns import _single, dates_to_days, to_flag
+from crimeharm._columns import _single, to_flag, values_view
 from crimeharm._kernel import compiled
 from crimeharm.periods import Period
 from crimeharm.reasons import STATUS
@@ -142,15 +142,10 @@ def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
     arr = _single(col) if isinstance(col, pa.ChunkedArray | pa.Array) else None
     if arr is not None and arr.null_count == 0:
         if pa.types.is_date32(arr.type):
-            data = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + arr.offset)
-            return data[arr.offset :], 1
+            return values_view(arr, np.int32), 1
         if pa.types.is_timestamp(arr.type) and arr.type.tz is None and arr.type.unit in _PER_DAY:
-            data = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=len(arr) + arr.offset)
-            return data[arr.offset :], _PER_DAY[arr.type.unit]
-    days, bad = dates_to_days(col, date_format=scorer.opts.date_format)
-    if bad and len(scorer.summary.bad_dates) < 5:
-        scorer.summary.bad_dates.extend(b for b in bad if b not in scorer.summary.bad_dates)
-    return days, 1
+            return values_view(arr, np.int64), _PER_DAY[arr.type.unit]
+    return scorer.days(col), 1
 
 
 def _flag_array(col: Any, name: str) -> np.ndarray:

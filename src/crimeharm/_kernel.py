@@ -69,10 +69,10 @@ def accumulate(
     size = acc.cap_g * slots
     for st in np.unique(status):
         flat = acc.slabs[acc.row_of[st]].reshape(-1, 2)
-        if len(status) and (status == st).all():
+        mask = status == st
+        if mask.all():
             k, w, h = cell, crimes, harm
         else:
-            mask = status == st
             k, h = cell[mask], harm[mask]
             w = crimes[mask] if crimes is not None else None
         flat[:, 0] += np.bincount(k, weights=w, minlength=size)

@@ -23,10 +23,10 @@ def fresh(shape: int | tuple[int, ...], dtype: Any = np.float64, *, zero: bool =
     """A new array (zeros if ``zero``) whose memory is mapped in ordinary pages.
 
     numpy asks the system for transparent huge pages for large arrays;
-    mapping one can stall while the kernel compacts memory (measured on the
-    benchmark machine: 145 MB of sums took 24 to 370 ms to map with huge
-    pages, 63 to 85 ms without). The sums and output columns are written once
-    or in random order, and gain little from huge pages.
+    mapping one can stall while the kernel compacts memory (the figures
+    measured on the benchmark machine are in docs/benchmarks.md). The sums
+    and output columns are written once or in random order, and gain little
+    from huge pages.
     """
     arr = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
     ck = compiled()
@@ -45,7 +45,12 @@ def touch(slabs: list[np.ndarray]) -> None:
     flat = [a.reshape(-1) for a in slabs if a.size >= 1 << 20]
     if ck is None or not flat:
         return
-    helper = threading.Thread(target=lambda: [ck.touch(a, a.size // 2, a.size) for a in flat])
+
+    def second_halves() -> None:
+        for a in flat:
+            ck.touch(a, a.size // 2, a.size)
+
+    helper = threading.Thread(target=second_halves)
     helper.start()
     for a in flat:
         ck.touch(a, 0, a.size // 2)

@@ -89,12 +89,11 @@ def _excluded_cells(excluded: str) -> bool:
 def _finish(pending: tuple | None, scorer: Scorer) -> None:
     """Wait for the batch in flight; tally its offence codes when it took the compiled path."""
     if pending is None:
-        return None
+        return
     future, prepared = pending
     future.result()
     if prepared is not None:
         scorer.tally_codes(prepared.lookup, prepared.hits)
-    return None
 
 
 def _add_rates(out: pd.DataFrame, by: Sequence[str], population: Any, per: float) -> None:
@@ -252,7 +251,7 @@ def harm_index(
                 scored = scorer.score_batch(cols, n, tally=False)
                 gid = acc.groups.ids(cols, n)
                 pid = _period_ids(per_spec, scored.period_day, n)
-            pending = _finish(pending, scorer)
+            _finish(pending, scorer)
             if prepared is not None:
                 pending = (pool.submit(prepared.add, acc, opts, per_spec), prepared)
             else:

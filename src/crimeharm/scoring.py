@@ -250,13 +250,15 @@ class Scorer:
             edition=w.edition, edition_sha256=w.sha256, scheme=w.scheme, options=opts.describe()
         )
 
-    def _dates(self, batch: Mapping[str, Any], name: str | None) -> np.ndarray | None:
-        if name is None:
-            return None
-        days, bad = dates_to_days(batch[name], date_format=self.opts.date_format)
+    def days(self, col: Any) -> np.ndarray:
+        """Day numbers of a date column (see :func:`dates_to_days`), keeping bad examples."""
+        days, bad = dates_to_days(col, date_format=self.opts.date_format)
         if bad and len(self.summary.bad_dates) < 5:
             self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
         return days
+
+    def _dates(self, batch: Mapping[str, Any], name: str | None) -> np.ndarray | None:
+        return None if name is None else self.days(batch[name])
 
     def codes(self, col: Any) -> CodeLookup:
         """Read a batch's offence codes once per distinct value (see :class:`CodeLookup`)."""
