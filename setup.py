@@ -1,16 +1,16 @@
-"""Build the optional compiled loops (``crimeharm._ckernel``) from Cython.
+"""Build the optional compiled loops (``crimeharm._engine._ckernel``) from Cython.
 
 Everything else about the package is in ``pyproject.toml``. The extension is
 optional: when it cannot be compiled the package installs without it and
-uses its numpy path, which gives identical results (see ``crimeharm._kernel``).
+uses its numpy path, which gives identical results (see ``crimeharm._engine.kernel``).
 """
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 extension = Extension(
-    "crimeharm._ckernel",
-    ["src/crimeharm/_ckernel.pyx"],
+    "crimeharm._engine._ckernel",
+    ["src/crimeharm/_engine/_ckernel.pyx"],
     extra_compile_args=["-O3"],
     optional=True,
 )

@@ -106,7 +106,7 @@ class Crimeharm:
 
     def __init__(self) -> None:
         import crimeharm
-        from crimeharm._kernel import kernel_name
+        from crimeharm._engine.kernel import kernel_name
 
         self.shims = _shim_crimeharm()
         self.crimeharm = crimeharm
@@ -249,8 +249,8 @@ def _shim_crimeharm() -> list[str]:
     """Work around known crimeharm bugs that stop the job, and say which were patched."""
     import pyarrow as pa
 
-    import crimeharm._columns as cols
-    import crimeharm.scoring as scoring
+    import crimeharm.scoring.columns as cols
+    import crimeharm.scoring.rows as scoring
 
     shims = []
     try:

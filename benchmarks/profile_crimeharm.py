@@ -95,7 +95,12 @@ class Tracer:
 
 
 def instrument(tracer: Tracer) -> None:
-    from crimeharm import _accumulate, _fused, _output, aggregation, io, scoring
+    from crimeharm._engine import accumulate as _accumulate
+    from crimeharm._engine import fused as _fused
+    from crimeharm._engine import output as _output
+    from crimeharm.scoring import inputs as io
+    from crimeharm.scoring import rows as scoring
+    from crimeharm.scoring import sums as aggregation
 
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")
     tracer.wrap(_fused, "prepare", "_fused.prepare (one pass: tables per batch)")

@@ -84,7 +84,7 @@ def last_json(stdout: str) -> list[dict]:
 def machine_info() -> dict:
     code = (
         "import json, importlib.metadata as md, crimeharm\n"
-        "from crimeharm._kernel import kernel_name\n"
+        "from crimeharm._engine.kernel import kernel_name\n"
         "v = {'crimeharm': crimeharm.__version__, 'engine': kernel_name()}\n"
         "for p in ('numpy', 'pandas', 'pyarrow', 'duckdb', 'polars'):\n"
         "    try: v[p] = md.version(p)\n"

@@ -38,7 +38,7 @@ def main() -> None:
         "harm_index totals": lambda: crimeharm.harm_index(frame, **kw),
         "score (one row per record)": lambda: crimeharm.score(frame, **kw),
     }
-    print(f"{len(frame):,} rows, engine {crimeharm._kernel.kernel_name()}")
+    print(f"{len(frame):,} rows, engine {crimeharm._engine.kernel.kernel_name()}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, job in jobs.items():

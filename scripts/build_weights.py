@@ -4,7 +4,7 @@ Run from the repository root:
 
     python scripts/build_weights.py [--reference ../shared/reference] [--seeds ../shared/seeds]
 
-It writes ``src/crimeharm/weights/*.csv`` and ``manifest.json`` (with each file's
+It writes ``src/crimeharm/weights/data/*.csv`` and ``manifest.json`` (with each file's
 row count and sha256). A shipped edition is never edited by hand; if this script
 would change a shipped file, that is a new edition, and the script refuses unless
 ``--force`` is given (for the first build, or a deliberate fix before release).
@@ -23,10 +23,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from crimeharm.importer import import_sheet  # noqa: E402
-from crimeharm.proactive import flag_police_generated  # noqa: E402
+from crimeharm.weights.sheets.importer import import_sheet  # noqa: E402
+from crimeharm.weights.police_generated import flag_police_generated  # noqa: E402
 
-OUT = ROOT / "src" / "crimeharm" / "weights"
+OUT = ROOT / "src" / "crimeharm" / "weights" / "data"
 
 # Table 1 of Sherman, Neyroud & Neyroud (2016): (crime type, subtype) -> category key.
 TABLE1_KEYS = {

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from crimeharm.editions import DEFAULT_EDITION, available_weights, load_weights  # noqa: E402
-from crimeharm.proactive import POLICE_GENERATED_RULES  # noqa: E402
+from crimeharm.weights.editions import DEFAULT_EDITION, available_weights, load_weights  # noqa: E402
+from crimeharm.weights.police_generated import POLICE_GENERATED_RULES  # noqa: E402
 
 DOC = ROOT / "docs" / "weights.md"
 README = ROOT / "README.md"  # carries the editions block too

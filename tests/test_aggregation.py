@@ -278,7 +278,7 @@ def test_a_batch_of_only_missing_dates():
 def test_rolling_without_dated_records(dates):
     df = pd.DataFrame({"offence_code": ["8/6"] * len(dates), "d": pd.Series(dates, dtype=object)})
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", crimeharm.aggregation.ShortDataWarning)
+        warnings.simplefilter("ignore", crimeharm.scoring.sums.ShortDataWarning)
         out = crimeharm.harm_index(df, period="rolling:3m", date="d")
     # only full windows are reported: one month of data makes none, so only the undated
     # records appear (as excluded); the summary still counts the dated one as included

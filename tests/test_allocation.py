@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from crimeharm._money import round_cells
+from crimeharm.allocation.money import round_cells
 from crimeharm.allocation import allocate, allocation_sensitivity
 from crimeharm.errors import AllocationError, MissingColumnError
 
@@ -167,7 +167,7 @@ def test_cell_rounding_is_optimal(raw, pot):
     if 0 in cols_sum:
         return
     q = [[Fraction(pot, 2) * v / s for v, s in zip(r, cols_sum, strict=True)] for r in raw]
-    from crimeharm._money import hamilton
+    from crimeharm.allocation.money import hamilton
 
     rows = hamilton([sum(r) for r in q], pot)
     cols = hamilton([Fraction(pot, 2)] * 2, pot)

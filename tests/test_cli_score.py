@@ -246,7 +246,7 @@ def test_score_police_uk_format(capsys, tmp_path):
     assert "cchi-2020+police-uk-proxy" in out
     assert "PROXY" in out
     got = pd.read_parquet(target)
-    proxy = crimeharm.police_uk.police_uk_weights().table.set_index("key")["days"]
+    proxy = crimeharm.weights.police_uk.police_uk_weights().table.set_index("key")["days"]
     assert got["harm_days"].tolist() == [proxy["Robbery"], proxy["Burglary"]]
     assert got["excluded_not_crime"].tolist() == [1, 0]
     assert got["excluded_police_generated"].tolist() == [0, 1]

@@ -135,7 +135,7 @@ def test_show_ambiguous(capsys):
 
 
 def _edited_copy(tmp_path: Path) -> Path:
-    data = resources.files("crimeharm.weights").joinpath("cchi-2020.csv").read_bytes()
+    data = resources.files("crimeharm.weights.data").joinpath("cchi-2020.csv").read_bytes()
     frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     frame.loc[frame["key"] == "8N.8.1.1", "days"] = "600"  # re-scored
     frame = frame[frame["key"] != "1.1.2.0"]  # removed

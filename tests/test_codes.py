@@ -1,4 +1,4 @@
-"""Tests of crimeharm.codes: the written forms of offence codes, and what is not guessed."""
+"""Tests of crimeharm.weights.codes: the written forms of offence codes, and what is not guessed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crimeharm.codes import (
+from crimeharm.weights.codes import (
     canonical_cjs,
     canonical_ho_class,
     canonical_open_data,

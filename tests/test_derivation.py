@@ -1,4 +1,4 @@
-"""Tests of crimeharm.derivation: rules, parameters, parsing, and agreement with the 2020 sheet."""
+"""Tests of crimeharm.weights.sheets.derivation: rules, parameters, parsing, and agreement with the 2020 sheet."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crimeharm.derivation import (
+from crimeharm.weights.sheets.derivation import (
     BANDS,
     DEFAULT_FINE_BAND_PERCENT,
     DEFAULT_ORDER_HOURS,

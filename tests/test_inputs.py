@@ -19,7 +19,7 @@ import pytest
 
 import crimeharm
 from crimeharm import UnknownCodeWarning, load_weights
-from crimeharm.police_uk import ANTI_SOCIAL_BEHAVIOUR, police_uk_options, police_uk_weights
+from crimeharm.weights.police_uk import ANTI_SOCIAL_BEHAVIOUR, police_uk_options, police_uk_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 W = load_weights()

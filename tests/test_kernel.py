@@ -1,6 +1,6 @@
 """The three ways of adding records give the same sums.
 
-- the one-pass compiled path (``crimeharm._fused``: scoring and adding fused),
+- the one-pass compiled path (``crimeharm._engine.fused``: scoring and adding fused),
 - the column-by-column path with the compiled accumulation (``CRIMEHARM_FUSED=0``),
 - the pure numpy path (``CRIMEHARM_COMPILED=0``).
 
@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crimeharm
-from crimeharm import _fused, _kernel
+from crimeharm._engine import fused as _fused
+from crimeharm._engine import kernel as _kernel
 
 pytestmark = pytest.mark.skipif(
     _kernel.compiled() is None, reason="the compiled module is not built"

@@ -1,4 +1,4 @@
-"""Tests of crimeharm.periods: labels, bounds and rolling windows, checked against pandas.
+"""Tests of crimeharm.scoring.periods: labels, bounds and rolling windows, checked against pandas.
 
 The expected period of a date is computed here with pandas' own calendar
 (``pd.Period``) or by brute force over months, not with crimeharm.
@@ -12,7 +12,7 @@ import pytest
 
 import crimeharm
 from crimeharm import CrimeHarmError, load_weights
-from crimeharm.periods import Period, PeriodError, parse_period
+from crimeharm.scoring.periods import Period, PeriodError, parse_period
 
 W = load_weights()
 

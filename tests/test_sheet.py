@@ -1,4 +1,4 @@
-"""Tests of crimeharm.sheet: importing official CCHI values spreadsheets."""
+"""Tests of crimeharm.weights.sheets.read: importing official CCHI values spreadsheets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from crimeharm.errors import CrimeHarmError, InputFileError, SheetFormatError  # noqa: E402
-from crimeharm.sheet import (  # noqa: E402
+from crimeharm.weights.sheets.read import (  # noqa: E402
     CchiSheet,
     OptionalDependencyError,
     read_cchi_sheet,

@@ -32,8 +32,8 @@ from crimeharm import (
     edition_info,
     load_weights,
 )
-from crimeharm.editions import EditionInfo, Manifest
-from crimeharm.proactive import POLICE_GENERATED_RULES
+from crimeharm.weights.editions import EditionInfo, Manifest
+from crimeharm.weights.police_generated import POLICE_GENERATED_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEET_2020 = "CCHI 2020 values sheet"
@@ -108,7 +108,7 @@ def table1(seeds_dir) -> tuple[pd.DataFrame, int, int]:
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_shipped_edition_is_valid(edition):
     info = edition_info(edition)
-    data = resources.files("crimeharm.weights").joinpath(info.file).read_bytes()
+    data = resources.files("crimeharm.weights.data").joinpath(info.file).read_bytes()
     assert hashlib.sha256(data).hexdigest() == info.sha256
     data.decode("utf-8")  # UTF-8, as the manifest promises
     assert b"\r\n" not in data  # LF line ends: a change shows as a clean diff
@@ -134,7 +134,7 @@ def test_shipped_edition_is_valid(edition):
 
 
 def test_manifest_lists_every_shipped_file():
-    folder = resources.files("crimeharm.weights")
+    folder = resources.files("crimeharm.weights.data")
     manifest = Manifest.model_validate(json.loads(folder.joinpath("manifest.json").read_text()))
     listed = {e.file for e in manifest.editions} | {m.file for m in manifest.mappings}
     shipped = {p.name for p in folder.iterdir() if p.name.endswith(".csv")}
@@ -148,7 +148,7 @@ def test_manifest_lists_every_shipped_file():
 
 
 def _manifest_dict() -> dict:
-    return json.loads(resources.files("crimeharm.weights").joinpath("manifest.json").read_text())
+    return json.loads(resources.files("crimeharm.weights.data").joinpath("manifest.json").read_text())
 
 
 def test_manifest_rejects_unknown_fields():
@@ -190,7 +190,7 @@ def test_every_edition_cites_its_source():
 
 
 def test_notice_file_is_shipped():
-    text = resources.files("crimeharm.weights").joinpath("NOTICE.md").read_text(encoding="utf-8")
+    text = resources.files("crimeharm.weights.data").joinpath("NOTICE.md").read_text(encoding="utf-8")
     assert "Copyright Cambridge Centre for Evidence based Policing 2020" in text
     assert "may be downloaded or copied from the spreadsheet" in text
     assert "doi:10.1093/police/paw003" in text
@@ -636,7 +636,7 @@ for name in ("open", "read_bytes", "read_text"):
 import crimeharm
 import crimeharm.cli
 import crimeharm.cli.weights
-from crimeharm import editions
+from crimeharm.weights import editions
 
 hits = [p for p in touched if "weights" in p.replace("\\", "/")]
 assert not hits, hits

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         window=args.window,
     )
     if args.output:
-        from crimeharm._atomic import write_table
+        from crimeharm.cli.atomic import write_table
 
         write_table(result, args.output)
     print(_render(result))

@@ -83,7 +83,7 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
 def _weights(spec: str | None) -> Any:
     if spec is None or not (spec.endswith(".csv") or Path(spec).is_file()):
         return spec
-    from crimeharm.table import WeightTable
+    from crimeharm.weights.table import WeightTable
 
     return WeightTable.from_csv(spec)
 
@@ -92,7 +92,7 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
     """Turn parsed arguments into keyword options for the library."""
     opts: dict[str, Any] = {}
     if args.format == "police-uk":
-        from crimeharm.police_uk import police_uk_options
+        from crimeharm.weights.police_uk import police_uk_options
 
         opts.update(police_uk_options(_weights(args.weights)))
     else:
@@ -137,7 +137,7 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
     import warnings
 
     import crimeharm
-    from crimeharm.scoring import UnknownCodeWarning
+    from crimeharm.scoring.rows import UnknownCodeWarning
 
     opts = job_options(args)
     with warnings.catch_warnings():
@@ -161,7 +161,7 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
 
 def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
     """Score ``data`` per ``args``, write ``output`` atomically, print the summary."""
-    from crimeharm._atomic import write_table
+    from crimeharm.cli.atomic import write_table
     from crimeharm.errors import InputFileError
 
     if output and not Path(output).resolve().parent.is_dir():  # say so before the work

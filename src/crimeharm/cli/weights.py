@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crimeharm._atomic import write_table
-from crimeharm.codes import canonical_cjs, canonical_open_data, normalise_text
-from crimeharm.editions import available_weights, edition_info, load_weights
+from crimeharm.cli.atomic import write_table
+from crimeharm.weights.codes import canonical_cjs, canonical_open_data, normalise_text
+from crimeharm.weights.editions import available_weights, edition_info, load_weights
 from crimeharm.errors import InputFileError, UnknownEditionError
-from crimeharm.importer import import_sheet
-from crimeharm.table import AMBIGUITY_RULES, DEFAULT_AMBIGUITY, WeightTable
+from crimeharm.weights.sheets.importer import import_sheet
+from crimeharm.weights.table import AMBIGUITY_RULES, DEFAULT_AMBIGUITY, WeightTable
 
 __all__ = ["load_table", "register"]
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crimeharm._columns import (
+from crimeharm.scoring.columns import (
     DAY_BAD,
     DAY_MISSING,
     dates_to_days,
@@ -31,11 +31,11 @@ from crimeharm._columns import (
     to_count,
     to_flag,
 )
-from crimeharm.editions import resolve_weights
+from crimeharm.weights.editions import resolve_weights
 from crimeharm.errors import CodeError, CrimeHarmError
 from crimeharm.reasons import REASONS, STATUS
-from crimeharm.summary import Summary
-from crimeharm.table import WeightTable
+from crimeharm.scoring.summary import Summary
+from crimeharm.weights.table import WeightTable
 
 __all__ = ["ScoreOptions", "Summary", "UnknownCodeWarning", "score"]
 
@@ -497,7 +497,7 @@ def score(
     2  547.5        0.0  police_generated
     3    NaN        0.0    malformed_code
     """
-    from crimeharm.io import read_table
+    from crimeharm.scoring.inputs import read_table
 
     opts = ScoreOptions.make(
         weights=weights, code=code, code_system=code_system, date=date, count=count, **options

@@ -6,7 +6,7 @@ period slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm in
 days, so a cell's two sums share a cache line. The loops take the slabs'
 addresses (``ptrs``, one per status row; ``row_of[status]`` is the row) and
 their shape (``n_g`` groups, ``n_s`` slots). They run without the GIL.
-:mod:`crimeharm._kernel` holds the numpy equivalents and says which is used.
+:mod:`crimeharm._engine.kernel` holds the numpy equivalents and says which is used.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, intptr_t, uint8_t, uintptr_t

@@ -47,7 +47,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from crimeharm.codes import (
+from crimeharm.weights.codes import (
     CODE_SYSTEMS,
     canonical_cjs,
     canonical_ho_class,

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from crimeharm._kernel import compiled
+from crimeharm._engine.kernel import compiled
 
 __all__ = ["fresh", "touch"]
 

@@ -3,12 +3,12 @@
 For the common options (one offence code column, at most one ``by`` column,
 one date column, yes/no flags; no counts, date ranges, reported dates or
 historic rule) a batch needs no per-row arrays of its own: the compiled loop
-(:func:`crimeharm._ckernel.add_fused`) reads Arrow's or pandas' buffers as
+(:func:`crimeharm._engine._ckernel.add_fused`) reads Arrow's or pandas' buffers as
 they are (dictionary indices of codes and areas, day numbers or timestamps,
 flags) with small tables per distinct value: each code's status and days,
 each area's group id, and each day's period slot and window status. It
-follows the same rules as :meth:`crimeharm.scoring.Scorer.score_batch`
-followed by :meth:`crimeharm._accumulate.Accumulator.add`, and the test suite
+follows the same rules as :meth:`crimeharm.scoring.rows.Scorer.score_batch`
+followed by :meth:`crimeharm._engine.accumulate.Accumulator.add`, and the test suite
 checks that both give identical results.
 
 :func:`prepare` runs in the reading thread (Python objects: the code and
@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crimeharm._accumulate import Accumulator
-from crimeharm._columns import _single, to_flag, values_view
-from crimeharm._kernel import compiled
-from crimeharm.periods import Period
+from crimeharm._engine.accumulate import Accumulator
+from crimeharm.scoring.columns import _single, to_flag, values_view
+from crimeharm._engine.kernel import compiled
+from crimeharm.scoring.periods import Period
 from crimeharm.reasons import STATUS
-from crimeharm.scoring import CodeLookup, ScoreOptions, Scorer
+from crimeharm.scoring.rows import CodeLookup, ScoreOptions, Scorer
 
 __all__ = ["Prepared", "eligible", "prepare"]
 

@@ -15,8 +15,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from crimeharm import _money as money
-from crimeharm._money import ROUNDING_RULE
+from crimeharm.allocation import money
+from crimeharm.allocation.money import ROUNDING_RULE
 from crimeharm.errors import AllocationError, MissingColumnError
 
 __all__ = ["BUILTIN_TERMS", "ROUNDING_RULE", "allocate", "allocation_sensitivity", "area_harm"]
@@ -418,8 +418,8 @@ def area_harm(
         ``edition_sha256`` and ``window`` (e.g. ``Aug 2019 - Jul 2022``), which
         :func:`allocate` records with its result.
     """
-    from crimeharm.aggregation import harm_index
-    from crimeharm.periods import parse_period
+    from crimeharm.scoring.sums import harm_index
+    from crimeharm.scoring.periods import parse_period
 
     if "date" not in score_options:
         raise AllocationError("area_harm needs date=<column of committed dates>")

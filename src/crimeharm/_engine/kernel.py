@@ -10,7 +10,7 @@ numpy path.
 
 The sums live in one float64 array per status (a *slab*) of shape (groups,
 slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm (days), so
-both sums of a cell share a cache line (see :mod:`crimeharm._accumulate`).
+both sums of a cell share a cache line (see :mod:`crimeharm._engine.accumulate`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def compiled() -> ModuleType | None:
     if os.environ.get("CRIMEHARM_COMPILED", "1") == "0":
         return None
     try:
-        from crimeharm import _ckernel
+        from crimeharm._engine import _ckernel
     except ImportError:
         return None
     return _ckernel
@@ -52,7 +52,7 @@ def accumulate(
     undated: int,
     any_undated: bool,
 ) -> None:
-    """Add a batch to the slabs of ``acc`` (an :class:`~crimeharm._accumulate.Accumulator`)."""
+    """Add a batch to the slabs of ``acc`` (an :class:`~crimeharm._engine.accumulate.Accumulator`)."""
     slots = acc.n_slots
     width = slots - 1
     ck = compiled()

@@ -1,6 +1,6 @@
 """Dense sums by group x period x status, and the output table built from them.
 
-A batch arrives either as a :class:`crimeharm._fused.Prepared` (the one-pass
+A batch arrives either as a :class:`crimeharm._engine.fused.Prepared` (the one-pass
 compiled path adds it) or as per-row arrays (:meth:`Accumulator.add`): a group
 id, a period id (``UNDATED`` for records with no usable date), a status (0
 included, else an exclusion reason's code), crimes and harm. Sums are kept in
@@ -20,11 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crimeharm import _output
-from crimeharm._columns import dictionary_encoded
-from crimeharm._kernel import accumulate
-from crimeharm._memory import fresh, touch
-from crimeharm.periods import Period
+from crimeharm._engine import output as _output
+from crimeharm.scoring.columns import dictionary_encoded
+from crimeharm._engine.kernel import accumulate
+from crimeharm._engine.memory import fresh, touch
+from crimeharm.scoring.periods import Period
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 
 __all__ = ["UNDATED", "Accumulator"]

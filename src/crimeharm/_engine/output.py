@@ -1,6 +1,6 @@
 """Reading the sums into the output: which cells, and their columns.
 
-See :meth:`crimeharm._accumulate.Accumulator.result`, which calls these.
+See :meth:`crimeharm._engine.accumulate.Accumulator.result`, which calls these.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from crimeharm._kernel import compiled
-from crimeharm._memory import fresh
+from crimeharm._engine.kernel import compiled
+from crimeharm._engine.memory import fresh
 
 __all__ = ["gather_chain", "occupied", "rolled"]
 
@@ -39,7 +39,7 @@ def occupied(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each output cell's group, slot, group category code (``rank``) and period code.
 
-    See :func:`crimeharm._ckernel.occupied`; the groups are split in two halves,
+    See :func:`crimeharm._engine._ckernel.occupied`; the groups are split in two halves,
     one per thread. The category codes are -1 without ``rank``.
     """
     n_slots = n_dated + 1

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from crimeharm.codes import canonical_ho_class
+from crimeharm.weights.codes import canonical_ho_class
 from crimeharm.errors import CrimeHarmError, InputFileError, SheetFormatError
 
 __all__ = ["CchiSheet", "OptionalDependencyError", "read_cchi_sheet", "values_sheet_name"]

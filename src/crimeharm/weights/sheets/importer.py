@@ -3,8 +3,8 @@
 The shipped ``cchi-2020`` edition and every sheet a user imports (2021, 2023,
 2026) go through :func:`weights_from_sheet`, so an imported edition carries the
 same columns as a shipped one: the sheet's own values, the open-data code,
-the curated ``police_generated`` flag (:mod:`crimeharm.proactive`) and the
-starting point parsed from its text (:mod:`crimeharm.derivation`).
+the curated ``police_generated`` flag (:mod:`crimeharm.weights.police_generated`) and the
+starting point parsed from its text (:mod:`crimeharm.weights.sheets.derivation`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crimeharm.derivation import parse_starting_point, starting_point_days
-from crimeharm.proactive import flag_police_generated
+from crimeharm.weights.sheets.derivation import parse_starting_point, starting_point_days
+from crimeharm.weights.police_generated import flag_police_generated
 
 __all__ = ["WEIGHTS_COLUMNS", "import_sheet", "open_data_from_urn", "weights_from_sheet"]
 
@@ -121,7 +121,7 @@ def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         file hash, sheet name and edition year in ``attrs``. Write it with
         ``to_csv`` and load it with :meth:`crimeharm.WeightTable.from_csv`.
     """
-    from crimeharm.sheet import read_cchi_sheet
+    from crimeharm.weights.sheets.read import read_cchi_sheet
 
     book = read_cchi_sheet(path, sheet=sheet)
     table = weights_from_sheet(book.values)

@@ -7,7 +7,7 @@ groups, not the number of records.
 
 Crimes and harm are summed into a dense area x period array per status
 (included, or an exclusion reason), by compiled loops (see
-:mod:`crimeharm._kernel`). Each output row has the ``by`` columns, ``period`` (its label,
+:mod:`crimeharm._engine.kernel`). Each output row has the ``by`` columns, ``period`` (its label,
 ``period_start`` and ``period_end``), ``crimes`` and ``harm_days`` of the
 included records, and for each exclusion reason ``excluded_<reason>`` (crimes)
 and ``excluded_harm_<reason>`` (days, for records whose offence code is known).
@@ -28,15 +28,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crimeharm import _fused
-from crimeharm._accumulate import UNDATED, Accumulator
-from crimeharm._columns import DAY_BAD
-from crimeharm._kernel import kernel_name
+from crimeharm._engine import fused as _fused
+from crimeharm._engine.accumulate import UNDATED, Accumulator
+from crimeharm.scoring.columns import DAY_BAD
+from crimeharm._engine.kernel import kernel_name
 from crimeharm.errors import MissingColumnError
-from crimeharm.io import batch_columns, open_source
-from crimeharm.periods import Period, parse_period
+from crimeharm.scoring.inputs import batch_columns, open_source
+from crimeharm.scoring.periods import Period, parse_period
 from crimeharm.reasons import REASONS
-from crimeharm.scoring import OptionError, ScoreOptions, Scorer, Summary
+from crimeharm.scoring.rows import OptionError, ScoreOptions, Scorer, Summary
 
 __all__ = ["ShortDataWarning", "aggregate", "harm_index"]
 

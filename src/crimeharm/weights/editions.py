@@ -1,7 +1,7 @@
 """The weights editions shipped with crimeharm, and how to load them.
 
-Each edition is a UTF-8 CSV under ``crimeharm/weights/`` with an entry in
-``crimeharm/weights/manifest.json`` (source, citation, dates, licence, rows,
+Each edition is a UTF-8 CSV under ``crimeharm/weights/data/`` with an entry in
+``crimeharm/weights/data/manifest.json`` (source, citation, dates, licence, rows,
 sha256), validated by :class:`EditionInfo` when read. Nothing is read at
 import time; a table is read the first time it is asked for and then cached.
 A shipped edition's file is never edited: a correction is a new edition.
@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crimeharm.errors import UnknownEditionError, WeightsValidationError
-from crimeharm.table import WeightTable, validate_table
+from crimeharm.weights.table import WeightTable, validate_table
 
 __all__ = [
     "DEFAULT_EDITION",
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_EDITION = "cchi-2020"
-_PACKAGE = "crimeharm.weights"
+_PACKAGE = "crimeharm.weights.data"
 
 
 class EditionInfo(BaseModel):
@@ -92,7 +92,7 @@ def _manifest() -> Manifest:
     try:
         return Manifest.model_validate(json.loads(text))
     except ValidationError as exc:  # pragma: no cover - guarded by tests
-        raise WeightsValidationError(f"crimeharm/weights/manifest.json is invalid: {exc}") from None
+        raise WeightsValidationError(f"crimeharm/weights/data/manifest.json is invalid: {exc}") from None
 
 
 def edition_info(edition: str | None = None) -> EditionInfo:

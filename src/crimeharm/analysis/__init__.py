@@ -1,0 +1,1 @@
+"""Analyses built on the harm index (the consensus series, concentration, people)."""
