@@ -23,8 +23,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from crimeharm.weights.sheets.importer import import_sheet  # noqa: E402
 from crimeharm.weights.police_generated import flag_police_generated  # noqa: E402
+from crimeharm.weights.sheets.importer import import_sheet  # noqa: E402
 
 OUT = ROOT / "src" / "crimeharm" / "weights" / "data"
 

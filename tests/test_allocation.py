@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from crimeharm.allocation.money import round_cells
 from crimeharm.allocation import allocate, allocation_sensitivity
+from crimeharm.allocation.money import round_cells
 from crimeharm.errors import AllocationError, MissingColumnError
 
 FORMULA = {"harm": 0.65, "crime_rate": 0.20, "population": 0.15}

@@ -1,4 +1,7 @@
-"""Tests of crimeharm.weights.sheets.derivation: rules, parameters, parsing, and agreement with the 2020 sheet."""
+"""Tests of crimeharm.weights.sheets.derivation.
+
+Rules, parameters, parsing, and agreement with the 2020 sheet.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crimeharm.errors import CrimeHarmError, WeightsValidationError
 from crimeharm.weights.sheets.derivation import (
     BANDS,
     DEFAULT_FINE_BAND_PERCENT,
@@ -24,7 +28,6 @@ from crimeharm.weights.sheets.derivation import (
     parse_starting_point,
     starting_point_days,
 )
-from crimeharm.errors import CrimeHarmError, WeightsValidationError
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"

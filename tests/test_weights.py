@@ -148,7 +148,9 @@ def test_manifest_lists_every_shipped_file():
 
 
 def _manifest_dict() -> dict:
-    return json.loads(resources.files("crimeharm.weights.data").joinpath("manifest.json").read_text())
+    return json.loads(
+        resources.files("crimeharm.weights.data").joinpath("manifest.json").read_text()
+    )
 
 
 def test_manifest_rejects_unknown_fields():
@@ -190,7 +192,9 @@ def test_every_edition_cites_its_source():
 
 
 def test_notice_file_is_shipped():
-    text = resources.files("crimeharm.weights.data").joinpath("NOTICE.md").read_text(encoding="utf-8")
+    text = (
+        resources.files("crimeharm.weights.data").joinpath("NOTICE.md").read_text(encoding="utf-8")
+    )
     assert "Copyright Cambridge Centre for Evidence based Policing 2020" in text
     assert "may be downloaded or copied from the spreadsheet" in text
     assert "doi:10.1093/police/paw003" in text

@@ -10,11 +10,7 @@ asked for.
 
 from __future__ import annotations
 
-from crimeharm.scoring.sums import aggregate, harm_index
 from crimeharm.allocation import allocate, allocation_sensitivity
-from crimeharm.weights.codes import canonical_ho_class, classify_codes
-from crimeharm.weights.sheets.derivation import StartingPoint, parse_starting_point, starting_point_days
-from crimeharm.weights.editions import available_weights, edition_info, load_weights
 from crimeharm.errors import (
     AllocationError,
     CodeError,
@@ -25,9 +21,17 @@ from crimeharm.errors import (
     UnknownEditionError,
     WeightsValidationError,
 )
-from crimeharm.weights.sheets.importer import import_sheet
-from crimeharm.weights.police_uk import police_uk_options, police_uk_weights
 from crimeharm.scoring.rows import Summary, UnknownCodeWarning, score
+from crimeharm.scoring.sums import aggregate, harm_index
+from crimeharm.weights.codes import canonical_ho_class, classify_codes
+from crimeharm.weights.editions import available_weights, edition_info, load_weights
+from crimeharm.weights.police_uk import police_uk_options, police_uk_weights
+from crimeharm.weights.sheets.derivation import (
+    StartingPoint,
+    parse_starting_point,
+    starting_point_days,
+)
+from crimeharm.weights.sheets.importer import import_sheet
 from crimeharm.weights.sheets.read import CchiSheet, read_cchi_sheet
 from crimeharm.weights.table import WeightTable
 

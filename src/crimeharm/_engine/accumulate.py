@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm._engine import output as _output
-from crimeharm.scoring.columns import dictionary_encoded
 from crimeharm._engine.kernel import accumulate
 from crimeharm._engine.memory import fresh, touch
-from crimeharm.scoring.periods import Period
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
+from crimeharm.scoring.columns import dictionary_encoded
+from crimeharm.scoring.periods import Period
 
 __all__ = ["UNDATED", "Accumulator"]
 

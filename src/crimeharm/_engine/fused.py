@@ -30,10 +30,10 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm._engine.accumulate import Accumulator
-from crimeharm.scoring.columns import _single, to_flag, values_view
 from crimeharm._engine.kernel import compiled
-from crimeharm.scoring.periods import Period
 from crimeharm.reasons import STATUS
+from crimeharm.scoring.columns import _single, to_flag, values_view
+from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rows import CodeLookup, ScoreOptions, Scorer
 
 __all__ = ["Prepared", "eligible", "prepare"]

@@ -52,7 +52,7 @@ def accumulate(
     undated: int,
     any_undated: bool,
 ) -> None:
-    """Add a batch to the slabs of ``acc`` (an :class:`~crimeharm._engine.accumulate.Accumulator`)."""
+    """Add a batch to the slabs of ``acc`` (an :class:`.accumulate.Accumulator`)."""
     slots = acc.n_slots
     width = slots - 1
     ck = compiled()

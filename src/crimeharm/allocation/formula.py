@@ -418,8 +418,8 @@ def area_harm(
         ``edition_sha256`` and ``window`` (e.g. ``Aug 2019 - Jul 2022``), which
         :func:`allocate` records with its result.
     """
-    from crimeharm.scoring.sums import harm_index
     from crimeharm.scoring.periods import parse_period
+    from crimeharm.scoring.sums import harm_index
 
     if "date" not in score_options:
         raise AllocationError("area_harm needs date=<column of committed dates>")

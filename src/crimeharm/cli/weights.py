@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.cli.atomic import write_table
+from crimeharm.errors import InputFileError, UnknownEditionError
 from crimeharm.weights.codes import canonical_cjs, canonical_open_data, normalise_text
 from crimeharm.weights.editions import available_weights, edition_info, load_weights
-from crimeharm.errors import InputFileError, UnknownEditionError
 from crimeharm.weights.sheets.importer import import_sheet
 from crimeharm.weights.table import AMBIGUITY_RULES, DEFAULT_AMBIGUITY, WeightTable
 

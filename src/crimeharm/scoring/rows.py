@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crimeharm.errors import CodeError, CrimeHarmError
+from crimeharm.reasons import REASONS, STATUS
 from crimeharm.scoring.columns import (
     DAY_BAD,
     DAY_MISSING,
@@ -31,10 +33,8 @@ from crimeharm.scoring.columns import (
     to_count,
     to_flag,
 )
-from crimeharm.weights.editions import resolve_weights
-from crimeharm.errors import CodeError, CrimeHarmError
-from crimeharm.reasons import REASONS, STATUS
 from crimeharm.scoring.summary import Summary
+from crimeharm.weights.editions import resolve_weights
 from crimeharm.weights.table import WeightTable
 
 __all__ = ["ScoreOptions", "Summary", "UnknownCodeWarning", "score"]

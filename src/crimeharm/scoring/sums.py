@@ -30,12 +30,12 @@ import pandas as pd
 
 from crimeharm._engine import fused as _fused
 from crimeharm._engine.accumulate import UNDATED, Accumulator
-from crimeharm.scoring.columns import DAY_BAD
 from crimeharm._engine.kernel import kernel_name
 from crimeharm.errors import MissingColumnError
+from crimeharm.reasons import REASONS
+from crimeharm.scoring.columns import DAY_BAD
 from crimeharm.scoring.inputs import batch_columns, open_source
 from crimeharm.scoring.periods import Period, parse_period
-from crimeharm.reasons import REASONS
 from crimeharm.scoring.rows import OptionError, ScoreOptions, Scorer, Summary
 
 __all__ = ["ShortDataWarning", "aggregate", "harm_index"]

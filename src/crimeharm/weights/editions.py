@@ -92,7 +92,9 @@ def _manifest() -> Manifest:
     try:
         return Manifest.model_validate(json.loads(text))
     except ValidationError as exc:  # pragma: no cover - guarded by tests
-        raise WeightsValidationError(f"crimeharm/weights/data/manifest.json is invalid: {exc}") from None
+        raise WeightsValidationError(
+            f"crimeharm/weights/data/manifest.json is invalid: {exc}"
+        ) from None
 
 
 def edition_info(edition: str | None = None) -> EditionInfo:

@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crimeharm.errors import CrimeHarmError
 from crimeharm.weights.codes import canonical_open_data
 from crimeharm.weights.editions import load_mapping, resolve_weights
-from crimeharm.errors import CrimeHarmError
 from crimeharm.weights.table import WeightTable
 
 __all__ = ["ANTI_SOCIAL_BEHAVIOUR", "police_uk_options", "police_uk_weights"]

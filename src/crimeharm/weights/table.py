@@ -47,6 +47,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crimeharm.errors import (
+    CodeError,
+    InputFileError,
+    WeightsValidationError,
+)
 from crimeharm.weights.codes import (
     CODE_SYSTEMS,
     canonical_cjs,
@@ -54,11 +59,6 @@ from crimeharm.weights.codes import (
     canonical_open_data,
     classify_codes,
     normalise_text,
-)
-from crimeharm.errors import (
-    CodeError,
-    InputFileError,
-    WeightsValidationError,
 )
 
 __all__ = ["AMBIGUITY_RULES", "DEFAULT_AMBIGUITY", "WeightTable"]

@@ -1,3 +1,6 @@
-"""The official CCHI spreadsheets: reading a sheet, importing it to the weights schema,
-and deriving days from a guideline's starting point.
+"""The official CCHI spreadsheets.
+
+Reading a sheet (:mod:`.read`), importing it to the weights schema
+(:mod:`.importer`), and deriving days from a guideline's starting point
+(:mod:`.derivation`).
 """

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crimeharm.weights.sheets.derivation import parse_starting_point, starting_point_days
 from crimeharm.weights.police_generated import flag_police_generated
+from crimeharm.weights.sheets.derivation import parse_starting_point, starting_point_days
 
 __all__ = ["WEIGHTS_COLUMNS", "import_sheet", "open_data_from_urn", "weights_from_sheet"]
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
-from crimeharm.weights.codes import canonical_ho_class
 from crimeharm.errors import CrimeHarmError, InputFileError, SheetFormatError
+from crimeharm.weights.codes import canonical_ho_class
 
 __all__ = ["CchiSheet", "OptionalDependencyError", "read_cchi_sheet", "values_sheet_name"]
 
