@@ -99,7 +99,7 @@ def instrument(tracer: Tracer) -> None:
     from crimeharm._engine import fused as _fused
     from crimeharm._engine import output as _output
     from crimeharm.scoring import inputs as io
-    from crimeharm.scoring import rows as scoring
+    from crimeharm.scoring import rules as scoring
     from crimeharm.scoring import sums as aggregation
 
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")

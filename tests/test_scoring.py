@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import warnings
 
 import numpy as np
@@ -550,7 +551,6 @@ SMALL = pd.DataFrame({"offence_code": ["8/6"], "d": ["2024-01-01"]})
 @pytest.mark.parametrize(
     ("call", "needles"),
     [
-        (lambda: crimeharm.score(SMALL, colour="red"), ["colour", "date_format", "reported"]),
         (
             lambda: crimeharm.score(SMALL, date="d", start="2024-02-01", end="2024-01-01"),
             ["2024-02-01", "after", "2024-01-01"],
@@ -566,7 +566,9 @@ SMALL = pd.DataFrame({"offence_code": ["8/6"], "d": ["2024-01-01"]})
         ),
         (lambda: crimeharm.harm_index(SMALL, period="month"), ["month", "date"]),
         (lambda: crimeharm.harm_index(SMALL, date="d", period="rolling:0m"), ["rolling:0m"]),
-        (lambda: crimeharm.harm_index(SMALL, colour="red"), ["colour"]),
+        (lambda: crimeharm.score(SMALL, date="d", historic_lag="1 year"), ["historic_lag"]),
+        (lambda: crimeharm.score(SMALL, code=3), ["code=", "column name"]),
+        (lambda: crimeharm.harm_index(SMALL, excluded="some"), ["excluded", "summary"]),
     ],
 )
 def test_bad_options_raise_clear_errors(call, needles):
@@ -574,6 +576,36 @@ def test_bad_options_raise_clear_errors(call, needles):
         call()
     for needle in needles:
         assert needle in str(info.value), (needle, str(info.value))
+
+
+@pytest.mark.parametrize("func", [crimeharm.score, crimeharm.harm_index, crimeharm.area_harm])
+def test_every_scoring_option_is_named_in_the_signature(func):
+    import inspect
+
+    from crimeharm.scoring.options import SCORE_ARGUMENTS
+
+    params = inspect.signature(func).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in params.values())
+    documented = {
+        name.strip()
+        for line in func.__doc__.splitlines()
+        if re.match(r"^    [\w, ]+ :", line)
+        for name in line.split(" :")[0].split(",")
+    }
+    shared = SCORE_ARGUMENTS - ({"start", "end"} if func is crimeharm.area_harm else set())
+    for name in shared:
+        assert params[name].kind is params[name].KEYWORD_ONLY, name
+        assert name in documented, name
+    with pytest.raises(TypeError, match="colour"):
+        func(SMALL, colour="red")
+
+
+def test_option_errors_carry_the_value_and_what_is_allowed():
+    with pytest.raises(crimeharm.OptionError) as info:
+        crimeharm.score(SMALL, unknown="ignore")
+    assert info.value.values == ["ignore"]
+    assert info.value.allowed == ["exclude", "raise", "zero"]
+    assert isinstance(info.value, ValueError)
 
 
 def test_missing_column_names_it_and_lists_those_present():

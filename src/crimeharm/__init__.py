@@ -10,18 +10,29 @@ asked for.
 
 from __future__ import annotations
 
-from crimeharm.allocation import allocate, allocation_sensitivity
+from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
 from crimeharm.errors import (
     AllocationError,
     CodeError,
+    ColumnValueError,
     CrimeHarmError,
+    CrimeHarmWarning,
     InputFileError,
+    InputTypeError,
     MissingColumnError,
+    OptionalDependencyError,
+    OptionError,
+    PeriodError,
     SheetFormatError,
+    ShortDataWarning,
+    UnknownCodeWarning,
     UnknownEditionError,
+    UnsupportedFormatError,
     WeightsValidationError,
 )
-from crimeharm.scoring.rows import Summary, UnknownCodeWarning, score
+from crimeharm.scoring.options import ScoreOptions
+from crimeharm.scoring.rows import score
+from crimeharm.scoring.summary import Summary
 from crimeharm.scoring.sums import aggregate, harm_index
 from crimeharm.weights.codes import canonical_ho_class, classify_codes
 from crimeharm.weights.editions import available_weights, edition_info, load_weights
@@ -41,20 +52,30 @@ __all__ = [
     "AllocationError",
     "CchiSheet",
     "CodeError",
+    "ColumnValueError",
     "CrimeHarmError",
+    "CrimeHarmWarning",
     "InputFileError",
+    "InputTypeError",
     "MissingColumnError",
+    "OptionError",
+    "OptionalDependencyError",
+    "PeriodError",
+    "ScoreOptions",
     "SheetFormatError",
+    "ShortDataWarning",
     "StartingPoint",
     "Summary",
     "UnknownCodeWarning",
     "UnknownEditionError",
+    "UnsupportedFormatError",
     "WeightTable",
     "WeightsValidationError",
     "__version__",
     "aggregate",
     "allocate",
     "allocation_sensitivity",
+    "area_harm",
     "available_weights",
     "canonical_ho_class",
     "classify_codes",

@@ -7,7 +7,7 @@ historic rule) a batch needs no per-row arrays of its own: the compiled loop
 they are (dictionary indices of codes and areas, day numbers or timestamps,
 flags) with small tables per distinct value: each code's status and days,
 each area's group id, and each day's period slot and window status. It
-follows the same rules as :meth:`crimeharm.scoring.rows.Scorer.score_batch`
+follows the same rules as :meth:`crimeharm.scoring.rules.Scorer.score_batch`
 followed by :meth:`crimeharm._engine.accumulate.Accumulator.add`, and the test suite
 checks that both give identical results.
 
@@ -33,8 +33,9 @@ from crimeharm._engine.accumulate import Accumulator
 from crimeharm._engine.kernel import compiled
 from crimeharm.reasons import STATUS
 from crimeharm.scoring.columns import _single, to_flag, values_view
+from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.periods import Period
-from crimeharm.scoring.rows import CodeLookup, ScoreOptions, Scorer
+from crimeharm.scoring.rules import CodeLookup, Scorer
 
 __all__ = ["Prepared", "eligible", "prepare"]
 

@@ -137,7 +137,7 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
     import warnings
 
     import crimeharm
-    from crimeharm.scoring.rows import UnknownCodeWarning
+    from crimeharm.errors import UnknownCodeWarning
 
     opts = job_options(args)
     with warnings.catch_warnings():

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crimeharm.errors import CrimeHarmError
+from crimeharm.errors import ColumnValueError
 
 __all__ = ["dates_to_days", "dictionary_encoded", "factorize", "to_count", "to_flag"]
 
@@ -23,10 +23,6 @@ DAY_MISSING = np.iinfo(np.int64).min
 DAY_BAD = DAY_MISSING + 1
 _TRUE = {"TRUE", "T", "Y", "YES", "1", "1.0"}
 _FALSE = {"FALSE", "F", "N", "NO", "0", "0.0", ""}
-
-
-class ColumnValueError(CrimeHarmError, ValueError):
-    """A column holds values that cannot be read as what the option says it is."""
 
 
 def _single(col: Any) -> Any:

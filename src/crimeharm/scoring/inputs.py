@@ -21,7 +21,12 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from crimeharm.errors import CrimeHarmError, InputFileError, MissingColumnError
+from crimeharm.errors import (
+    InputFileError,
+    InputTypeError,
+    MissingColumnError,
+    UnsupportedFormatError,
+)
 
 __all__ = ["Source", "open_source", "read_table"]
 
@@ -30,8 +35,11 @@ _CSV = {".csv", ".txt", ".tsv"}
 DEFAULT_BATCH_ROWS = 1 << 20
 
 
-class UnsupportedFormatError(CrimeHarmError, ValueError):
-    """A file that is neither CSV nor Parquet."""
+def _unreadable(data: object) -> InputTypeError:
+    return InputTypeError(
+        f"data must be a pandas DataFrame, a pyarrow Table or a path, not {type(data).__name__}",
+        allowed=["pandas.DataFrame", "pyarrow.Table", "path"],
+    )
 
 
 def _kind(path: Path) -> str:
@@ -73,7 +81,7 @@ def _csv_reader(path: Path, *, columns: Sequence[str] | None) -> tuple[Any, list
             return None, []
         raise InputFileError(f"{str(path)!r} is not a readable CSV: {exc}") from None
     if columns is not None:
-        _require(header, columns, source=str(path))
+        MissingColumnError.check(header, columns, source=str(path))
     include = list(columns) if columns is not None else header
     convert = pacsv.ConvertOptions(
         column_types={c: pa.string() for c in header},
@@ -85,14 +93,6 @@ def _csv_reader(path: Path, *, columns: Sequence[str] | None) -> tuple[Any, list
     )
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     return reader, header
-
-
-def _require(present: Sequence[str], needed: Sequence[str], *, source: str) -> None:
-    missing = [c for c in needed if c not in present]
-    if missing:
-        raise MissingColumnError(
-            f"{source}: column(s) {missing} not found; columns present: {list(present)}"
-        )
 
 
 def read_table(data: Any, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -113,17 +113,15 @@ def read_table(data: Any, *, columns: Sequence[str] | None = None) -> pd.DataFra
     """
     if isinstance(data, pd.DataFrame):
         if columns is not None:
-            _require(list(data.columns), columns, source="data")
+            MissingColumnError.check(list(data.columns), columns, source="data")
         return data
     if isinstance(data, pa.Table | pa.RecordBatch):
         if columns is not None:
-            _require(data.schema.names, columns, source="data")
+            MissingColumnError.check(data.schema.names, columns, source="data")
             data = data.select(list(columns))
         return data.to_pandas()
     if not isinstance(data, str | os.PathLike):
-        raise TypeError(
-            f"data must be a pandas DataFrame, a pyarrow Table or a path, not {type(data).__name__}"
-        )
+        raise _unreadable(data)
     source = open_source(data, columns=columns)
     parts = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in source.batches()]
     if not parts:
@@ -223,20 +221,18 @@ def open_source(
     wanted = list(columns) if columns is not None else None
     if isinstance(data, pd.DataFrame):
         if wanted:
-            _require(list(data.columns), wanted, source="data")
+            MissingColumnError.check(list(data.columns), wanted, source="data")
         return Source(
             data, "pandas", list(data.columns), len(data), wanted=wanted, batch_rows=batch_rows
         )
     if isinstance(data, pa.Table):
         if wanted:
-            _require(data.schema.names, wanted, source="data")
+            MissingColumnError.check(data.schema.names, wanted, source="data")
         return Source(
             data, "arrow", data.schema.names, data.num_rows, wanted=wanted, batch_rows=batch_rows
         )
     if not isinstance(data, str | os.PathLike):
-        raise TypeError(
-            f"data must be a pandas DataFrame, a pyarrow Table or a path, not {type(data).__name__}"
-        )
+        raise _unreadable(data)
     path = _check_path(data)
     kind = _kind(path)
     if kind == "csv":
@@ -249,7 +245,7 @@ def open_source(
             pf = pq.ParquetFile(path)
             names = pf.schema_arrow.names
             if wanted:
-                _require(names, wanted, source=str(path))
+                MissingColumnError.check(names, wanted, source=str(path))
             return Source(
                 pf,
                 "parquet",
@@ -264,5 +260,5 @@ def open_source(
         raise InputFileError(f"{str(path)!r} is not a readable Parquet file: {exc}") from None
     names = dataset.schema.names
     if wanted:
-        _require(names, wanted, source=str(path))
+        MissingColumnError.check(names, wanted, source=str(path))
     return Source(dataset, "dataset", names, None, path=path, wanted=wanted, batch_rows=batch_rows)

@@ -21,9 +21,9 @@ counted in the summary alone.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -31,18 +31,31 @@ import pandas as pd
 from crimeharm._engine import fused as _fused
 from crimeharm._engine.accumulate import UNDATED, Accumulator
 from crimeharm._engine.kernel import kernel_name
-from crimeharm.errors import MissingColumnError
+from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.columns import DAY_BAD
 from crimeharm.scoring.inputs import batch_columns, open_source
+from crimeharm.scoring.options import (
+    CodeSystem,
+    DateLike,
+    DateRule,
+    Lag,
+    NegativeCounts,
+    PeriodBy,
+    ScoreOptions,
+    UnknownPolicy,
+    with_score_parameters,
+)
 from crimeharm.scoring.periods import Period, parse_period
-from crimeharm.scoring.rows import OptionError, ScoreOptions, Scorer, Summary
+from crimeharm.scoring.rates import add_rates
+from crimeharm.scoring.rules import Scorer
+from crimeharm.scoring.summary import Summary
+from crimeharm.weights.table import WeightTable
 
-__all__ = ["ShortDataWarning", "aggregate", "harm_index"]
+__all__ = ["Excluded", "aggregate", "harm_index"]
 
-
-class ShortDataWarning(UserWarning):
-    """The dated records span fewer months than a rolling window: no window is complete."""
+#: What the output says of excluded records: columns per reason, or the summary alone.
+Excluded = Literal["columns", "summary"]
 
 
 def _warn_short(acc: Accumulator, period: Period | None) -> None:
@@ -81,8 +94,12 @@ def _read_ahead(batches: Iterator[Any], reader: ThreadPoolExecutor) -> Iterator[
 
 
 def _excluded_cells(excluded: str) -> bool:
-    if excluded not in ("columns", "summary"):
-        raise OptionError(f"excluded={excluded!r}; expected 'columns' or 'summary'")
+    if excluded not in get_args(Excluded):
+        raise OptionError(
+            f"excluded={excluded!r}; expected one of {list(get_args(Excluded))}",
+            values=[excluded],
+            allowed=get_args(Excluded),
+        )
     return excluded == "columns"
 
 
@@ -94,39 +111,6 @@ def _finish(pending: tuple | None, scorer: Scorer) -> None:
     future.result()
     if prepared is not None:
         scorer.tally_codes(prepared.lookup, prepared.hits)
-
-
-def _add_rates(out: pd.DataFrame, by: Sequence[str], population: Any, per: float) -> None:
-    if isinstance(population, pd.Series):
-        population = population.rename("population").reset_index()
-    if not isinstance(population, pd.DataFrame):
-        raise OptionError("population must be a DataFrame with the by column(s) and 'population'")
-    keys = [c for c in by if c in population.columns]
-    if not keys or "population" not in population.columns:
-        raise MissingColumnError(
-            f"population needs the by column(s) {list(by)} and a 'population' column; "
-            f"it has {list(population.columns)}"
-        )
-    if "period" in population.columns and "period" in out.columns:
-        keys.append("period")
-    pop = population[[*keys, "population"]]
-    if pop.duplicated(keys).any():
-        raise OptionError(f"population has duplicate rows for {keys}")
-    merged = out[keys].merge(pop, on=keys, how="left")
-    values = pd.to_numeric(merged["population"], errors="coerce").to_numpy(dtype=float)
-    areas = out[keys]
-    missing = np.isnan(values) & areas.notna().all(axis=1).to_numpy()
-    if missing.any():
-        examples = areas[missing].drop_duplicates().head(5).to_dict("records")
-        raise OptionError(
-            f"population missing or not a number for {int(missing.sum())} row(s), e.g. {examples}"
-        )
-    if (values[~np.isnan(values)] <= 0).any():
-        raise OptionError("population must be positive")
-    label = str(int(per)) if float(per).is_integer() else f"{per:g}"
-    out["population"] = values
-    out[f"harm_days_per_{label}"] = out["harm_days"].to_numpy() / values * per
-    out[f"crimes_per_{label}"] = out["crimes"].to_numpy() / values * per
 
 
 def _prepare(by: str | Sequence[str] | None, period: Any, *, has_date: bool) -> tuple[list, Period]:
@@ -155,18 +139,37 @@ def _attach(
     return out
 
 
+@with_score_parameters
 def harm_index(
     data: Any,
     *,
     by: str | Sequence[str] | None = None,
-    period: Any = None,
+    period: str | Period | None = None,
     complete: bool = False,
-    excluded: str = "columns",
-    population: Any = None,
+    excluded: Excluded = "columns",
+    population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
     batch_rows: int = 1 << 20,
-    progress: Any = None,
-    **score_options: Any,
+    progress: Callable[[int], object] | None = None,
+    weights: str | WeightTable | None = None,
+    code: str = "offence_code",
+    code_system: CodeSystem = "auto",
+    ambiguity: str | Mapping[str, str] | None = None,
+    date: str | None = None,
+    date_to: str | None = None,
+    date_rule: DateRule = "start",
+    date_format: str | None = None,
+    reported: str | None = None,
+    period_by: PeriodBy = "committed",
+    count: str | None = None,
+    exclude_police_generated: bool = True,
+    police_initiated: str | None = None,
+    company_detected: str | None = None,
+    historic_lag: Lag = None,
+    start: DateLike = None,
+    end: DateLike = None,
+    unknown: UnknownPolicy = "exclude",
+    negative_counts: NegativeCounts = "exclude",
 ) -> pd.DataFrame:
     """Score records and sum harm by area and period in one streaming pass.
 
@@ -200,8 +203,8 @@ def harm_index(
         Rows per batch for in-memory data (files keep their row groups).
     progress : callable, optional
         Called with the number of rows done after each batch.
-    **score_options
-        As for :func:`crimeharm.score` (``weights``, ``code``, ``date``, ...).
+    {score_parameters}
+    {window_parameters}
 
     Returns
     -------
@@ -220,8 +223,7 @@ def harm_index(
     0    A     2.0      375.0
     1    B     0.0        0.0
     """
-    score_options.setdefault("code", "offence_code")
-    opts = ScoreOptions.make(**score_options)
+    opts = ScoreOptions.from_arguments(locals())
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
@@ -266,7 +268,7 @@ def harm_index(
     _warn_short(acc, per_spec)
     out = acc.result(complete=complete)
     if population is not None:
-        _add_rates(out, by_list, population, per)
+        add_rates(out, by_list, population, per=per)
     return _attach(
         out, summary=summary, by=by_list, period=per_spec, provenance=opts.weights.provenance()
     )
@@ -276,10 +278,10 @@ def aggregate(
     scored: pd.DataFrame,
     *,
     by: str | Sequence[str] | None = None,
-    period: Any = None,
+    period: str | Period | None = None,
     complete: bool = False,
-    excluded: str = "columns",
-    population: Any = None,
+    excluded: Excluded = "columns",
+    population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
 ) -> pd.DataFrame:
     """Sum a scored frame by area and period.
@@ -298,18 +300,10 @@ def aggregate(
         As for :func:`harm_index`.
     """
     needed = ["days", "crimes", "excluded"]
-    missing = [c for c in needed if c not in scored.columns]
-    if missing:
-        raise MissingColumnError(
-            f"aggregate needs the output of crimeharm.score; column(s) {missing} not found "
-            f"(columns present: {list(scored.columns)})"
-        )
+    present = list(scored.columns)
+    MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
     by_list, per_spec = _prepare(by, period, has_date="period_date" in scored.columns)
-    for c in by_list:
-        if c not in scored.columns:
-            raise MissingColumnError(
-                f"by column {c!r} not found; columns present: {list(scored.columns)}"
-            )
+    MissingColumnError.check(present, by_list, source="scored", what="by ")
     n = len(scored)
     reasons = pd.Categorical(scored["excluded"], categories=list(REASONS))
     status = (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
@@ -326,7 +320,7 @@ def aggregate(
     _warn_short(acc, per_spec)
     out = acc.result(complete=complete)
     if population is not None:
-        _add_rates(out, by_list, population, per)
+        add_rates(out, by_list, population, per=per)
     meta = dict(scored.attrs.get("crimeharm", {}))
     summary = Summary(
         edition=meta.get("edition", ""),

@@ -28,14 +28,10 @@ from typing import Any
 
 import pandas as pd
 
-from crimeharm.errors import CrimeHarmError, InputFileError, SheetFormatError
+from crimeharm.errors import InputFileError, OptionalDependencyError, SheetFormatError
 from crimeharm.weights.codes import canonical_ho_class
 
-__all__ = ["CchiSheet", "OptionalDependencyError", "read_cchi_sheet", "values_sheet_name"]
-
-
-class OptionalDependencyError(CrimeHarmError, ImportError):
-    """An optional dependency (an extra such as ``crimeharm[xlsx]``) is not installed."""
+__all__ = ["CchiSheet", "read_cchi_sheet", "values_sheet_name"]
 
 
 #: Published column header -> field name, in the order of ``CchiSheet.values``.
