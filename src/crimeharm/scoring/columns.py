@@ -16,13 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm.errors import ColumnValueError
+from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 __all__ = ["dates_to_days", "dictionary_encoded", "factorize", "to_count", "to_flag"]
 
 DAY_MISSING = np.iinfo(np.int64).min
 DAY_BAD = DAY_MISSING + 1
-_TRUE = {"TRUE", "T", "Y", "YES", "1", "1.0"}
-_FALSE = {"FALSE", "F", "N", "NO", "0", "0.0", ""}
 
 
 def _single(col: Any) -> Any:
@@ -212,8 +211,8 @@ def to_flag(col: Any, *, name: str) -> np.ndarray:
         ],
         dtype=object,
     )
-    truth = np.isin(text, list(_TRUE))
-    bad = ~truth & ~np.isin(text, list(_FALSE))
+    truth = np.isin(text, list(TRUE_WORDS))
+    bad = ~truth & ~np.isin(text, list(FALSE_WORDS))
     if bad.any():
         raise ColumnValueError(
             f"column {name!r}: value {uniques[np.flatnonzero(bad)[0]]!r} is not a yes/no flag "

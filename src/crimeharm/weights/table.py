@@ -38,6 +38,7 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from crimeharm.errors import (
     InputFileError,
     WeightsValidationError,
 )
+from crimeharm.vocabulary import FALSE_WORDS, FLAG_WORDS, TRUE_WORDS
 from crimeharm.weights.codes import (
     CODE_SYSTEMS,
     canonical_cjs,
@@ -72,8 +74,6 @@ DEFAULT_AMBIGUITY: dict[str, str] = {
     "key": "base",
 }
 _REQUIRED = ("key", "days")
-_BOOL_TRUE = {"TRUE", "T", "YES", "Y", "1"}
-_BOOL_FALSE = {"FALSE", "F", "NO", "N", "0", ""}
 
 
 def _natural_key(code: object) -> tuple[int, str]:
@@ -86,13 +86,17 @@ def _to_bool(series: pd.Series, *, column: str, source: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         return series.astype(bool)
     text = series.astype("string").str.strip().str.upper().fillna("")
-    bad = ~text.isin(_BOOL_TRUE | _BOOL_FALSE)
+    bad = ~text.isin(TRUE_WORDS | FALSE_WORDS)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise WeightsValidationError(
-            f"{source}: column {column!r} row {i + 1}: {series.iloc[i]!r} is not true/false"
+            f"{source}: column {column!r} row {i + 1}: {series.iloc[i]!r} is not a yes/no "
+            f"value (expected {FLAG_WORDS})",
+            column=column,
+            values=[series.iloc[i]],
+            allowed=sorted(TRUE_WORDS | FALSE_WORDS),
         )
-    return text.isin(_BOOL_TRUE)
+    return text.isin(TRUE_WORDS)
 
 
 def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.DataFrame:
@@ -229,7 +233,7 @@ class WeightTable:
     @classmethod
     def from_csv(
         cls,
-        path: str | Path,
+        path: str | os.PathLike[str],
         *,
         edition: str | None = None,
         scheme: str = "cchi",
