@@ -5,7 +5,9 @@ Rules, parameters, parsing, and agreement with the 2020 sheet.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import inspect
 import math
 import re
 from fractions import Fraction
@@ -292,6 +294,57 @@ def test_derivation_params_match_function():
 def test_derivation_params_validate(kwargs):
     with pytest.raises(WeightsValidationError):
         DerivationParams(**kwargs)
+
+
+def test_starting_point_days_is_derivation_params_days(monkeypatch):
+    """The rule lives in DerivationParams.days; the function builds the parameters and calls it."""
+    seen = []
+
+    def spy(self, point):
+        seen.append((self, point))
+        return -1.0
+
+    monkeypatch.setattr(DerivationParams, "days", spy)
+    point = fine("C")
+    assert starting_point_days(point, hourly_wage=10.42, rounding="none") == -1.0
+    ((params, got),) = seen
+    assert got is point
+    assert params == DerivationParams(hourly_wage=10.42, rounding="none")
+
+
+def test_function_defaults_are_the_params_defaults():
+    signature = inspect.signature(starting_point_days)
+    defaults = DerivationParams()
+    tables = {"order_hours": DEFAULT_ORDER_HOURS, "fine_band_percent": DEFAULT_FINE_BAND_PERCENT}
+    names = [f.name for f in dataclasses.fields(DerivationParams) if f.init]
+    assert [n for n in signature.parameters if n != "point"] == names
+    for name in names:
+        default = signature.parameters[name].default
+        assert signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        if name in tables:
+            assert default is None
+            assert dict(getattr(defaults, name)) == dict(tables[name])
+        else:
+            assert default == getattr(defaults, name), name
+
+
+def test_the_importer_derives_with_the_same_rule(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from crimeharm.weights.sheets.importer import import_sheet
+
+    texts = ["18 months", "Band C fine", "High level community order", "FPN £100", "Fine", None]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "CCHI 2026 values sheet"
+    ws.append(["ATHENA URN", "CCHI Score", "HOME_OFFICE_CLASSIFICATION", "Starting Point"])
+    for i, text in enumerate(texts):
+        ws.append([f"8N.8.{i}.0", 1, "008/01", text])
+    wb.save(tmp_path / "s.xlsx")
+    got = import_sheet(tmp_path / "s.xlsx")["sp_days"].tolist()
+    points = [parse_starting_point(t) if t else None for t in texts]
+    expected = [starting_point_days(p) if p else math.nan for p in points]
+    assert got == pytest.approx(expected, nan_ok=True)
+    assert sum(p is not None for p in points) == 4
 
 
 def test_derivation_params_tables_are_read_only():

@@ -43,7 +43,7 @@ from crimeharm.weights.sheets.derivation import (
     starting_point_days,
 )
 from crimeharm.weights.sheets.importer import import_sheet
-from crimeharm.weights.sheets.read import CchiSheet, read_cchi_sheet
+from crimeharm.weights.sheets.read import CchiSheet, read_cchi_sheet, read_sheet
 from crimeharm.weights.table import WeightTable
 
 __version__ = "0.1.0"
@@ -87,6 +87,7 @@ __all__ = [
     "police_uk_options",
     "police_uk_weights",
     "read_cchi_sheet",
+    "read_sheet",
     "score",
     "starting_point_days",
 ]

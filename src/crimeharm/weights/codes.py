@@ -7,8 +7,10 @@ Three code systems identify an offence in England and Wales:
     (``008/01``). Force systems write it ``8/1``, ``008/01``, ``00801``,
     ``8.01``, ``8/01``, with spaces or in lower case: all mean ``008/01``.
 ``open_data``
-    The Home Office open-data offence code (``8N``, ``28E``, ``105A``, ``802``),
-    the first part of an Athena URN and the code of the Home Office count tables.
+    The Home Office open-data offence code (``8N``, ``28E``, ``105A``, ``802``;
+    the homicide and death-by-driving subcodes ``4.1``, ``4.10``, ``37.2``), the
+    code of the Home Office count tables and the leading part of an Athena URN
+    (:func:`open_data_from_urn`).
 ``cjs``
     The Criminal Justice System offence code used by courts and the PNC
     (``OF61003``, ``COML025C``).
@@ -43,6 +45,7 @@ __all__ = [
     "canonical_open_data",
     "classify_codes",
     "normalise_text",
+    "open_data_from_urn",
 ]
 
 CodeSystem = Literal["ho_class", "open_data", "cjs", "key"]
@@ -170,6 +173,47 @@ def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np
         return f"{int(m.group(1))}.{m.group(2)}" if m else None
 
     return _per_value(values, read)
+
+
+def open_data_from_urn(urns: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """The Home Office open-data code of each Athena URN.
+
+    An Athena URN is ``<open-data code>.<HO class>.<HO subclass>.<sub-sub-code>``,
+    with ``A`` appended for an attempt. The open-data code is everything before
+    the last three parts, because it may itself contain a dot: ``4.3.4.3.0``
+    (intentional destruction of a viable unborn child) has the open-data code
+    ``4.3``, not ``4``, and ``37.2.131.1.0`` has ``37.2``. A value of three
+    parts or fewer gives its first part. ``NN`` (non-notifiable) and ``ASB``
+    are kept as written: they are not open-data codes and the code lookups
+    ignore them. This is the one reading of the rule: the sheet reader and the
+    importer both use it.
+
+    Parameters
+    ----------
+    urns : array-like
+        Athena URNs as written in a CCHI sheet's ``ATHENA URN`` column.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        The open-data code of each URN as written (stripped), ``None`` where a
+        URN is missing or blank.
+
+    Examples
+    --------
+    >>> open_data_from_urn(["8N.8.1.1A", "4.3.4.3.0", "37.2.131.1.0", "NN.111.5.0", None]).tolist()
+    ['8N', '4.3', '37.2', 'NN', None]
+    """
+    arr = _as_object_array(urns)
+    out = np.full(len(arr), None, dtype=object)
+    for i, v in enumerate(arr):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        text = str(v).strip()
+        if text:
+            parts = text.split(".")
+            out[i] = ".".join(parts[:-3]) if len(parts) > 3 else parts[0]
+    return out
 
 
 def canonical_cjs(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:

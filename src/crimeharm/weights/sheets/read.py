@@ -3,11 +3,12 @@
 The Cambridge Centre for Evidence-Based Policing publishes the Cambridge Crime
 Harm Index as an ``.xlsx`` workbook: a cover page and a values sheet ("CCHI
 2020 values sheet", "CCHI 2026 values sheet", ...), sometimes with more sheets
-("Expired offences", "Offences need clarity"). :func:`read_cchi_sheet` finds
+("Expired offences", "Offences need clarity"). :func:`read_sheet` finds
 the values sheet and its header row by name, maps the columns by name, checks
 the scores (days) and repairs the row whose cells are shifted one column right
 (in the 2020 sheet, ``NN.111.5.0`` dogs worrying livestock), reporting every
-repair.
+repair. It returns the sheet as published (:class:`CchiSheet`);
+:func:`crimeharm.import_sheet` turns it into a weights table.
 
 openpyxl is an optional dependency: ``pip install crimeharm[xlsx]``.
 """
@@ -20,6 +21,7 @@ import io
 import itertools
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,9 +31,9 @@ from typing import Any
 import pandas as pd
 
 from crimeharm.errors import InputFileError, OptionalDependencyError, SheetFormatError
-from crimeharm.weights.codes import canonical_ho_class
+from crimeharm.weights.codes import canonical_ho_class, open_data_from_urn
 
-__all__ = ["CchiSheet", "read_cchi_sheet", "values_sheet_name"]
+__all__ = ["CchiSheet", "read_cchi_sheet", "read_sheet", "values_sheet_name"]
 
 
 #: Published column header -> field name, in the order of ``CchiSheet.values``.
@@ -363,7 +365,7 @@ def _values(rows: list[tuple], where: str, notes: list[str]) -> tuple[pd.DataFra
         "ho_class",
         pd.Series(canonical_ho_class(cols["ho_class_published"]), dtype=object).astype(_STR),
     )
-    values["open_data"] = pd.Series([k.split(".")[0] for k in cols["key"]], dtype=_STR)
+    values["open_data"] = pd.Series(open_data_from_urn(cols["key"]), dtype=object).astype(_STR)
     values["repair_note"] = pd.Series(cols["repair_note"], dtype=_STR)
     values["sheet_row"] = pd.Series(sheet_rows, dtype="int64")
     for name in extra_names:
@@ -404,8 +406,12 @@ def _import_openpyxl() -> Any:
     return openpyxl
 
 
-def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
-    """Import an official CCHI values spreadsheet (``.xlsx``) of any edition.
+def read_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
+    """Read an official CCHI values spreadsheet (``.xlsx``) of any edition, as published.
+
+    To get a weights table in crimeharm's schema instead (the open-data code,
+    the police-generated flag and the parsed starting point added), use
+    :func:`crimeharm.import_sheet`.
 
     Parameters
     ----------
@@ -434,7 +440,7 @@ def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
 
     Examples
     --------
-    >>> cchi = read_cchi_sheet("cchi-2020-official.xlsx")  # doctest: +SKIP
+    >>> cchi = read_sheet("cchi-2020-official.xlsx")  # doctest: +SKIP
     >>> cchi.edition_year, len(cchi.values), cchi.repairs.key.tolist()  # doctest: +SKIP
     (2020, 698, ['NN.111.5.0'])
     """
@@ -499,3 +505,13 @@ def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
         cover_text="\n".join(cover),
         notes=tuple(notes),
     )
+
+
+def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
+    """Deprecated alias of :func:`read_sheet`; removed in the next release."""
+    warnings.warn(
+        "crimeharm.read_cchi_sheet is deprecated; use crimeharm.read_sheet",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return read_sheet(path, sheet=sheet)
