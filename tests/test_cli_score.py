@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import crimeharm
-from crimeharm import load_weights
+from crimeharm import Summary, load_weights
 from crimeharm.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,6 +152,20 @@ def test_score_by_area_and_period(capsys, tmp_path, records_csv, suffix):
     assert f"sha256 {W.sha256}" in out
     assert "unknown codes    999/99 (1)" in out
     assert "unparseable dates, e.g. 'junk'" in out
+
+
+def test_the_summary_printed_is_the_results_summary(capsys, tmp_path, records_csv):
+    """One format: the command prints Summary.to_text of the summary the result carries."""
+    target = tmp_path / "out.parquet"
+    code, out, err = run(capsys, "score", records_csv, "-o", target, *SCORE_ARGS)
+    assert code == 0, err
+    carried = pd.read_parquet(target).attrs["crimeharm"]["summary"]  # as JSON, in the file
+    text = Summary.from_dict(carried).to_text()
+    assert out == f"{text}\nwrote {target} ({len(expected_index()):,} rows)\n"
+    s = expected_index().attrs["crimeharm"]["summary"]
+    excluded = sum(s["rows_excluded"].values())
+    assert re.search(rf"^rows excluded +{excluded:,}$", out, re.MULTILINE)
+    assert s["rows_in"] == s["rows_included"] + excluded
 
 
 def test_score_without_by_writes_one_row_per_record(capsys, tmp_path, records_csv):

@@ -14,6 +14,7 @@ import pytest
 import crimeharm.cli.weights as cli_weights
 from crimeharm import WeightTable, available_weights, edition_info, load_weights
 from crimeharm.cli import main
+from crimeharm.weights.diff import diff_editions
 
 EDITIONS = available_weights()["id"].tolist()
 
@@ -199,13 +200,19 @@ def test_diff_editions(capsys):
     assert out.strip().splitlines()[-1] == "0 added, 0 removed, 0 re-scored, 698 unchanged"
 
 
-def test_diff_tables_function(tmp_path):
-    new = WeightTable.from_csv(_edited_copy(tmp_path))
-    parts = cli_weights.diff_tables(load_weights("cchi-2020"), new)
-    assert list(parts["rescored"].index) == ["8N.8.1.1"]
-    assert parts["rescored"][["old_days", "new_days"]].iloc[0].tolist() == [547.5, 600.0]
-    assert list(parts["added"].index) == ["ZZ.999.1.0"]
-    assert list(parts["removed"].index) == ["1.1.2.0"]
+def test_diff_command_prints_what_diff_editions_returns(capsys, tmp_path):
+    path = _edited_copy(tmp_path)
+    parts = diff_editions("cchi-2020", path, by="ho_class", rule="max")
+    code, out, _ = run(
+        capsys, "weights", "diff", "cchi-2020", str(path), "--by", "ho_class", "--rule", "max"
+    )
+    assert code == 0
+    for name, section in (("added", "added"), ("removed", "removed"), ("rescored", "re-scored")):
+        assert _section(out, section) == [str(k) for k in parts[name].index]
+    counts = [len(parts[n]) for n in ("added", "removed", "rescored", "unchanged")]
+    assert out.strip().splitlines()[-1] == (
+        "{} added, {} removed, {} re-scored, {} unchanged".format(*counts)
+    )
 
 
 # --- import --------------------------------------------------------------------------------

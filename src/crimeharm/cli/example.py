@@ -6,6 +6,8 @@ import argparse
 from importlib import resources
 from typing import Any
 
+from crimeharm.cli.score import WEIGHTS_HELP
+
 __all__ = ["EXAMPLE_ARGS", "register"]
 
 #: The job ``crimeharm example`` runs, as ``crimeharm score`` arguments.
@@ -34,7 +36,7 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument("-o", "--output", default=None, help="also write the table (.csv/.parquet)")
-    p.add_argument("--weights", default=None, help="edition id (default cchi-2020)")
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
     p.set_defaults(func=_run)
 
 

@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "run_job"]
+__all__ = ["WEIGHTS_HELP", "register", "run_job"]
+
+#: The help of every ``--weights`` option (read by :func:`crimeharm.load_weights`).
+WEIGHTS_HELP = "edition id (default cchi-2020) or the path of a weights CSV from 'weights import'"
 
 
 def register(sub: Any) -> None:
@@ -28,11 +31,7 @@ def register(sub: Any) -> None:
 
 def add_job_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``score`` and ``example``."""
-    p.add_argument(
-        "--weights",
-        default=None,
-        help="edition id (default cchi-2020) or a weights CSV from 'weights import'",
-    )
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
     p.add_argument(
         "--format",
         choices=["auto", "police-uk"],
@@ -80,23 +79,18 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _weights(spec: str | None) -> Any:
-    if spec is None or not (spec.endswith(".csv") or Path(spec).is_file()):
-        return spec
-    from crimeharm.weights.table import WeightTable
-
-    return WeightTable.from_csv(spec)
-
-
 def job_options(args: argparse.Namespace) -> dict[str, Any]:
     """Turn parsed arguments into keyword options for the library."""
+    from crimeharm.weights.editions import load_weights
+
     opts: dict[str, Any] = {}
+    weights = load_weights(args.weights)  # an edition id or a weights CSV, one rule
     if args.format == "police-uk":
         from crimeharm.weights.police_uk import police_uk_options
 
-        opts.update(police_uk_options(_weights(args.weights)))
+        opts.update(police_uk_options(weights))
     else:
-        opts["weights"] = _weights(args.weights)
+        opts["weights"] = weights
         opts["code_system"] = args.code_system
     pairs = {
         "code": args.code_col,
@@ -163,13 +157,14 @@ def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
     """Score ``data`` per ``args``, write ``output`` atomically, print the summary."""
     from crimeharm.cli.atomic import write_table
     from crimeharm.errors import InputFileError
+    from crimeharm.scoring.summary import Summary
 
     if output and not Path(output).resolve().parent.is_dir():  # say so before the work
         raise InputFileError(f"output folder {str(Path(output).parent)!r} does not exist")
     result = compute_job(data, args)
     if output:
         write_table(for_file(result, output), output)
-    print(format_summary(result.attrs["crimeharm"]))
+    print(Summary.from_dict(result.attrs["crimeharm"]["summary"]).to_text())
     if output:
         print(f"wrote {output} ({len(result):,} rows)")
     return result
@@ -189,33 +184,6 @@ def for_file(result: Any, output: str) -> Any:
     out["edition"] = meta["edition"]
     out["edition_sha256"] = meta["edition_sha256"]
     return out
-
-
-def format_summary(meta: dict[str, Any]) -> str:
-    """The summary block printed after a run."""
-    s = meta["summary"]
-    lines = [
-        f"rows read        {s['rows_in']:>14,}",
-        f"rows included    {s['rows_included']:>14,}",
-    ]
-    for reason, n in s["rows_excluded"].items():
-        harm = s["harm_days_excluded"].get(reason, 0.0)
-        extra = f"   harm {harm:,.1f} days" if harm else ""
-        lines.append(f"  excluded {reason:<17}{n:>11,}{extra}")
-    lines.append(f"crimes included  {s['crimes_included']:>14,.0f}")
-    lines.append(f"harm (days)      {s['harm_days_included']:>16,.1f}")
-    if s["unknown_codes_top"]:
-        top = ", ".join(f"{c} ({n:,})" for c, n in s["unknown_codes_top"][:5])
-        lines.append(f"unknown codes    {top}")
-    if s["bad_date_examples"]:
-        lines.append("unparseable dates, e.g. " + ", ".join(map(repr, s["bad_date_examples"])))
-    if s["ambiguous_codes"]:
-        top = ", ".join(f"{c} ({n:,})" for c, n in list(s["ambiguous_codes"].items())[:5])
-        lines.append(f"ambiguous codes, scored by rule: {top}")
-    scheme = meta.get("scheme", "")
-    note = "  [PROXY weights per crime type]" if scheme == "cchi-proxy" else ""
-    lines.append(f"weights          {meta['edition']}  sha256 {meta['edition_sha256']}{note}")
-    return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace) -> int:

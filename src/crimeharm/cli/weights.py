@@ -1,10 +1,11 @@
 """``crimeharm weights``: list, show, compare and import weights editions.
 
 A thin layer over :func:`crimeharm.available_weights`,
-:func:`crimeharm.load_weights`, :class:`crimeharm.WeightTable` and
-:func:`crimeharm.import_sheet`. Wherever an edition is asked for, a shipped
-edition id (``cchi-2020``) or the path of a CSV weights table (as written by
-``crimeharm weights import``) is accepted.
+:func:`crimeharm.load_weights`, :class:`crimeharm.WeightTable`,
+:func:`crimeharm.weights.diff.diff_editions` and :func:`crimeharm.import_sheet`.
+Wherever an edition is asked for, a shipped edition id (``cchi-2020``) or the
+path of a CSV weights table (as written by ``crimeharm weights import``) is
+accepted, read by the rule of :func:`crimeharm.load_weights`.
 
 Sub-commands::
 
@@ -20,6 +21,7 @@ import argparse
 import hashlib
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,16 +30,16 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.cli.atomic import write_table
-from crimeharm.errors import InputFileError, UnknownEditionError
+from crimeharm.errors import InputFileError
 from crimeharm.weights.codes import canonical_cjs, canonical_open_data, normalise_text
-from crimeharm.weights.editions import available_weights, edition_info, load_weights
+from crimeharm.weights.diff import DIFF_BY, diff_editions
+from crimeharm.weights.editions import available_weights, load_weights
 from crimeharm.weights.sheets.importer import import_sheet
 from crimeharm.weights.table import AMBIGUITY_RULES, DEFAULT_AMBIGUITY, WeightTable
 
 __all__ = ["load_table", "register"]
 
 _CODE_SYSTEMS = ("auto", "ho_class", "open_data", "cjs", "key")
-_DIFF_BY = ("key", "ho_class", "open_data")
 _TITLE_WIDTH = 90
 _FORMS = (
     "forms: ho_class 008/01 8/1 00801 8.01, open_data 8N 28E 105A, cjs OF61003 COML025C, "
@@ -84,42 +86,14 @@ def _render(
     return "\n".join([line(headers), *(line(r) for r in rows)])
 
 
-def _shipped_ids() -> list[str]:
-    return available_weights()["id"].tolist()
-
-
 def load_table(name: str) -> WeightTable:
-    """Load a shipped edition by id, or a CSV weights table by path.
-
-    Parameters
-    ----------
-    name : str
-        An edition id from ``crimeharm weights list`` or the path of a CSV
-        weights table (``key`` and ``days`` columns at least).
-
-    Returns
-    -------
-    WeightTable
-        The loaded, validated table.
-
-    Raises
-    ------
-    UnknownEditionError
-        If ``name`` is neither a shipped edition nor a path; the message lists
-        the shipped editions.
-    InputFileError, WeightsValidationError
-        If a CSV path cannot be read or breaks the schema.
-    """
-    ids = _shipped_ids()
-    if name in ids:
-        return load_weights(name)
-    path = Path(name)
-    if path.exists() or path.suffix.lower() == ".csv" or "/" in name or "\\" in name:
-        return WeightTable.from_csv(path)
-    raise UnknownEditionError(
-        f"unknown weights edition {name!r}; available: {', '.join(ids)}; "
-        "or give the path of a CSV weights table (crimeharm weights import writes one)"
+    """Deprecated alias of :func:`crimeharm.load_weights`; removed in the next release."""
+    warnings.warn(
+        "crimeharm.cli.weights.load_table is deprecated; use crimeharm.load_weights",
+        DeprecationWarning,
+        stacklevel=2,
     )
+    return load_weights(name)
 
 
 def _label(name: str, table: WeightTable) -> str:
@@ -172,8 +146,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- show
 def _show_metadata(name: str, table: WeightTable, *, n_rows: int) -> None:
     t = table.table
-    if name in _shipped_ids():
-        info = edition_info(name).model_dump()
+    shipped = available_weights().drop(columns="default").set_index("id", drop=False)
+    if name in shipped.index:  # an edition id, as load_weights reads it
+        info = shipped.loc[name]
         fields: list[tuple[str, Any]] = [(k.replace("_", " "), v) for k, v in info.items()]
     else:
         fields = [
@@ -274,7 +249,7 @@ def _show_ambiguous(table: WeightTable, *, code_system: str) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    table = load_table(args.edition)
+    table = load_weights(args.edition)
     if not args.code and not args.ambiguous:
         _show_metadata(args.edition, table, n_rows=args.rows)
         return 0
@@ -289,63 +264,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- diff
-def _by_code(table: WeightTable, by: str, rule: str | None) -> pd.DataFrame:
-    if by == "key":
-        t = table.table
-        title = t["title"] if "title" in t else pd.Series("", index=t.index)
-        frame = {"days": t["days"].to_numpy(), "title": title.to_numpy()}
-        return pd.DataFrame(frame, index=t["key"])
-    index = table.index(by, rule)
-    detail = [
-        f"{n}, ambiguous ({rule or DEFAULT_AMBIGUITY[by]})" if amb else str(n)
-        for n, amb in zip(index["n_rows"], index["ambiguous"], strict=True)
-    ]
-    return pd.DataFrame({"days": index["days"].to_numpy(), "title": detail}, index=index.index)
-
-
-def diff_tables(
-    old: WeightTable, new: WeightTable, *, by: str = "key", rule: str | None = None
-) -> dict[str, pd.DataFrame]:
-    """Compare two weights tables offence by offence (or code by code).
-
-    Parameters
-    ----------
-    old, new : WeightTable
-        The tables to compare.
-    by : {'key', 'ho_class', 'open_data'}
-        Compare rows by ``key``, or codes of a code system after the ambiguity
-        rule (:meth:`WeightTable.index`).
-    rule : str, optional
-        The ambiguity rule for ``by`` other than ``key``.
-
-    Returns
-    -------
-    dict of str to pandas.DataFrame
-        ``added``, ``removed``, ``rescored`` (``old_days``, ``new_days``) and
-        ``unchanged``, each indexed by key or code.
-    """
-    a, b = _by_code(old, by, rule), _by_code(new, by, rule)
-    both = a.index.intersection(b.index, sort=False)
-    merged = pd.DataFrame(
-        {
-            "old_days": a.loc[both, "days"].to_numpy(),
-            "new_days": b.loc[both, "days"].to_numpy(),
-            "title": b.loc[both, "title"].to_numpy(),
-        },
-        index=both,
-    )
-    changed = merged["old_days"] != merged["new_days"]
-    return {
-        "added": b.loc[b.index.difference(a.index, sort=False)],
-        "removed": a.loc[a.index.difference(b.index, sort=False)],
-        "rescored": merged[changed],
-        "unchanged": merged[~changed],
-    }
-
-
 def _cmd_diff(args: argparse.Namespace) -> int:
-    old, new = load_table(args.a), load_table(args.b)
-    parts = diff_tables(old, new, by=args.by, rule=args.rule)
+    old, new = load_weights(args.a), load_weights(args.b)
+    parts = diff_editions(old, new, by=args.by, rule=args.rule)
     label = args.by
     detail = "title" if args.by == "key" else "rows"
     print(
@@ -492,7 +413,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("a", metavar="A", help="the old edition (id or CSV path)")
     p.add_argument("b", metavar="B", help="the new edition (id or CSV path)")
-    p.add_argument("--by", choices=_DIFF_BY, default="key", help="compare by key or by code")
+    p.add_argument("--by", choices=DIFF_BY, default="key", help="compare by key or by code")
     p.add_argument(
         "--rule", choices=AMBIGUITY_RULES, default=None, help="ambiguity rule for --by codes"
     )

@@ -25,29 +25,34 @@ The proxy rule, stated so it can be checked and argued with:
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
 from crimeharm.errors import CrimeHarmError
 from crimeharm.weights.codes import canonical_open_data
-from crimeharm.weights.editions import load_mapping, resolve_weights
+from crimeharm.weights.editions import load_mapping, load_weights
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["ANTI_SOCIAL_BEHAVIOUR", "police_uk_options", "police_uk_weights"]
+__all__ = ["ANTI_SOCIAL_BEHAVIOUR", "PROXY_SCHEME", "police_uk_options", "police_uk_weights"]
 
 ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
+#: The scheme of proxy weights; results scored with them record it.
+PROXY_SCHEME = "cchi-proxy"
 _RULES = {"median": np.median, "min": np.min, "max": np.max}
 
 
 def police_uk_weights(
-    weights: str | WeightTable | None = None, *, rule: str = "median"
+    weights: str | os.PathLike[str] | WeightTable | None = None, *, rule: str = "median"
 ) -> WeightTable:
     """Proxy days per data.police.uk crime type, derived from an edition.
 
     Parameters
     ----------
-    weights : str or WeightTable, optional
-        The edition to derive from (``cchi-2020`` by default).
+    weights : str, os.PathLike or WeightTable, optional
+        The edition to derive from: an edition id (``cchi-2020`` by default), a
+        path to a weights CSV or a table (see :func:`crimeharm.load_weights`).
     rule : {'median', 'min', 'max'}
         How to combine the days of a crime type's offence codes.
 
@@ -68,7 +73,7 @@ def police_uk_weights(
     """
     if rule not in _RULES:
         raise CrimeHarmError(f"unknown proxy rule {rule!r}; expected one of {sorted(_RULES)}")
-    base = resolve_weights(weights)
+    base = load_weights(weights)
     mapping = load_mapping("police-uk-categories")
     index = base.index("open_data")
     codes = canonical_open_data(mapping["open_data"])
@@ -105,11 +110,13 @@ def police_uk_weights(
     )
     table = pd.DataFrame(rows)
     return WeightTable.from_frame(
-        table, edition=f"{base.edition}+police-uk-proxy", sha256=base.sha256, scheme="cchi-proxy"
+        table, edition=f"{base.edition}+police-uk-proxy", sha256=base.sha256, scheme=PROXY_SCHEME
     )
 
 
-def police_uk_options(weights: str | WeightTable | None = None, *, rule: str = "median") -> dict:
+def police_uk_options(
+    weights: str | os.PathLike[str] | WeightTable | None = None, *, rule: str = "median"
+) -> dict:
     """Scoring options for a data.police.uk street file.
 
     Pass them to :func:`crimeharm.score` or :func:`crimeharm.harm_index`:
