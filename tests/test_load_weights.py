@@ -8,7 +8,6 @@ these tests check the rule and that the commands agree on it.
 from __future__ import annotations
 
 import hashlib
-import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -222,10 +221,5 @@ def test_load_table_is_a_deprecated_alias():
     assert w is load_weights("cchi-2020")
 
 
-def test_resolve_weights_is_load_weights_without_a_warning(tmp_path):
-    path = _table(tmp_path / "mine.csv")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert editions.resolve_weights(None) is load_weights()
-        assert editions.resolve_weights(str(path)).sha256 == load_weights(path).sha256
-    assert "resolve_weights" not in editions.__all__
+def test_one_resolver_of_weights():
+    assert not hasattr(editions, "resolve_weights")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.errors import OptionError
-from crimeharm.weights.editions import resolve_weights
+from crimeharm.weights.editions import load_weights
 from crimeharm.weights.table import WeightTable
 
 __all__ = [
@@ -245,7 +245,7 @@ class ScoreOptions:
                 f"exclude_police_generated={exclude_police_generated!r}; expected True or False"
             )
         opts = cls(
-            weights=resolve_weights(weights),
+            weights=load_weights(weights),
             code=code,
             code_system=code_system,
             ambiguity=ambiguity,

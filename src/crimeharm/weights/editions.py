@@ -293,11 +293,6 @@ def load_weights(edition: str | os.PathLike[str] | WeightTable | None = None) ->
     raise _unknown_edition(edition)
 
 
-def resolve_weights(weights: str | os.PathLike[str] | WeightTable | None) -> WeightTable:
-    """Internal alias of :func:`load_weights`, for callers not yet moved to it."""
-    return load_weights(weights)
-
-
 def load_mapping(mapping_id: str) -> pd.DataFrame:
     """Load a shipped mapping table (e.g. ``police-uk-categories``) by id."""
     for info in _manifest().mappings:
