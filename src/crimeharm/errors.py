@@ -33,9 +33,11 @@ __all__ = [
     "MissingColumnError",
     "OptionError",
     "OptionalDependencyError",
+    "OutputFileError",
     "PeriodError",
     "SheetFormatError",
     "ShortDataWarning",
+    "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
     "UnsupportedFormatError",
@@ -99,8 +101,12 @@ class InputFileError(CrimeHarmError, OSError):
     """A path that does not exist, or a file that is not of a readable kind."""
 
 
+class OutputFileError(CrimeHarmError, OSError):
+    """An output that cannot be written: a folder, a missing folder, no permission, a full disk."""
+
+
 class UnsupportedFormatError(CrimeHarmError, ValueError):
-    """A file that is neither CSV nor Parquet."""
+    """A file that is neither CSV nor Parquet, or an output of a kind that cannot be written."""
 
 
 class InputTypeError(CrimeHarmError, TypeError):
@@ -165,6 +171,24 @@ class PeriodError(CrimeHarmError, ValueError):
 
 class AllocationError(CrimeHarmError, ValueError):
     """A funding formula or areas table that cannot give a defensible allocation."""
+
+
+class Terminated(BaseException):
+    """The command line was asked to stop by a signal (SIGTERM or SIGHUP).
+
+    Raised by the signal handlers that ``crimeharm.cli.main`` installs for its run, so that
+    temporary files are removed on the way out; it derives from ``BaseException``, as
+    ``KeyboardInterrupt`` does, so that ``except Exception`` does not swallow it.
+
+    Parameters
+    ----------
+    signum : int
+        The number of the signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class CrimeHarmWarning(UserWarning):
