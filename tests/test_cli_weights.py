@@ -318,8 +318,9 @@ def test_import_failed_write_leaves_no_partial_file(capsys, tmp_path, monkeypatc
     if not sheet.exists():
         pytest.skip(f"{sheet} not found")
 
-    def half_write(frame, path):
-        Path(path).write_text("key,days\n1.1.1.1,54", encoding="utf-8")
+    def half_write(fh, data):
+        fh.write(data[:20])
+        fh.flush()
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cli_weights, "_write_csv", half_write)

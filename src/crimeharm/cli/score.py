@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 __all__ = ["WEIGHTS_HELP", "register", "run_job"]
@@ -23,8 +22,10 @@ def register(sub: Any) -> None:
             "the output is harm by area and period; without, one scored row per record."
         ),
     )
+    from crimeharm.cli.atomic import add_output_options
+
     p.add_argument("input", help="CSV or Parquet file, or a folder of Parquet files")
-    p.add_argument("-o", "--output", required=True, help="output file (.csv or .parquet)")
+    add_output_options(p, what="the table; without -o only the summary is printed")
     add_job_options(p)
     p.set_defaults(func=_run)
 
@@ -153,31 +154,40 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
     return result
 
 
-def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
-    """Score ``data`` per ``args``, write ``output`` atomically, print the summary."""
-    from crimeharm.cli.atomic import write_table
-    from crimeharm.errors import InputFileError
+def run_job(data: Any, args: argparse.Namespace, output: Any, *, csv_safe: bool = True) -> Any:
+    """Score ``data`` per ``args``, write ``output`` if given, print the summary.
+
+    ``output`` is a name, an :class:`~crimeharm.cli.atomic.Output` or None; a name is checked
+    before the work (:func:`crimeharm.cli.atomic.check_output`). When the output is standard
+    output the summary goes to stderr.
+    """
+    from crimeharm.cli._text import echo
+    from crimeharm.cli.atomic import Output, check_output, write_table
     from crimeharm.scoring.summary import Summary
 
-    if output and not Path(output).resolve().parent.is_dir():  # say so before the work
-        raise InputFileError(f"output folder {str(Path(output).parent)!r} does not exist")
+    target = output if output is None or isinstance(output, Output) else check_output(output)
     result = compute_job(data, args)
-    if output:
-        write_table(for_file(result, output), output)
-    print(Summary.from_dict(result.attrs["crimeharm"]["summary"]).to_text())
-    if output:
-        print(f"wrote {output} ({len(result):,} rows)")
+    info = sys.stderr if target is not None and target.to_stdout else sys.stdout
+    if target is not None:
+        write_table(for_file(result, target), target, csv_safe=csv_safe)
+    echo(Summary.from_dict(result.attrs["crimeharm"]["summary"]).to_text(), file=info)
+    if target is not None:
+        where = "standard output" if target.to_stdout else target.name
+        echo(f"wrote {where} ({len(result):,} rows)", file=info)
     return result
 
 
-def for_file(result: Any, output: str) -> Any:
+def for_file(result: Any, output: Any) -> Any:
     """The table as written to ``output``: provenance travels with it.
 
     Parquet keeps ``attrs`` (pandas writes them into the file's metadata); a CSV file
     cannot, so the edition id and the weights file's sha256 are added as the last two
-    columns of every row.
+    columns of every row. ``output`` is an :class:`~crimeharm.cli.atomic.Output` or a name.
     """
-    if Path(output).suffix.lower() in {".parquet", ".pq"}:
+    from crimeharm.cli.atomic import Output, output_format
+
+    fmt = output.format if isinstance(output, Output) else output_format(output)
+    if fmt == "parquet":
         return result
     meta = result.attrs["crimeharm"]
     out = result.copy()
@@ -187,5 +197,5 @@ def for_file(result: Any, output: str) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    run_job(args.input, args, args.output)
+    run_job(args.input, args, args.output, csv_safe=args.csv_safe)
     return 0
