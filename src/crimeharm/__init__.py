@@ -14,6 +14,8 @@ from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
 from crimeharm.errors import (
     AllocationError,
     CodeError,
+    ColumnNameError,
+    ColumnTypeError,
     ColumnValueError,
     CrimeHarmError,
     CrimeHarmWarning,
@@ -54,6 +56,8 @@ __all__ = [
     "AllocationError",
     "CchiSheet",
     "CodeError",
+    "ColumnNameError",
+    "ColumnTypeError",
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",

@@ -25,6 +25,8 @@ from typing import Any
 __all__ = [
     "AllocationError",
     "CodeError",
+    "ColumnNameError",
+    "ColumnTypeError",
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
@@ -98,7 +100,12 @@ class OptionalDependencyError(CrimeHarmError, ImportError):
 
 
 class InputFileError(CrimeHarmError, OSError):
-    """A path that does not exist, or a file that is not of a readable kind."""
+    """A path that does not exist, or a file that cannot be read.
+
+    A truncated or corrupt Parquet file, a CSV row with the wrong number of
+    fields, text that does not decode in the encoding given (the message names
+    the line, the byte offset and the encoding), a file given twice.
+    """
 
 
 class OutputFileError(CrimeHarmError, OSError):
@@ -147,6 +154,22 @@ class MissingColumnError(CrimeHarmError, KeyError):
                 values=missing,
                 allowed=list(present),
             )
+
+
+class ColumnNameError(CrimeHarmError, ValueError):
+    """Column names that cannot be read: a name used twice, or one an output column would overwrite.
+
+    ``values`` holds the names at fault.
+    """
+
+
+class ColumnTypeError(CrimeHarmError, TypeError):
+    """A column whose type cannot be read as what the option says it is.
+
+    Lists or records where a code, date, flag, count or area is expected, or a
+    column whose types differ between the files of one input in a way that
+    would change values (``values`` and ``allowed`` hold the two types).
+    """
 
 
 class ColumnValueError(CrimeHarmError, ValueError):
