@@ -34,7 +34,7 @@ from crimeharm._engine.kernel import kernel_name
 from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.columns import DAY_BAD
-from crimeharm.scoring.inputs import batch_columns, open_source
+from crimeharm.scoring.inputs import batch_columns, check_by_names, check_progress, open_source
 from crimeharm.scoring.options import (
     CodeSystem,
     DateLike,
@@ -115,6 +115,7 @@ def _finish(pending: tuple | None, scorer: Scorer) -> None:
 
 def _prepare(by: str | Sequence[str] | None, period: Any, *, has_date: bool) -> tuple[list, Period]:
     by_list = [by] if isinstance(by, str) else list(by or [])
+    check_by_names(by_list)
     per = parse_period(period)
     if per is not None and not has_date:
         raise OptionError(f"period={per.spec!r} needs a date column: pass date=<column>")
@@ -143,6 +144,8 @@ def _attach(
 def harm_index(
     data: Any,
     *,
+    encoding: str = "utf-8",
+    sep: str | None = None,
     by: str | Sequence[str] | None = None,
     period: str | Period | None = None,
     complete: bool = False,
@@ -175,10 +178,14 @@ def harm_index(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, or path
-        Records; a Parquet file or folder is read a row group at a time.
+    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+        Records; a CSV or Parquet file, or several (a folder, read
+        recursively, a glob or a list) read as one input, a row group or a
+        block at a time.
+    {read_parameters}
     by : str or list of str, optional
-        Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``).
+        Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``); not named as
+        an output column (``period``, ``crimes``, ``excluded_<reason>``...).
     period : str, optional
         ``month``, ``quarter``, ``year``, ``financial-year`` or
         ``rolling:36m``; needs ``date=`` (or ``reported=`` with
@@ -200,7 +207,8 @@ def harm_index(
     per : float
         Rate base: 100,000 residents by default.
     batch_rows : int
-        Rows per batch for in-memory data (files keep their row groups).
+        Rows per batch for in-memory data, at least 1 (files keep their row
+        groups and blocks).
     progress : callable, optional
         Called with the number of rows done after each batch.
     {score_parameters}
@@ -227,7 +235,8 @@ def harm_index(
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
-    source = open_source(data, columns=needed, batch_rows=batch_rows)
+    check_progress(progress)
+    source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
     acc = Accumulator(by_list, per_spec, excluded_cells=excluded_cells)
     ck = _fused.eligible(opts, by_list)
