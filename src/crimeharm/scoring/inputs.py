@@ -15,7 +15,9 @@ file is depends on its content as well as its name (see :func:`sniff`).
 from __future__ import annotations
 
 import codecs
+import csv as pycsv
 import glob
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -673,34 +675,55 @@ def _inspect(path: Path, csv: CsvOptions) -> _File:
 # --- reading CSV ---------------------------------------------------------------------------------
 
 
+def _first_record(text: str, delimiter: str) -> tuple[list[str] | None, bool]:
+    """The first CSV record of ``text`` (None if there is none) and whether a line end closes it."""
+    lines: list[str] = []
+
+    def read() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            lines.append(line)
+            yield line
+
+    try:
+        row = next(pycsv.reader(read(), delimiter=delimiter))
+    except StopIteration:
+        return None, False
+    except pycsv.Error:  # Arrow's reading reports it, naming the file
+        return None, True
+    return row, bool(lines) and lines[-1].endswith(("\n", "\r"))
+
+
 def _csv_header(file: _File, csv: CsvOptions) -> tuple[list[str] | None, bool]:
-    """The header's column names (None for a file with no header at all); whether no rows follow."""
+    """The header's column names (None for a file with no header at all); whether no rows follow.
+
+    The first record is found in a sample first, so that Arrow's first block, from which it
+    reads the names, holds the whole header (a longer one would be cut at the block's end).
+    """
+    block = 0
+    for sample, size in ((1 << 16, 1 << 18), (1 << 22, _CSV_BLOCK)):  # room for 4x transcoding
+        with pa.input_stream(file.name, compression=file.compression) as stream:
+            raw = stream.read(sample)
+        text = raw.decode(csv.encoding, errors="replace").lstrip("\ufeff")
+        row, closed = _first_record(text, file.delimiter)
+        if len(raw) < sample and not closed:  # the whole file: empty, or a header alone
+            return (row if text.strip() else None), True
+        if closed:
+            block = size
+            break
+    else:
+        raise InputFileError(
+            f"{file.name!r}: the first line (the header) is longer than {sample >> 20} MiB: "
+            "is it a CSV file?",
+            path=file.name,
+        )
+    read = pacsv.ReadOptions(block_size=block, encoding=csv.encoding)
     parse = pacsv.ParseOptions(delimiter=file.delimiter)
-    for block in (1 << 20, _CSV_BLOCK):
-        read = pacsv.ReadOptions(block_size=block, encoding=csv.encoding)
-        try:
-            with pa.input_stream(file.name, compression=file.compression) as stream:
-                reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)
-                return list(reader.schema.names), False
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            if isinstance(exc, pa.ArrowInvalid) and "Empty CSV file" in str(exc):
-                return _header_without_rows(file, csv), True
-            if block < _CSV_BLOCK and "straddling" in str(exc):
-                continue  # a first row longer than the block
-            raise _csv_error(file, csv, exc) from None
-    return None, True  # not reached
-
-
-def _header_without_rows(file: _File, csv: CsvOptions) -> list[str] | None:
-    """A file Arrow calls empty: truly empty (None), or one header line with no line end."""
-    import csv as pycsv
-
-    with pa.input_stream(file.name, compression=file.compression) as stream:
-        raw = stream.read(_SNIFF_BYTES)
-    text = raw.decode(csv.encoding, errors="replace").lstrip("\ufeff")
-    if not text.strip():
-        return None
-    return next(pycsv.reader([text.splitlines()[0]], delimiter=file.delimiter))
+    try:
+        with pa.input_stream(file.name, compression=file.compression) as stream:
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)
+            return list(reader.schema.names), False
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _csv_error(file, csv, exc) from None
 
 
 def _open_csv(
