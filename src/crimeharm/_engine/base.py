@@ -27,8 +27,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ from crimeharm.scoring.columns import DAY_BAD
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
 
-__all__ = ["UNDATED", "Cells", "Engine", "Gathered", "Tally"]
+__all__ = ["UNDATED", "Cells", "Chain", "Engine", "Gathered", "Rows", "Selection", "Tally"]
 
 #: The period id of a record without a usable date (it goes to the last slot);
 #: the compiled loops read the same value from ``_markers.pxd``.
@@ -51,10 +52,46 @@ N_STATUS = len(REASONS) + 1
 #: A batch's offence codes and rows per distinct code, to tally after the batch was
 #: added (the one-pass path counts them as it adds); None when they were tallied.
 Tally = tuple[CodeLookup, np.ndarray] | None
-#: The output cells: each one's group, slot, group category code and period code.
-Cells = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: The slabs to read, by status, in the order of the output columns.
+Chain = list[tuple[int, np.ndarray]]
 #: Crimes and harm at the output cells by status; excluded crimes; period bounds.
 Gathered = tuple[dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray, list[np.ndarray | None]]
+
+
+class Rows(NamedTuple):
+    """Scored records, located in the sums."""
+
+    gid: np.ndarray  # group id
+    pid: np.ndarray  # period id; UNDATED without a usable date
+    status: np.ndarray  # uint8: 0 included, else a reason's code
+    crimes: np.ndarray | None  # None: one crime per record
+    harm: np.ndarray  # days; NaN adds none
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cells the output has.
+
+    The groups in ``order``, each group's slots in order: a cell is in the
+    output when any slab has crimes there or the included records (the
+    first slab, with ``has_included``) have harm there, and with
+    ``complete`` every dated slot (the first ``n_dated``) of every group.
+    """
+
+    order: np.ndarray  # group ids, in output order
+    rank: np.ndarray  # each group's category code (int32; -1 when read apart)
+    n_dated: int
+    has_included: bool
+    complete: bool
+
+
+class Cells(NamedTuple):
+    """The output cells (int32 each)."""
+
+    group: np.ndarray
+    slot: np.ndarray
+    code: np.ndarray  # the group's category code
+    period: np.ndarray  # the period's code: the slot, -1 when undated
 
 
 class Engine(ABC):
@@ -101,7 +138,7 @@ class Engine(ABC):
         """
         scored = scorer.score_batch(cols, n, tally=False)
         gid, pid = self._locate(cols, n, scored.period_day)
-        return partial(self._add_rows, gid, pid, scored.status, scored.crimes, scored.harm)
+        return partial(self._add_rows, Rows(gid, pid, scored.status, scored.crimes, scored.harm))
 
     def add_scored(
         self,
@@ -120,7 +157,7 @@ class Engine(ABC):
         are day numbers, ``DAY_MISSING``/``DAY_BAD`` where undated.
         """
         gid, pid = self._locate(cols, n, period_day)
-        self._add_rows(gid, pid, status, crimes, harm)
+        self._add_rows(Rows(gid, pid, status, crimes, harm))
 
     @property
     def periods_spanned(self) -> int:
@@ -166,17 +203,12 @@ class Engine(ABC):
         categories, rank = groups.categories(order)
         if rank is None:
             rank = np.full(max(len(order), int(order.max(initial=-1)) + 1), -1, dtype=np.int32)
+        wanted = Selection(
+            order, rank, n_dated=n_dated, has_included=statuses[:1] == [0], complete=complete
+        )
         with ThreadPoolExecutor(max_workers=2) as pool:
-            g_out, slot, group_code, period_code = self._occupied(
-                pool,
-                [slabs[st] for st in statuses],
-                order,
-                rank,
-                has_included=statuses[:1] == [0],
-                n_dated=n_dated,
-                complete=complete,
-            )
-            n_out = len(g_out)
+            cells = self._occupied(pool, [slabs[st] for st in statuses], wanted)
+            n_out = len(cells.group)
             # the slabs are read one after another in a worker thread (the compiled engine
             # writes each slab's two columns into the memory of the slab read before it)
             reasons = [r for r in REASONS if STATUS[r] in slabs or r in SERIES_REASONS]
@@ -190,23 +222,23 @@ class Engine(ABC):
             if period is not None:
                 nat = np.datetime64("NaT", "s")
                 bounds = [np.append(b.astype("datetime64[s]"), nat) for b in period.bounds(ids)]
-            gathered = pool.submit(self._gather, chain, g_out, slot, period_code, bounds)
+            gathered = pool.submit(self._gather, chain, cells, bounds)
             del chain
             frame: dict[str, Any] = {}
             if categories is not None:
-                frame[groups.by[0]] = pd.Categorical.from_codes(group_code, categories=categories)
+                frame[groups.by[0]] = pd.Categorical.from_codes(cells.code, categories=categories)
             else:
                 values = groups.values()
                 for name in groups.by:
                     codes, uniques = pd.factorize(values[name], use_na_sentinel=True)
                     frame[name] = pd.Categorical.from_codes(
-                        codes[g_out], categories=pd.Index(uniques)
+                        codes[cells.group], categories=pd.Index(uniques)
                     )
             columns, total, (period_start, period_end) = gathered.result()
             if period is not None:
                 labels = period.labels(ids) if n_dated else np.zeros(0, dtype=object)
                 frame["period"] = pd.Categorical.from_codes(
-                    period_code, categories=pd.Index(labels, dtype=object), ordered=True
+                    cells.period, categories=pd.Index(labels, dtype=object), ordered=True
                 )
                 frame["period_start"], frame["period_end"] = period_start, period_end
             for st, crimes, harm in names:
@@ -287,77 +319,36 @@ class Engine(ABC):
             self._slabs.append(self._zeros((self._cap_g, self._width + 1, 2)))
         self._placed(self._slabs[-len(added) :] if added else [])
 
-    def _add_rows(
-        self,
-        gid: np.ndarray,
-        pid: np.ndarray,
-        status: np.ndarray,
-        crimes: np.ndarray | None,
-        harm: np.ndarray,
-    ) -> None:
-        """Add one batch of located rows (see :meth:`add_scored`)."""
-        if len(status) == 0:
+    def _add_rows(self, rows: Rows) -> None:
+        """Make room for a batch of rows and add them."""
+        if len(rows.status) == 0:
             self._ensure(len(self._groups), None, None, ())
             return
-        counts = np.bincount(status, minlength=N_STATUS)
-        undated = pid == UNDATED
-        dated = pid[~undated] if undated.any() else pid
+        counts = np.bincount(rows.status, minlength=N_STATUS)
+        undated = rows.pid == UNDATED
+        dated = rows.pid[~undated] if undated.any() else rows.pid
         lo = int(dated.min()) if dated.size else None
         hi = int(dated.max()) if dated.size else None
         self._ensure(len(self._groups), lo, hi, np.flatnonzero(counts))
         self._rows += counts[:N_STATUS]
-        self._accumulate(gid, pid, status, crimes, harm)
+        self._accumulate(rows)
 
     # ---------------------------------------------------- what each engine supplies
     @abstractmethod
-    def _accumulate(
-        self,
-        gid: np.ndarray,
-        pid: np.ndarray,
-        status: np.ndarray,
-        crimes: np.ndarray | None,
-        harm: np.ndarray,
-    ) -> None:
-        """Add each row's crimes (None: one) and harm (NaN: none) to its cell's slab.
-
-        The slabs have room for every group, period and status of the rows.
-        """
+    def _accumulate(self, rows: Rows) -> None:
+        """Add each row's crimes and harm to its cell (the slabs have room for them all)."""
 
     @abstractmethod
-    def _occupied(
-        self,
-        pool: ThreadPoolExecutor,
-        slabs: list[np.ndarray],
-        order: np.ndarray,
-        rank: np.ndarray,
-        *,
-        has_included: bool,
-        n_dated: int,
-        complete: bool,
-    ) -> Cells:
-        """Each output cell's group, slot, group category code (``rank``) and period code.
-
-        The groups in ``order``, each group's slots in order: a cell is in the
-        output when any slab has crimes there or the included records (the
-        first slab, with ``has_included``) have harm there, and with
-        ``complete`` every dated slot (the first ``n_dated``) of every group.
-        The period code is the slot, -1 when undated. ``pool`` has two threads.
-        """
+    def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
+        """The output cells of the slabs (see :class:`Selection`); ``pool`` has two threads."""
 
     @abstractmethod
-    def _gather(
-        self,
-        chain: list[tuple[int, np.ndarray]],
-        g_out: np.ndarray,
-        slot: np.ndarray,
-        period_code: np.ndarray,
-        bounds: list[np.ndarray],
-    ) -> Gathered:
+    def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
         """Each slab's crimes and harm at the output cells, by status; excluded crimes; bounds.
 
         The excluded crimes are the sum over the statuses other than 0; the
-        period bounds are ``bounds[k][period_code]``, -1 taking the last entry.
-        The slabs are not used afterwards.
+        period bounds are ``bounds[k][cells.period]``, -1 taking the last
+        entry. The slabs are not used afterwards.
         """
 
     @abstractmethod

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from functools import partial
 from types import ModuleType
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from crimeharm._engine import fused
-from crimeharm._engine.base import Cells, Engine, Gathered, Tally
+from crimeharm._engine.base import Cells, Chain, Engine, Gathered, Rows, Selection, Tally
 from crimeharm.errors import OptionError
 from crimeharm.reasons import STATUS
 from crimeharm.scoring.periods import Period
@@ -110,17 +110,18 @@ class CompiledEngine(Engine):
         lo, hi = p.periods
         statuses = p.statuses if self._excluded_cells else [0]  # excluded: only counted
         self._ensure(len(self._groups), lo, hi, statuses)
-        if len(p.day_period):
-            day_slot = (p.day_period - self._p_lo).astype(np.int32)
+        days = p.days
+        if len(days.period):
+            day_slot = (days.period - self._p_lo).astype(np.int32)
         else:  # no period: every dated record in slot 0
-            day_slot = np.zeros(len(p.day_status), dtype=np.int32)
+            day_slot = np.zeros(len(days.status), dtype=np.int32)
         (f1, c1), (f2, c2) = p.flag(0), p.flag(1)
         p.hits = np.zeros(len(p.lookup.u_status), dtype=np.int64)
         skipped = self._ck.add_fused(
             self._ptrs, self._n_slots, self._row_of, self._rows, p.hits, self._spill,
             p.code, p.lookup.u_status, p.lookup.u_days,
             p.gidx, p.gmap,
-            p.day, p.div, p.day_lo, day_slot, p.day_status,
+            days.value, days.div, days.lo, day_slot, days.status,
             STATUS["missing_date"], STATUS["bad_date"],
             f1, c1, f2, c2,
         )  # fmt: skip
@@ -131,34 +132,18 @@ class CompiledEngine(Engine):
         return p.tally()
 
     # ---------------------------------------------------------------- the loops
-    def _accumulate(
-        self,
-        gid: np.ndarray,
-        pid: np.ndarray,
-        status: np.ndarray,
-        crimes: np.ndarray | None,
-        harm: np.ndarray,
-    ) -> None:
+    def _accumulate(self, rows: Rows) -> None:
+        gid, pid, status, crimes, harm = rows
         self._ck.accumulate(
             self._ptrs, self._n_slots, self._row_of, gid.astype(np.int64, copy=False), pid,
             status, harm, _NONE_F64 if crimes is None else crimes, self._p_lo or 0,
         )  # fmt: skip
 
-    def _occupied(
-        self,
-        pool: ThreadPoolExecutor,
-        slabs: list[np.ndarray],
-        order: np.ndarray,
-        rank: np.ndarray,
-        *,
-        has_included: bool,
-        n_dated: int,
-        complete: bool,
-    ) -> Cells:
+    def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
         # the groups are split in two halves, one per thread; each half writes into room
         # for all its cells (memory not written is never mapped), then the second half is
         # moved to follow the first
-        n_slots = n_dated + 1
+        order, n_slots = want.order, want.n_dated + 1
         ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
         half = len(order) // 2
         room = len(order) * n_slots
@@ -168,42 +153,35 @@ class CompiledEngine(Engine):
         def cells(start: int, stop: int, into: int) -> int:
             """The cells of the groups ``order[start:stop]``, written from ``into``."""
             return self._ck.occupied(
-                ptrs, n_slots, has_included, order, start, stop, n_dated, complete, rank, into,
-                *out,
+                ptrs, n_slots, want.has_included, order, start, stop, want.n_dated, want.complete,
+                want.rank, into, *out,
             )  # fmt: skip
 
         done = [pool.submit(cells, 0, half, 0), pool.submit(cells, half, len(order), at)]
         m1, m2 = (f.result() for f in done)
         for arr in out:
             arr[m1 : m1 + m2] = arr[at : at + m2]
-        return out[0][: m1 + m2], out[1][: m1 + m2], out[2][: m1 + m2], out[3][: m1 + m2]
+        return Cells(*(arr[: m1 + m2] for arr in out))
 
-    def _gather(
-        self,
-        chain: list[tuple[int, np.ndarray]],
-        g_out: np.ndarray,
-        slot: np.ndarray,
-        period_code: np.ndarray,
-        bounds: list[np.ndarray],
-    ) -> Gathered:
+    def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
         # the first slab's columns take new memory; each later slab's are written into the
         # memory of the slab before it, which is already mapped (a slab holds two values
         # per cell, so it has room for two columns of any subset of its cells); the last
         # slab's memory takes the period bounds
-        n = len(g_out)
+        n = len(cells.group)
         out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         total = self._fresh(n, zero=True)
         spare: list[np.ndarray] = []
         for st, slab in chain:
             out_n, out_h = spare if spare else (self._fresh(n), self._fresh(n))
-            self._ck.gather(slab, g_out, slot, out_n, out_h, total if st else total[:0])
+            self._ck.gather(slab, cells.group, cells.slot, out_n, out_h, total if st else total[:0])
             out[st] = (out_n, out_h)
             flat = slab.reshape(-1)
             spare = [flat[:n], flat[n : 2 * n]]
         periods: list[np.ndarray | None] = [None, None]
         for k, table in enumerate(bounds):
             into = spare.pop() if spare else self._fresh(n)
-            self._ck.take(table.view(np.int64), period_code, into.view(np.int64))
+            self._ck.take(table.view(np.int64), cells.period, into.view(np.int64))
             periods[k] = into.view(table.dtype)
         return out, total, periods
 

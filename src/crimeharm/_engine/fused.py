@@ -56,26 +56,38 @@ def eligible(opts: ScoreOptions, n_by: int) -> bool:
 
 
 @dataclass
+class Days:
+    """A batch's dates, for the loop: each row's day value and a table of its days.
+
+    ``value`` holds each row's day number, or timestamp with ``div`` units
+    per day (empty without a date column). The table covers the days from
+    ``lo`` on, one entry per day: its period id (``period``; empty without a
+    period or without dates) and window status (``status``).
+    """
+
+    value: np.ndarray = field(default_factory=lambda: _NONE_I32)
+    div: int = 1
+    lo: int = 0
+    period: np.ndarray = field(default_factory=lambda: _NONE_I64)
+    status: np.ndarray = field(default_factory=lambda: _NONE_U8)
+
+
+@dataclass
 class Prepared:
     """One batch, ready for the compiled loop.
 
-    ``day`` holds each row's day number, or timestamp with ``div`` units per
-    day (empty without a date column); the day table covers the days
-    ``day_lo`` on, one entry per day: its period id (``day_period``, empty
-    without a period) and window status (``day_status``). ``statuses`` are
-    those the batch's records may have; ``hits`` is filled by the loop (rows
-    per distinct code).
+    ``code`` are the rows' entries in ``lookup`` (-1 for null); ``gidx`` the
+    rows' entries in ``gmap``, their group ids (both empty without a ``by``
+    column); ``flags`` the flag columns (0 or 1) and their reasons' codes;
+    ``statuses`` those the batch's records may have. ``hits`` is filled by
+    the loop (rows per distinct code).
     """
 
     lookup: CodeLookup
     code: np.ndarray
     gidx: np.ndarray
     gmap: np.ndarray
-    day: np.ndarray
-    div: int
-    day_lo: int
-    day_period: np.ndarray
-    day_status: np.ndarray
+    days: Days
     flags: list[tuple[np.ndarray, int]]
     statuses: list[int]
     hits: np.ndarray = field(default_factory=lambda: _NONE_I64)
@@ -83,12 +95,12 @@ class Prepared:
     @property
     def periods(self) -> tuple[int | None, int | None]:
         """The lowest and highest period id of the batch's dates (None, None without)."""
-        if len(self.day_period) == 0:
+        if len(self.days.period) == 0:
             return None, None
-        return int(self.day_period.min()), int(self.day_period.max())
+        return int(self.days.period.min()), int(self.days.period.max())
 
     def flag(self, k: int) -> tuple[np.ndarray, int]:
-        """The ``k``-th flag column (0 or 1) and its reason's code; empty when absent."""
+        """The ``k``-th flag column and its reason's code; empty when absent."""
         return self.flags[k] if k < len(self.flags) else (_NONE_U8, INCLUDED)
 
     def tally(self) -> tuple[CodeLookup, np.ndarray]:
@@ -112,6 +124,35 @@ def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
     return scorer.days(col), 1
 
 
+def _days(
+    ck: ModuleType, scorer: Scorer, col: Any, n: int, period: Period | None, statuses: set[int]
+) -> Days | None:
+    """The date column read for the loop; adds the date reasons its rows may have to ``statuses``.
+
+    None when the dates span more than :data:`MAX_DAYS` days.
+    """
+    o = scorer.opts
+    value, div = _day_array(col, scorer)
+    lo, hi, dated = ck.day_range(value, div)
+    if dated and hi - lo >= MAX_DAYS:
+        return None
+    days = Days(value, div, lo)
+    if dated < n:  # some rows have no usable date
+        statuses.update((STATUS["missing_date"], STATUS["bad_date"]))
+    if dated:
+        each = np.arange(lo, hi + 1, dtype=np.int64)
+        days.status = np.zeros(len(each), dtype=np.uint8)
+        if o.start is not None:
+            days.status[each < o.start] = STATUS["outside_window"]
+        if o.end is not None:
+            days.status[each > o.end] = STATUS["outside_window"]
+        if days.status.any():
+            statuses.add(STATUS["outside_window"])
+        if period is not None:
+            days.period = period.ids_from_days(each)
+    return days
+
+
 def prepare(
     ck: ModuleType,
     scorer: Scorer,
@@ -133,12 +174,13 @@ def prepare(
     path.
     """
     o = scorer.opts
-    day, div, lo, hi, dated = _NONE_I32, 1, 0, -1, 0
+    statuses = {INCLUDED}
+    days = Days()
     if o.date is not None:
-        day, div = _day_array(cols[o.date], scorer)
-        lo, hi, dated = ck.day_range(day, div)
-        if dated and hi - lo >= MAX_DAYS:
+        read = _days(ck, scorer, cols[o.date], n, period, statuses)
+        if read is None:
             return None
+        days = read
     groups = None
     if area is not None and match is not None:
         col = cols[area]
@@ -146,8 +188,7 @@ def prepare(
     lookup = scorer.codes(cols[o.code])
     has_null_code = bool(len(lookup.codes)) and int(lookup.codes.min()) < 0
     # the last entry is the null code's: its status only when a code is null
-    used = lookup.u_status if has_null_code else lookup.u_status[:-1]
-    statuses = {INCLUDED, *np.unique(used).tolist()}
+    statuses.update(np.unique(lookup.u_status if has_null_code else lookup.u_status[:-1]).tolist())
     flags = []
     for name, reason in (
         (o.police_initiated, "police_initiated"),
@@ -158,37 +199,12 @@ def prepare(
             flags.append((flag, STATUS[reason]))
             if flag.any():
                 statuses.add(STATUS[reason])
-    day_period, day_status = _NONE_I64, _NONE_U8
-    if o.date is not None:
-        if dated < n:  # some rows have no usable date
-            statuses.update((STATUS["missing_date"], STATUS["bad_date"]))
-        if dated:
-            days = np.arange(lo, hi + 1, dtype=np.int64)
-            day_status = np.zeros(len(days), dtype=np.uint8)
-            if o.start is not None:
-                day_status[days < o.start] = STATUS["outside_window"]
-            if o.end is not None:
-                day_status[days > o.end] = STATUS["outside_window"]
-            if day_status.any():
-                statuses.add(STATUS["outside_window"])
-            if period is not None:
-                day_period = period.ids_from_days(days)
     gidx, gmap = _NONE_I32, _NONE_I64
     if groups is not None:
         idx, gmap = groups if isinstance(groups, tuple) else groups.result()
         gidx = idx.astype(np.int32, copy=False)
         if len(gmap) == 0:  # no values and no nulls: an empty batch
             gidx = _NONE_I32
-    return Prepared(
-        lookup=lookup,
-        code=np.ascontiguousarray(lookup.codes, dtype=np.int32),
-        gidx=np.ascontiguousarray(gidx),
-        gmap=np.ascontiguousarray(gmap, dtype=np.int64),
-        day=day,
-        div=div,
-        day_lo=lo,
-        day_period=day_period,
-        day_status=day_status,
-        flags=flags,
-        statuses=sorted(statuses),
-    )
+    code = np.ascontiguousarray(lookup.codes, dtype=np.int32)
+    gidx, gmap = np.ascontiguousarray(gidx), np.ascontiguousarray(gmap, dtype=np.int64)
+    return Prepared(lookup, code, gidx, gmap, days, flags, sorted(statuses))

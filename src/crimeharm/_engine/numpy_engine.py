@@ -9,11 +9,11 @@ both.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 
 import numpy as np
 
-from crimeharm._engine.base import UNDATED, Cells, Engine, Gathered
+from crimeharm._engine.base import UNDATED, Cells, Chain, Engine, Gathered, Rows, Selection
 
 __all__ = ["NumpyEngine"]
 
@@ -23,14 +23,8 @@ class NumpyEngine(Engine):
 
     name = "numpy"
 
-    def _accumulate(
-        self,
-        gid: np.ndarray,
-        pid: np.ndarray,
-        status: np.ndarray,
-        crimes: np.ndarray | None,
-        harm: np.ndarray,
-    ) -> None:
+    def _accumulate(self, rows: Rows) -> None:
+        gid, pid, status, crimes, harm = rows
         slots = self._n_slots
         cell = np.where(pid == UNDATED, slots - 1, pid - (self._p_lo or 0)) + gid * slots
         harm = np.nan_to_num(harm)
@@ -46,46 +40,31 @@ class NumpyEngine(Engine):
             flat[:, 0] += np.bincount(k, weights=w, minlength=size)
             flat[:, 1] += np.bincount(k, weights=h, minlength=size)
 
-    def _occupied(
-        self,
-        pool: ThreadPoolExecutor,
-        slabs: list[np.ndarray],
-        order: np.ndarray,
-        rank: np.ndarray,
-        *,
-        has_included: bool,
-        n_dated: int,
-        complete: bool,
-    ) -> Cells:
+    def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
+        order, n_dated = want.order, want.n_dated
         occ = np.zeros((len(order), n_dated + 1), dtype=bool)
-        if complete:
+        if want.complete:
             occ[:, :n_dated] = True
         for slab in slabs:
             occ |= slab[order, :, 0] != 0
-        if has_included:
+        if want.has_included:
             occ |= slabs[0][order, :, 1] != 0
         j, slot = np.nonzero(occ)
-        g_out = order[j].astype(np.int32)
+        group = order[j].astype(np.int32)
         slot = slot.astype(np.int32)
         period = np.where(slot < n_dated, slot, -1).astype(np.int32)
-        return g_out, slot, rank[g_out], period
+        return Cells(group, slot, want.rank[group], period)
 
-    def _gather(
-        self,
-        chain: list[tuple[int, np.ndarray]],
-        g_out: np.ndarray,
-        slot: np.ndarray,
-        period_code: np.ndarray,
-        bounds: list[np.ndarray],
-    ) -> Gathered:
-        out = {st: (slab[g_out, slot, 0], slab[g_out, slot, 1]) for st, slab in chain}
-        total = np.zeros(len(g_out))
+    def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
+        g, s = cells.group, cells.slot
+        out = {st: (slab[g, s, 0], slab[g, s, 1]) for st, slab in chain}
+        total = np.zeros(len(g))
         for st, (crimes, _) in out.items():
             if st:
                 total += crimes
         periods: list[np.ndarray | None] = [None, None]
         for k, table in enumerate(bounds):
-            periods[k] = np.take(table, period_code)
+            periods[k] = np.take(table, cells.period)
         return out, total, periods
 
     def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
