@@ -25,7 +25,10 @@ import crimeharm
 from crimeharm import CrimeHarmError, MissingColumnError, load_weights
 from crimeharm.reasons import REASONS
 
-pytestmark = pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning"),
+    pytest.mark.usefixtures("each_engine"),  # every test once per engine
+]
 
 W = load_weights()
 PERIODS = [None, "month", "quarter", "year", "financial-year", "rolling:3m"]

@@ -315,6 +315,7 @@ def test_csv_keeps_leading_zeros_of_codes(tmp_path):
     np.testing.assert_array_equal(out["days"].to_numpy(), W.lookup(["008/06", "034/01"]))
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_mixed_types_in_the_code_column_do_not_crash():
     values = [806, 8.06, "8/6", None, 34, 8.0, np.nan, True, b"8/6", "034/01", pd.NA, 3.5]
     df = pd.DataFrame({"offence_code": pd.Series(values, dtype=object)})
@@ -433,6 +434,7 @@ def test_window_start_and_end_are_inclusive():
 # --- historic offences ----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_historic_reported_in_window_committed_before_it():
     df = pd.DataFrame(
         {
@@ -637,6 +639,7 @@ def _assert_empty_result(out: pd.DataFrame) -> None:
     assert out.attrs["crimeharm"]["edition"] == W.edition
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_header_only_csv_gives_an_empty_result(tmp_path):
     (tmp_path / "h.csv").write_text("offence_code,area\n")
     _assert_empty_result(crimeharm.score(tmp_path / "h.csv"))
@@ -650,6 +653,7 @@ def test_empty_csv_file_gives_an_empty_result_from_score(tmp_path):
     _assert_empty_result(crimeharm.score(tmp_path / "e.csv"))
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_empty_csv_file_gives_an_empty_result_from_harm_index(tmp_path):
     (tmp_path / "e.csv").write_bytes(b"")
     hi = crimeharm.harm_index(tmp_path / "e.csv", by="area")
