@@ -10,6 +10,7 @@ asked for.
 
 from __future__ import annotations
 
+from crimeharm._version import __version__
 from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
 from crimeharm.errors import (
     AllocationError,
@@ -47,8 +48,6 @@ from crimeharm.weights.sheets.derivation import (
 from crimeharm.weights.sheets.importer import import_sheet
 from crimeharm.weights.sheets.read import CchiSheet, read_cchi_sheet, read_sheet
 from crimeharm.weights.table import WeightTable
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AllocationError",
