@@ -12,12 +12,23 @@ from __future__ import annotations
 
 from crimeharm._version import __version__
 from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
+from crimeharm.analysis.concentration import concentration, lorenz
+from crimeharm.analysis.evaluation import wdd
+from crimeharm.analysis.intervals import harm_intervals
+from crimeharm.analysis.people import harm_at_risk, harm_per_person, repeat_victimisation
+from crimeharm.analysis.plots_concentration import (
+    plot_lorenz,
+    plot_ranked_intervals,
+    plot_spot_overlap,
+)
+from crimeharm.analysis.spots import persistence, spot_overlap, spots
 from crimeharm.errors import (
     AllocationError,
     CodeError,
     ColumnValueError,
     CrimeHarmError,
     CrimeHarmWarning,
+    EmptyDataError,
     InputFileError,
     InputTypeError,
     MissingColumnError,
@@ -56,6 +67,7 @@ __all__ = [
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
+    "EmptyDataError",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
@@ -82,15 +94,28 @@ __all__ = [
     "available_weights",
     "canonical_ho_class",
     "classify_codes",
+    "concentration",
     "edition_info",
+    "harm_at_risk",
     "harm_index",
+    "harm_intervals",
+    "harm_per_person",
     "import_sheet",
     "load_weights",
+    "lorenz",
     "parse_starting_point",
+    "persistence",
+    "plot_lorenz",
+    "plot_ranked_intervals",
+    "plot_spot_overlap",
     "police_uk_options",
     "police_uk_weights",
     "read_cchi_sheet",
     "read_sheet",
+    "repeat_victimisation",
     "score",
+    "spot_overlap",
+    "spots",
     "starting_point_days",
+    "wdd",
 ]

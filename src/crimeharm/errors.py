@@ -28,6 +28,7 @@ __all__ = [
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
+    "EmptyDataError",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
@@ -151,6 +152,10 @@ class MissingColumnError(CrimeHarmError, KeyError):
 
 class ColumnValueError(CrimeHarmError, ValueError):
     """A column holds values that cannot be read as what the option says it is."""
+
+
+class EmptyDataError(CrimeHarmError, ValueError):
+    """There is nothing to measure: no rows, no units, or a total of zero where shares are asked."""
 
 
 class CodeError(CrimeHarmError, ValueError):
