@@ -118,7 +118,7 @@ def test_engines_agree(monkeypatch, count, period):
     n=st.integers(0, 3_000),
     date_kind=st.sampled_from(["text", "datetime"]),
     period=st.sampled_from([None, "month", "quarter", "financial-year", "rolling:12m"]),
-    by=st.sampled_from([None, "area"]),
+    by=st.sampled_from([None, "area", ["area", "flag"], ["company", "area", "flag"]]),
     window=st.sampled_from([(None, None), ("2020-03-01", None), ("2020-02-15", "2021-06-30")]),
     unknown=st.sampled_from(["exclude", "zero"]),
     flags=st.sampled_from([(), ("flag",), ("flag", "company")]),
@@ -146,6 +146,23 @@ def test_fused_path_matches_column_by_column(
     assert fused.attrs.pop("fused_batches") == -(-n // batch_rows)
     general.attrs.pop("fused_batches")
     _same(fused, general, exact=True)
+
+
+@pytest.mark.parametrize("engine", ["fused", "general", "numpy"])
+def test_several_by_columns_agree_with_the_hashed_combinations(monkeypatch, engine):
+    from crimeharm._engine import accumulate
+
+    df = _records(20_000, seed=11)
+    df["area2"] = np.where(np.arange(len(df)) % 7 == 0, None, df["offence_code"].str[:2])
+    kw = {"by": ["area", "flag", "area2"], "period": "month", "date": "d", "batch_rows": 3_000}
+    dense = _run(monkeypatch, engine, df, **kw)
+    monkeypatch.setattr(accumulate, "_DENSE_COMBOS", 0)  # every batch hashes its combinations
+    hashed = _run(monkeypatch, engine, df, **kw)
+    assert dense.attrs.pop("fused_batches") == (7 if engine == "fused" else 0)
+    assert hashed.attrs.pop("fused_batches") == 0  # too many combinations: the column path
+    for frame in (dense, hashed):  # categories are listed in the order groups were first seen
+        frame[kw["by"]] = frame[kw["by"]].astype(object)
+    _same(dense, hashed, exact=True)
 
 
 @pytest.mark.parametrize("source", ["parquet", "arrow", "categorical"])

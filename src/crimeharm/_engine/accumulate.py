@@ -30,6 +30,9 @@ from crimeharm.scoring.periods import Period
 __all__ = ["UNDATED", "Accumulator"]
 
 UNDATED = np.int64(-(1 << 40))
+#: Largest product of a batch's distinct values per ``by`` column that is marked in a dense
+#: table (8 MB); beyond it the packed combinations are hashed.
+_DENSE_COMBOS = 1 << 23
 _N_STATUS = len(REASONS) + 1
 
 
@@ -110,18 +113,76 @@ class _Groups:
     def ids(self, cols: Mapping[str, Any], n: int) -> np.ndarray:
         if not self.by:
             return np.zeros(n, dtype=np.int64)
-        parts = [ids.ids(cols[name]) for ids, name in zip(self.columns, self.by, strict=True)]
         if self.combos is None:
-            return parts[0]
+            return self.columns[0].ids(cols[self.by[0]])
+        looked = self._looked(cols)
+        dense = self._dense(looked, n)
+        if dense is not None:
+            local, lut = dense
+            return lut[local]
         packed = np.zeros(n, dtype=np.int64)
-        for p in parts:
-            packed = packed * (1 << 21) + p
+        for idx, mapping in looked:
+            gid = mapping[idx] if len(mapping) else np.zeros(len(idx), dtype=np.int64)
+            packed = packed * (1 << 21) + gid
         codes, uniques = pd.factorize(packed)
+        return self._combo_ids(uniques)[codes]
+
+    def lookup(self, cols: Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Row indices into a small table of group ids, and the table (see :meth:`_Ids.lookup`).
+
+        With several ``by`` columns the rows index the batch's combinations of
+        distinct values (:meth:`_dense`); None when there are too many of them
+        for a dense table.
+        """
+        if self.combos is None:
+            return self.columns[0].lookup(cols[self.by[0]])
+        return self._dense(self._looked(cols), n)
+
+    def _looked(self, cols: Mapping[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [ids.lookup(cols[name]) for ids, name in zip(self.columns, self.by, strict=True)]
+
+    def _dense(self, looked: list, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each row's combination of the batch's distinct values, and each combination's group id.
+
+        A row's position in the product of the batch dictionaries (small: a
+        few thousand areas times a handful of flag values) is marked in a
+        dense table; only the combinations present are packed and matched
+        against the known ones. None when the product exceeds
+        :data:`_DENSE_COMBOS`.
+        """
+        sizes = [len(mapping) + 1 for _, mapping in looked]  # + 1: a slot for null
+        if float(np.prod(sizes, dtype=np.float64)) > _DENSE_COMBOS:
+            return None
+        local = np.zeros(n, dtype=np.int32)  # the product fits: see _DENSE_COMBOS
+        for (idx, _), size in zip(looked, sizes, strict=True):
+            local *= size
+            local += idx
+            if len(idx) and idx.min() < 0:  # null (-1) takes the last slot, size - 1
+                local += (idx < 0) * size
+        present = np.zeros(int(np.prod(sizes)), dtype=bool)
+        present[local] = True
+        combos = np.flatnonzero(present)
+        parts = []
+        rest = combos
+        for size in reversed(sizes):
+            rest, part = np.divmod(rest, size)
+            parts.append(part)
+        packed = np.zeros(len(combos), dtype=np.int64)
+        for (_, mapping), part in zip(looked, reversed(parts), strict=True):
+            # the null slot reads the null's id, which _Ids.lookup puts last when a row is null
+            table = np.append(mapping, mapping[-1] if len(mapping) else 0)
+            packed = packed * (1 << 21) + table[part]
+        lut = np.zeros(len(present), dtype=np.int64)
+        lut[combos] = self._combo_ids(packed)
+        return local, lut
+
+    def _combo_ids(self, uniques: np.ndarray) -> np.ndarray:
+        """Group ids of packed combinations, new ones appended."""
         pos = self.combos.get_indexer(uniques)
         if (pos < 0).any():
             self.combos = self.combos.append(pd.Index(uniques[pos < 0]))
             pos = self.combos.get_indexer(uniques)
-        return pos[codes]
+        return pos
 
     def __len__(self) -> int:
         if not self.by:

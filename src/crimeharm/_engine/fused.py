@@ -1,8 +1,9 @@
 """The fast path of :func:`crimeharm.harm_index`: score and add a batch in one compiled pass.
 
-For the common options (one offence code column, at most one ``by`` column,
-one date column, yes/no flags; no counts, date ranges, reported dates or
-historic rule) a batch needs no per-row arrays of its own: the compiled loop
+For the common options (one offence code column, one date column, yes/no
+flags, ``by`` columns whose combinations in a batch fit a small table; no
+counts, date ranges, reported dates or historic rule) a batch needs no
+per-row arrays of its own: the compiled loop
 (:func:`crimeharm._engine._ckernel.add_fused`) reads Arrow's or pandas' buffers as
 they are (dictionary indices of codes and areas, day numbers or timestamps,
 flags) with small tables per distinct value: each code's status and days,
@@ -57,7 +58,6 @@ def eligible(opts: ScoreOptions, by: Sequence[str]) -> ModuleType | None:
         and opts.date_to is None
         and opts.reported is None
         and opts.historic_lag_days is None
-        and len(by) <= 1
     )
     return compiled() if simple else None
 
@@ -179,12 +179,15 @@ def prepare(
             return None
     groups = None
     if by:
-        match, col = acc.groups.columns[0].lookup, cols[by[0]]
-        groups = match(col) if helper is None else helper.submit(match, col)
+        match = acc.groups.lookup
+        groups = match(cols, n) if helper is None else helper.submit(match, cols, n)
     lookup = scorer.codes(cols[o.code])
     gidx, gmap = _NONE_I32, _NONE_I64
     if groups is not None:
-        idx, gmap = groups if isinstance(groups, tuple) else groups.result()
+        found = groups if isinstance(groups, tuple) else groups.result()
+        if found is None:  # too many combinations of several by columns for a small table
+            return None
+        idx, gmap = found
         gidx = idx.astype(np.int32, copy=False)
         if len(gmap) == 0:  # no values and no nulls: an empty batch
             gidx = _NONE_I32
