@@ -11,6 +11,18 @@ asked for.
 from __future__ import annotations
 
 from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
+from crimeharm.analysis.change import change
+from crimeharm.analysis.detection import join_outcomes, outcome_vocabulary
+from crimeharm.analysis.plots import plot_composition, plot_ranks, plot_trend
+from crimeharm.analysis.schemes import (
+    SchemeComparison,
+    compare_schemes,
+    kendall_tau,
+    spearman_rho,
+    transform_weights,
+)
+from crimeharm.analysis.series import series
+from crimeharm.analysis.trends import index_to_base, rates, rolling_mean
 from crimeharm.errors import (
     AllocationError,
     CodeError,
@@ -20,6 +32,7 @@ from crimeharm.errors import (
     InputFileError,
     InputTypeError,
     MissingColumnError,
+    MissingPopulationWarning,
     OptionalDependencyError,
     OptionError,
     PeriodError,
@@ -27,6 +40,7 @@ from crimeharm.errors import (
     ShortDataWarning,
     UnknownCodeWarning,
     UnknownEditionError,
+    UnknownOutcomeWarning,
     UnsupportedFormatError,
     WeightsValidationError,
 )
@@ -58,9 +72,11 @@ __all__ = [
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
+    "MissingPopulationWarning",
     "OptionError",
     "OptionalDependencyError",
     "PeriodError",
+    "SchemeComparison",
     "ScoreOptions",
     "SheetFormatError",
     "ShortDataWarning",
@@ -68,6 +84,7 @@ __all__ = [
     "Summary",
     "UnknownCodeWarning",
     "UnknownEditionError",
+    "UnknownOutcomeWarning",
     "UnsupportedFormatError",
     "WeightTable",
     "WeightsValidationError",
@@ -78,15 +95,29 @@ __all__ = [
     "area_harm",
     "available_weights",
     "canonical_ho_class",
+    "change",
     "classify_codes",
+    "compare_schemes",
     "edition_info",
     "harm_index",
     "import_sheet",
+    "index_to_base",
+    "join_outcomes",
+    "kendall_tau",
     "load_weights",
+    "outcome_vocabulary",
     "parse_starting_point",
+    "plot_composition",
+    "plot_ranks",
+    "plot_trend",
     "police_uk_options",
     "police_uk_weights",
+    "rates",
     "read_cchi_sheet",
+    "rolling_mean",
     "score",
+    "series",
+    "spearman_rho",
     "starting_point_days",
+    "transform_weights",
 ]
