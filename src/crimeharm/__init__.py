@@ -21,7 +21,7 @@ from crimeharm.analysis.schemes import (
     spearman_rho,
     transform_weights,
 )
-from crimeharm.analysis.series import series
+from crimeharm.analysis.series import edition_field, series
 from crimeharm.analysis.trends import index_to_base, rates, rolling_mean
 from crimeharm.errors import (
     AllocationError,
@@ -98,6 +98,7 @@ __all__ = [
     "change",
     "classify_codes",
     "compare_schemes",
+    "edition_field",
     "edition_info",
     "harm_index",
     "import_sheet",

@@ -74,7 +74,8 @@ def plot_composition(
     harm = _harm_column(table, harm)
     MissingColumnError.check(list(table.columns), [group, crimes, harm], source="table")
     sums = table.groupby(table[group].astype(object), dropna=False)[[crimes, harm]].sum()
-    sums = sums.sort_values(harm, ascending=False)
+    sums = sums[(sums != 0).any(axis=1)].sort_values(harm, ascending=False)
+    sums.index = ["(none)" if pd.isna(g) else str(g) for g in sums.index]
     shares = sums / sums.sum() * 100.0
     ax = _axes(ax, (9, 4.5))
     colours = plt.get_cmap("tab20")(np.arange(len(shares)) % 20)
@@ -106,6 +107,9 @@ def plot_trend(
 ) -> Any:
     """Crimes and harm over time, each indexed to the base period = 100.
 
+    Periods with neither crimes nor harm counted (cells that hold only
+    excluded records) are left out.
+
     Parameters
     ----------
     table : pandas.DataFrame
@@ -126,6 +130,9 @@ def plot_trend(
     keys = [period] + (["period_start"] if "period_start" in table.columns else [])
     sums = table.groupby([table[k].astype(object) for k in keys], dropna=True)[[crimes, harm]]
     totals = sums.sum().reset_index()
+    # cells that hold only excluded records (dated outside the window, historic...) are not
+    # periods of the trend
+    totals = totals[(totals[crimes] != 0) | (totals[harm] != 0)]
     if "period_start" in totals.columns:
         totals = totals.sort_values("period_start")
     indexed = index_to_base(totals, base=base, period=period, columns=[crimes, harm])
