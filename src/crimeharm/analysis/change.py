@@ -113,6 +113,11 @@ def change(
             sums = rows[cols].sum().to_frame().T
         parts.append(sums.rename(columns={crimes: f"crimes_{which}", harm: f"harm_{which}"}))
     out = pd.concat(parts, axis=1).fillna(0.0)  # a group absent in one period had nothing
+    if by_list:
+        try:
+            out = out.sort_index(na_position="last")
+        except TypeError:  # groups of mixed types: as they came
+            pass
     total = out.sum().to_frame().T
     if by_list:
         total.index = pd.MultiIndex.from_tuples([(OVERALL,) * len(by_list)], names=by_list)

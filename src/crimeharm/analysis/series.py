@@ -542,12 +542,12 @@ def _reshape(
     for i, name in enumerate(names):
         values, rank = dims[i][1], cells.ranks[i]
         frame[name] = pd.Categorical.from_codes(
-            np.where(rank < len(values), rank, -1), categories=values
+            np.where(rank < len(values), rank, -1), categories=values, validate=False
         )
     if has_period:
         prank = cells.ranks[len(names)]
         frame["period"] = pd.Categorical.from_codes(
-            np.where(prank < n_per, prank, -1), categories=pcats, ordered=True
+            np.where(prank < n_per, prank, -1), categories=pcats, ordered=True, validate=False
         )
         for col in ("period_start", "period_end"):
             table = np.full(n_per + 1, np.datetime64("NaT"), dtype=out[col].dtype)
@@ -597,15 +597,14 @@ def _reshape(
             keep = ~unknown_row
             report["excluded_crimes"] = float(crimes[unknown_row].sum())
             report["excluded_harm_days"] = float(harm[unknown_row].sum())
-    kept_crimes = np.where(keep, crimes, 0.0)
-    kept_harm = np.where(keep, harm, 0.0)
+    kept_crimes, kept_harm = crimes, harm
+    if not keep.all():
+        kept_crimes, kept_harm = np.where(keep, crimes, 0.0), np.where(keep, harm, 0.0)
     frame["crimes"] = cells.sum(kept_crimes)
     frame["chi_days"] = cells.sum(kept_harm)
     for col, reasons in _EXCLUDED_SERIES.items():
-        total = np.zeros(n)
-        for reason in reasons:
-            total += out[f"excluded_harm_{reason}"].to_numpy(dtype=float)
-        frame[col] = cells.sum(total)
+        parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
+        frame[col] = cells.sum(parts[0] if len(parts) == 1 else np.sum(parts, axis=0))
     if det_row is not None:
         frame["detected_crimes"] = cells.sum(np.where(det_row, kept_crimes, 0.0))
         frame["detected_chi_days"] = cells.sum(np.where(det_row, kept_harm, 0.0))
@@ -624,7 +623,7 @@ def _reshape(
     if detected is not None and unknown_outcome == "exclude":
         frame[f"excluded_{_UNKNOWN}"] = cells.sum(np.where(keep, 0.0, crimes))
         frame[f"excluded_harm_{_UNKNOWN}"] = cells.sum(np.where(keep, 0.0, harm))
-    return pd.DataFrame(frame), report
+    return pd.DataFrame(frame, copy=False), report
 
 
 def _long(wide: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
