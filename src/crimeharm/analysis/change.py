@@ -14,6 +14,7 @@ when the two move in opposite directions; NaN when harm did not change.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -114,10 +115,8 @@ def change(
         parts.append(sums.rename(columns={crimes: f"crimes_{which}", harm: f"harm_{which}"}))
     out = pd.concat(parts, axis=1).fillna(0.0)  # a group absent in one period had nothing
     if by_list:
-        try:
+        with contextlib.suppress(TypeError):  # groups of mixed types stay as they came
             out = out.sort_index(na_position="last")
-        except TypeError:  # groups of mixed types: as they came
-            pass
     total = out.sum().to_frame().T
     if by_list:
         total.index = pd.MultiIndex.from_tuples([(OVERALL,) * len(by_list)], names=by_list)
