@@ -145,6 +145,7 @@ def _example() -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
 
 
+@pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning")
 def test_compare_schemes_on_the_example():
     df = _example()
     cchi = crimeharm.load_weights("cchi-2020")
