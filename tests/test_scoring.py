@@ -579,7 +579,9 @@ def test_bad_options_raise_clear_errors(call, needles):
         assert needle in str(info.value), (needle, str(info.value))
 
 
-@pytest.mark.parametrize("func", [crimeharm.score, crimeharm.harm_index, crimeharm.area_harm])
+@pytest.mark.parametrize(
+    "func", [crimeharm.score, crimeharm.harm_index, crimeharm.area_harm, crimeharm.series]
+)
 def test_every_scoring_option_is_named_in_the_signature(func):
     import inspect
 

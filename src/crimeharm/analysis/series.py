@@ -554,7 +554,7 @@ def _reshape(
             table[slot] = out[col].to_numpy()
             frame[col] = table[prank]
     keep = np.ones(n, dtype=bool)
-    report = None
+    report: dict[str, Any] | None = None
     det_row = final_row = None
     if detected is not None:
         codes, cats = _codes(out[detected])
