@@ -170,6 +170,8 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _sorted_rank(categories: pd.Index) -> np.ndarray:
     """Each category's position in sorted order (values of mixed types by their text)."""
+    if categories.is_monotonic_increasing and not categories.hasnans:  # often so: no sort
+        return np.arange(len(categories), dtype=np.int64)
     try:
         order = np.argsort(categories.to_numpy(), kind="stable")
     except TypeError:
