@@ -32,6 +32,7 @@ __all__ = [
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
+    "MissingPopulationWarning",
     "OptionError",
     "OptionalDependencyError",
     "OutputFileError",
@@ -41,6 +42,7 @@ __all__ = [
     "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
+    "UnknownOutcomeWarning",
     "UnsupportedFormatError",
     "WeightsValidationError",
 ]
@@ -210,3 +212,18 @@ class UnknownCodeWarning(CrimeHarmWarning):
 
 class ShortDataWarning(CrimeHarmWarning):
     """The data cover less than the window asked for (e.g. no complete rolling window)."""
+
+
+class UnknownOutcomeWarning(CrimeHarmWarning):
+    """A detection column holds values outside the outcome vocabulary (counted per value).
+
+    ``data`` holds ``column``, ``values`` (value -> crimes) and ``policy`` (what
+    was done with them: read as not detected, or excluded).
+    """
+
+
+class MissingPopulationWarning(CrimeHarmWarning):
+    """Rows whose area (or period) the population table lacks got NaN rates.
+
+    ``data`` holds ``missing``: the keys without a population, as records.
+    """
