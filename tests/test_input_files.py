@@ -104,7 +104,8 @@ class Case:
 
     ``call`` is ``score``, ``harm_index``, ``read`` or ``area_harm``; ``data`` a name (or list of
     names) under the case's folder, or a frame/table. The outcome is an error class with message
-    fragments (``{tmp}`` stands for the folder), or ``check`` run on the result.
+    fragments (looked for in the message with the folder's path taken out), or ``check`` run on
+    the result.
     """
 
     files: dict[str, bytes | None] = field(default_factory=dict)
@@ -928,7 +929,7 @@ def test_corpus(name, tmp_path):
         with pytest.raises(case.error) as info:
             _call(case, data)
         assert isinstance(info.value, CrimeHarmError)
-        message = str(info.value)
+        message = str(info.value).replace(str(tmp_path), "<tmp>")  # fragments not in the path
         for fragment in case.fragments:
             assert fragment in message, (fragment, message)
         return
@@ -1092,7 +1093,7 @@ def test_a_folder_reached_twice_by_a_link_is_refused(tmp_path):
 def test_a_file_reached_twice_by_a_link_is_refused(tmp_path):
     (tmp_path / "a.csv").write_text(CSV_TEXT)
     os.symlink(tmp_path / "a.csv", tmp_path / "b.csv")
-    with pytest.raises(InputFileError, match="twice"):
+    with pytest.raises(InputFileError, match="counted twice"):
         rows_in(tmp_path)
 
 

@@ -30,9 +30,11 @@ __all__ = [
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
+    "EmptyDataError",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
+    "MissingPopulationWarning",
     "OptionError",
     "OptionalDependencyError",
     "OutputFileError",
@@ -42,6 +44,7 @@ __all__ = [
     "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
+    "UnknownOutcomeWarning",
     "UnsupportedFormatError",
     "WeightsValidationError",
 ]
@@ -176,6 +179,10 @@ class ColumnValueError(CrimeHarmError, ValueError):
     """A column holds values that cannot be read as what the option says it is."""
 
 
+class EmptyDataError(CrimeHarmError, ValueError):
+    """There is nothing to measure: no rows, no units, or a total of zero where shares are asked."""
+
+
 class CodeError(CrimeHarmError, ValueError):
     """An offence code that is malformed or unknown where the policy is to raise.
 
@@ -228,3 +235,18 @@ class UnknownCodeWarning(CrimeHarmWarning):
 
 class ShortDataWarning(CrimeHarmWarning):
     """The data cover less than the window asked for (e.g. no complete rolling window)."""
+
+
+class UnknownOutcomeWarning(CrimeHarmWarning):
+    """A detection column holds values outside the outcome vocabulary (counted per value).
+
+    ``data`` holds ``column``, ``values`` (value -> crimes) and ``policy`` (what
+    was done with them: read as not detected, or excluded).
+    """
+
+
+class MissingPopulationWarning(CrimeHarmWarning):
+    """Rows whose area (or period) the population table lacks got NaN rates.
+
+    ``data`` holds ``missing``: the keys without a population, as records.
+    """
