@@ -68,6 +68,12 @@ cdef inline double _harm(double h) noexcept nogil:
     return h if h == h else 0.0
 
 
+cdef inline void _add_harm(double* at, double h) noexcept nogil:
+    """Add a record's harm at ``at`` (NaN adds none; the add is skipped, which is faster)."""
+    if h == h:
+        at[0] += h
+
+
 cdef inline Py_ssize_t _entry(int64_t c, Py_ssize_t n) noexcept nogil:
     """Index ``c`` into a table of ``n`` entries, -1 (a null) taking the last."""
     return n - 1 if c < 0 else c
@@ -158,7 +164,7 @@ def accumulate(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
             cell = _cell(G[i], n_s - 1 if p == UNDATED else p - p_lo, n_s)
             A = _slab(PT, RO, ST[i])
             A[cell] += CR[i] if counted else 1.0
-            A[cell + 1] += _harm(HM[i])
+            _add_harm(&A[cell + 1], HM[i])
 
 
 def day_range(const day_t[::1] day, int64_t div):
@@ -260,7 +266,7 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
                 R[st] += 1
                 if RO[st] < 0:  # no sums by cell for this status: its totals only
                     SP[2 * st] += 1.0
-                    SP[2 * st + 1] += _harm(h)
+                    _add_harm(&SP[2 * st + 1], h)
                     continue
                 slab[b] = _slab(PT, RO, st)
                 cells[b] = _cell(g, slot, n_s)
