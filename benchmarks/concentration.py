@@ -16,7 +16,9 @@ without a copy):
     ``crimeharm.concentration(table, unit="lsoa")``; the same measures in one
     DuckDB query and in one polars expression chain.
 
-Offender ids are text ``P<number>``; about 0.5% are null (no id). DuckDB and
+Exactly ``--persons`` offender ids (text ``P<number>``, 2 to 8 characters)
+and ``--units`` unit codes occur; about 0.5% of records have a null offender
+id (no id). DuckDB and
 polars keep nulls as a group of their own, crimeharm counts them apart as
 ``no id``; the agreement check compares the persons with an id, and the
 total. Harm weights are drawn from the weights of the bundled example's
@@ -66,17 +68,34 @@ def _weights(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(days, size=n)
 
 
+def _draw(rng: np.random.Generator, rows: int, distinct: int, shape: float) -> np.ndarray:
+    """``rows`` ids of which exactly ``distinct`` occur: each once, then gamma-weighted draws."""
+    if rows < distinct:
+        raise SystemExit(f"--rows ({rows:,}) must be at least the ids wanted ({distinct:,})")
+    rate = rng.gamma(shape, size=distinct)
+    ids = np.concatenate(
+        [np.arange(distinct), rng.choice(distinct, size=rows - distinct, p=rate / rate.sum())]
+    )
+    return rng.permutation(ids)
+
+
 def make_records(rows: int, persons: int, units: int) -> pa.Table:
-    """Records with an offender id, a unit code and harm (days), seeded."""
+    """Records with an offender id, a unit code and harm (days), seeded.
+
+    Exactly ``persons`` offender ids and ``units`` unit codes occur; a person's
+    (a unit's) share of the other records is gamma-distributed (a few
+    prolific offenders, a few busy places). ``NULL_SHARE`` of the records have
+    no offender id: they are drawn among records whose person has others.
+    """
     rng = np.random.default_rng(SEED)
-    # prolific offenders: a person's share of records is gamma-distributed
-    rate = rng.gamma(0.6, size=persons)
-    person = rng.choice(persons, size=rows, p=rate / rate.sum())
+    person = _draw(rng, rows, persons, 0.6)
     offender = pc.binary_join_element_wise("P", pc.cast(pa.array(person), pa.string()), "")
-    nulls = rng.random(rows) < NULL_SHARE
+    _, first = np.unique(person, return_index=True)
+    keeps_id = np.zeros(rows, dtype=bool)  # a person's first record keeps its id
+    keeps_id[first] = True
+    nulls = ~keeps_id & (rng.random(rows) < NULL_SHARE)
     offender = pc.if_else(pa.array(nulls), pa.scalar(None, pa.string()), offender)
-    busy = rng.gamma(0.8, size=units)
-    unit = rng.choice(units, size=rows, p=busy / busy.sum())
+    unit = _draw(rng, rows, units, 0.8)
     lsoa = pc.binary_join_element_wise(
         "E01", pc.utf8_lpad(pc.cast(pa.array(unit + 1), pa.string()), width=6, padding="0"), ""
     )
@@ -254,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     p_pp, p_conc = polars_jobs()
     report = {
         "rows": rows,
-        "persons_drawn": persons,
-        "units_drawn": units,
+        "persons": persons,
+        "units": units,
         "repeats": args.repeats,
         "data_seconds": round(made, 2),
         "machine": {
