@@ -140,7 +140,7 @@ def spots(
     out["count_rank"] = _ranks(c, c_order)
     out["harm_spot"] = harm_spot
     out["hot_spot"] = hot_spot
-    out["kind"] = pd.Categorical.from_codes(kind, categories=list(KINDS))
+    out["kind"] = pd.Categorical.from_codes(kind, categories=pd.Index(KINDS))
     out = out.iloc[h_order].reset_index(drop=True)
     out.attrs["crimeharm"] = {
         "unit": totals.unit,

@@ -36,7 +36,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -107,15 +107,15 @@ def included_rows(data: Any) -> np.ndarray | None:
     if isinstance(data, pa.Table):
         if "excluded" not in data.schema.names:
             return None
-        col = data.column("excluded")
-        if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        reasons = data.column("excluded")
+        if pa.types.is_integer(reasons.type) or pa.types.is_floating(reasons.type):
             return None
-        return np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        return np.asarray(reasons.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if isinstance(data, pd.DataFrame) and "excluded" in data.columns:
-        col = data["excluded"]
-        if pd.api.types.is_numeric_dtype(col.dtype):
+        column = data["excluded"]
+        if pd.api.types.is_numeric_dtype(column.dtype):
             return None
-        return np.asarray(pd.isna(col), dtype=bool)
+        return np.asarray(column.isna(), dtype=bool)
     return None
 
 
@@ -181,10 +181,11 @@ def _blank(dictionary: pa.Array) -> np.ndarray:
     """Which distinct values are no id: null, NaN, or text that is empty or spaces."""
     blank = dictionary.is_null().to_numpy(zero_copy_only=False)
     if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
-        empty = pc.equal(pc.utf8_trim_whitespace(dictionary), "")
-        blank = blank | pc.fill_null(empty, fill_value=True).to_numpy(zero_copy_only=False)
+        empty = pc.equal(pc.utf8_trim_whitespace(dictionary), pa.scalar(""))
+        filled = cast(pa.Array, pc.fill_null(empty, pa.scalar(value=True)))
+        blank = blank | filled.to_numpy(zero_copy_only=False)
     elif pa.types.is_floating(dictionary.type):
-        nan = pc.fill_null(pc.is_nan(dictionary), fill_value=True)
+        nan = cast(pa.Array, pc.fill_null(pc.is_nan(dictionary), pa.scalar(value=True)))
         blank = blank | nan.to_numpy(zero_copy_only=False)
     return np.asarray(blank, dtype=bool)
 
@@ -215,7 +216,9 @@ _THREADS = 2  # blocks are done on this many threads (numpy releases the GIL in 
 def _offsets(arr: pa.Array) -> np.ndarray:
     large = pa.types.is_large_string(arr.type)
     return np.frombuffer(
-        arr.buffers()[1], dtype=np.int64 if large else np.int32, count=len(arr) + 1 + arr.offset
+        cast(Any, arr.buffers()[1]),
+        dtype=np.int64 if large else np.int32,
+        count=len(arr) + 1 + arr.offset,
     )[arr.offset :]
 
 
@@ -236,7 +239,11 @@ def _pair_columns(arr: pa.Array) -> tuple[list[np.ndarray], int] | None:
     if width > 32:
         return None
     buffer = arr.buffers()[2]
-    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    data = (
+        np.frombuffer(cast(Any, buffer), dtype=np.uint8)
+        if buffer is not None
+        else np.zeros(0, np.uint8)
+    )
     first = int(offsets[0])
     data = data[first : int(offsets[-1])]
     if data.size and not data.all():
@@ -380,7 +387,8 @@ def _decode(
     offsets = np.zeros(m + 1, dtype=np.int64 if pa.types.is_large_string(kind) else np.int32)
     np.cumsum(lengths, out=offsets[1:])
     data = matrix[filled]
-    return pa.Array.from_buffers(kind, m, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    buffers = [None, pa.py_buffer(cast(Any, offsets)), pa.py_buffer(cast(Any, data))]
+    return pa.Array.from_buffers(kind, m, buffers)
 
 
 def _encode(col: Any) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
@@ -417,7 +425,8 @@ def _merge_dictionary(dictionary: pa.Array, listed: pa.Array) -> tuple[pa.Array,
 
 def _index_in(values: pa.Array, dictionary: pa.Array) -> np.ndarray:
     pos = pc.index_in(values, value_set=dictionary)
-    return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    filled = cast(pa.Array, pc.fill_null(pos, pa.scalar(-1, pos.type)))
+    return filled.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _rank(dictionary: pa.Array) -> np.ndarray:
@@ -553,27 +562,10 @@ def unit_totals(
     encoded = [_encode(cols[u]) for u in unit]
     codes = [c for c, _, _ in encoded]
     dicts = [d for _, d, _ in encoded]
-    ranks = [r for _, _, r in encoded]
-    n_rows = len(codes[0])
+    ranks: list[np.ndarray | None] = [r for _, _, r in encoded]
     listed_codes: list[np.ndarray] | None = None
     if units is not None:
-        listed_codes = []
-        frame = _units_frame(units, unit)
-        for i, name in enumerate(unit):
-            col = frame[name]
-            listed = pa.array(col, from_pandas=True)
-            if _blank(listed).any():
-                raise ColumnValueError(
-                    f"units=: {int(_blank(listed).sum())} blank or missing {name!r} value(s); "
-                    "every listed unit needs an id",
-                    column=name,
-                )
-            merged, listed = _merge_dictionary(dicts[i], listed)
-            remap = np.append(_index_in(dicts[i].cast(merged.type), merged), -1)
-            codes[i] = remap[codes[i]]
-            dicts[i] = merged
-            ranks[i] = None
-            listed_codes.append(_index_in(listed, merged))
+        listed_codes = _listed(units, unit, codes, dicts, ranks)
     elif complete:
         keep = [np.flatnonzero(~_blank(d)) for d in dicts]
         grids = np.meshgrid(*keep, indexing="ij")
@@ -583,50 +575,11 @@ def unit_totals(
     if mask is not None:
         packed = np.where(mask, packed, _LEFT_OUT)
     # each row's slot: 0 left out by mask, 1 no id, 2 + its unit's id
-    counts = None
     if listed_codes is not None:
-        listed_packed = _pack(listed_codes, radix)
-        _uniq, first = np.unique(listed_packed, return_index=True)
-        first = np.sort(first)
-        listed_packed = listed_packed[first]
-        unit_codes = [c[first] for c in listed_codes]
-        counted = packed >= 0
-        found = pd.Index(listed_packed).get_indexer(packed[counted])
-        if (found < 0).any():
-            at = np.flatnonzero(counted)[found < 0][:5]
-            examples = [
-                tuple(dicts[i][int(codes[i][a])].as_py() for i in range(len(unit))) for a in at
-            ]
-            raise ColumnValueError(
-                f"{int((found < 0).sum()):,} row(s) have a unit not in units=, e.g. "
-                f"{examples}; list every unit, or leave units= out",
-                column=unit[0],
-                values=examples,
-            )
-        slot = packed + 2
-        slot[counted] = found + 2
-        n_units = len(listed_packed)
+        slot, unit_codes, counts = _listed_slots(packed, listed_codes, radix, unit, codes, dicts)
     else:
-        total = int(np.prod([max(r, 1) for r in radix], dtype=np.float64))
-        if total <= max(_DENSE_LIMIT, 4 * n_rows):
-            slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
-            counts = np.bincount(slot, minlength=total + 2)
-            present = np.flatnonzero(counts[2:])
-            if len(present) < total:  # codes without rows: number the units densely
-                id_of_slot = np.empty(total + 2, dtype=np.int64)
-                id_of_slot[:2] = (0, 1)
-                id_of_slot[2 + present] = np.arange(2, len(present) + 2, dtype=np.int64)
-                slot = id_of_slot[slot]
-                counts = np.concatenate([counts[:2], counts[2 + present]])
-            unit_codes = _unpack(present, radix)
-        else:
-            slot = packed + 2
-            counted = packed >= 0
-            inv, _ = pd.factorize(packed[counted])
-            slot[counted] = inv + 2
-            some = _some_row(slot - 2, int(inv.max(initial=-1)) + 1)
-            unit_codes = [c[some] for c in codes]
-        n_units = len(unit_codes[0])
+        slot, unit_codes, counts = _observed_slots(packed, radix, codes)
+    n_units = len(unit_codes[0])
     if counts is None:
         counts = np.bincount(slot, minlength=n_units + 2)
     sums, no_id_sums = {}, {}
@@ -655,6 +608,86 @@ def unit_totals(
         slots=slot,
         left_out_rows=int(counts[0]),
     )
+
+
+def _listed(
+    units: Any,
+    unit: list[str],
+    codes: list[np.ndarray],
+    dicts: list[pa.Array],
+    ranks: list[np.ndarray | None],
+) -> list[np.ndarray]:
+    """The listed units' codes; each column's dictionary grows to hold the listed values."""
+    listed_codes = []
+    frame = _units_frame(units, unit)
+    for i, name in enumerate(unit):
+        listed = pa.array(frame[name], from_pandas=True)
+        blank = _blank(listed)
+        if blank.any():
+            raise ColumnValueError(
+                f"units=: {int(blank.sum())} blank or missing {name!r} value(s); "
+                "every listed unit needs an id",
+                column=name,
+            )
+        merged, listed = _merge_dictionary(dicts[i], listed)
+        remap = np.append(_index_in(dicts[i].cast(merged.type), merged), -1)
+        codes[i] = remap[codes[i]]
+        dicts[i] = merged
+        ranks[i] = None
+        listed_codes.append(_index_in(listed, merged))
+    return listed_codes
+
+
+def _listed_slots(
+    packed: np.ndarray,
+    listed_codes: list[np.ndarray],
+    radix: list[int],
+    unit: list[str],
+    codes: list[np.ndarray],
+    dicts: list[pa.Array],
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
+    """Slots of the rows when the units are listed (a row of another unit is an error)."""
+    listed_packed = _pack(listed_codes, radix)
+    _uniq, first = np.unique(listed_packed, return_index=True)
+    first = np.sort(first)
+    listed_packed = listed_packed[first]
+    counted = packed >= 0
+    found = pd.Index(listed_packed).get_indexer(packed[counted])
+    if (found < 0).any():
+        at = np.flatnonzero(counted)[found < 0][:5]
+        examples = [tuple(dicts[i][int(codes[i][a])].as_py() for i in range(len(unit))) for a in at]
+        raise ColumnValueError(
+            f"{int((found < 0).sum()):,} row(s) have a unit not in units=, e.g. "
+            f"{examples}; list every unit, or leave units= out",
+            column=unit[0],
+            values=examples,
+        )
+    slot = packed + 2
+    slot[counted] = found + 2
+    return slot, [c[first] for c in listed_codes], None
+
+
+def _observed_slots(
+    packed: np.ndarray, radix: list[int], codes: list[np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
+    """Slots of the rows when the units are those the rows have (and their row counts)."""
+    total = int(np.prod([max(r, 1) for r in radix], dtype=np.float64))
+    slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
+    if total > max(_DENSE_LIMIT, 4 * len(packed)):
+        counted = packed >= 0
+        inv, _ = pd.factorize(packed[counted])
+        slot[counted] = inv + 2
+        some = _some_row(slot - 2, int(inv.max(initial=-1)) + 1)
+        return slot, [c[some] for c in codes], None
+    counts = np.bincount(slot, minlength=total + 2)
+    present = np.flatnonzero(counts[2:])
+    if len(present) < total:  # codes without rows: number the units densely
+        id_of_slot = np.empty(total + 2, dtype=np.int64)
+        id_of_slot[:2] = (0, 1)
+        id_of_slot[2 + present] = np.arange(2, len(present) + 2, dtype=np.int64)
+        slot = id_of_slot[slot]
+        counts = np.concatenate([counts[:2], counts[2 + present]])
+    return slot, _unpack(present, radix), counts
 
 
 def _dense_rank(values: np.ndarray) -> np.ndarray:
