@@ -174,6 +174,10 @@ def test_harm_index_output_and_example_records():
         scored = crimeharm.score(path, date="committed_date")
     per_record = crimeharm.concentration(scored[scored["excluded"].isna()], unit="lsoa")
     assert by_year["gini"] == pytest.approx(per_record["gini"])
+    # scored records as they are: the excluded rows are left out, and counted
+    whole = crimeharm.concentration(scored, unit="lsoa", value="crimes")
+    assert whole["events"] == per_record["events"] == table["crimes"].sum()
+    assert whole["rows_excluded"] == scored["excluded"].notna().sum() > 0
     assert by_year["total"] == pytest.approx(per_record["total"])
     counts = crimeharm.concentration(table, unit="lsoa", value="crimes")
     assert 0 < counts["gini"] < by_year["gini"] < 1  # harm is the more concentrated here
@@ -210,3 +214,31 @@ def test_generalised_gini_is_the_ordinary_one_with_enough_events(counts, extra_z
     else:
         assert c["gini_generalised"] < c["gini"]
         assert c["gini_generalised"] >= -1e-12  # counts: never below maximal equality
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ids=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="AB0129 é", max_size=6),
+            st.text(alphabet="E0123", min_size=9, max_size=9),
+            st.text(max_size=40),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_text_ids_read_fast_agree_with_arrow_dictionary_encoding(ids):
+    # text ids are read as integer keys when they fit; categoricals go through Arrow's
+    # dictionary encoding: both give the same units, sums and order
+    values = np.arange(1, len(ids) + 1, dtype=float) % 4
+    text = pa.table({"u": pa.array(ids, type=pa.string()), "harm_days": values})
+    cat = pd.DataFrame({"u": pd.Categorical(ids), "harm_days": values})
+    if sum(v for v, i in zip(values, ids, strict=True) if i is not None and i.strip()) == 0:
+        return
+    a = crimeharm.lorenz(text, unit="u")
+    b = crimeharm.lorenz(cat, unit="u")
+    assert a["u"].astype(str).tolist() == b["u"].astype(str).tolist()
+    np.testing.assert_allclose(a["harm_days"], b["harm_days"])
+    assert a.attrs["crimeharm"]["no_id_rows"] == b.attrs["crimeharm"]["no_id_rows"]

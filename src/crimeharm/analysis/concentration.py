@@ -56,6 +56,7 @@ from crimeharm.analysis.units import (
     UnitTotals,
     as_units,
     columns_of,
+    included_rows,
     numbers,
     unit_totals,
 )
@@ -137,6 +138,9 @@ def totals_for(
 ) -> UnitTotals:
     """Read ``values`` from ``table`` and sum them per unit (the shared rules).
 
+    Rows that :func:`crimeharm.score` excluded are left out (``mask`` by
+    default is :func:`~crimeharm.analysis.units.included_rows`).
+
     Raises
     ------
     EmptyDataError
@@ -148,6 +152,8 @@ def totals_for(
     if n == 0 and units is None:
         raise EmptyDataError("the table has no rows: there is nothing to measure")
     arrays = {v: numbers(cols[v], name=v) for v in dict.fromkeys(values)}
+    if mask is None:
+        mask = included_rows(table)
     totals = unit_totals(cols, unit=names, values=arrays, units=units, complete=complete, mask=mask)
     if len(totals) == 0:
         raise EmptyDataError(
@@ -225,7 +231,9 @@ def concentration(
         ``units_80pct`` (shares of units), ``units_50pct_count``,
         ``units_80pct_count``, ``units`` (``N``), ``units_with_value``,
         ``total``, ``events`` (``C``), ``no_id_rows`` and ``no_id_value``
-        (rows without a unit id: left out of the measures, counted here).
+        (rows without a unit id: left out of the measures, counted here) and
+        ``rows_excluded`` (rows of scored records that
+        :func:`crimeharm.score` excluded: not crimes of the index).
 
     Raises
     ------
@@ -277,6 +285,7 @@ def concentration(
             "events": c,
             "no_id_rows": float(totals.no_id_rows),
             "no_id_value": totals.no_id_sums[value],
+            "rows_excluded": float(totals.left_out_rows),
         }
     )
     series = pd.Series(out, name=value)
@@ -336,7 +345,7 @@ def lorenz(
             f"column {value!r} sums to 0 over {len(x):,} unit(s): no curve to draw", column=value
         )
     n = len(x)
-    out = totals.keys.iloc[order].reset_index(drop=True)
+    out = totals.keys_at(order)
     out[value] = x_desc
     out["rank"] = competition_rank(x_desc)
     out["units_share"] = np.arange(1, n + 1, dtype=float) / n
@@ -346,6 +355,7 @@ def lorenz(
         "value": value,
         "no_id_rows": totals.no_id_rows,
         "no_id_value": totals.no_id_sums[value],
+        "rows_excluded": totals.left_out_rows,
     }
     return out
 

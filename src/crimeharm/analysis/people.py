@@ -50,7 +50,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crimeharm.analysis.units import NO_ID, columns_of, numbers, unit_totals
+from crimeharm.analysis.units import (
+    NO_ID,
+    UnitTotals,
+    columns_of,
+    included_rows,
+    numbers,
+    unit_totals,
+)
 from crimeharm.errors import EmptyDataError, OptionError
 from crimeharm.scoring.columns import DAY_BAD, dates_to_days
 from crimeharm.scoring.options import _to_day
@@ -77,30 +84,35 @@ def _names(data: Any) -> list[str]:
 
 def _read(
     data: Any, person: str, value: str, count: str | None, extra: Sequence[str] = ()
-) -> tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray]:
-    """Columns, harm and crimes per row, and the rows the scorer kept."""
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Columns, harm and crimes per row (None: one per row), and the rows the scorer kept.
+
+    The kept rows are None when every row is kept.
+    """
     have = _names(data)
     use_count = count if count is not None and count in have else None
     wanted = [person, value, *extra]
     if use_count is not None:
         wanted.append(use_count)
-    has_excluded = "excluded" in have
-    if has_excluded:
-        wanted.append("excluded")
     cols = columns_of(data, wanted, source="data")
     n = len(cols[person])
     if n == 0:
         raise EmptyDataError("the records have no rows: there is no one to measure")
-    kept = np.ones(n, dtype=bool)
-    if has_excluded:
-        ex = cols["excluded"]
-        if isinstance(ex, pa.ChunkedArray | pa.Array):
-            kept = np.asarray(ex.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        else:
-            kept = np.asarray(pd.isna(ex), dtype=bool)
+    kept = included_rows(data)
     harm = numbers(cols[value], name=value)
-    crimes = numbers(cols[use_count], name=use_count) if use_count else np.ones(n)
+    crimes = numbers(cols[use_count], name=use_count) if use_count else None
     return cols, harm, crimes, kept
+
+
+def _values(harm: np.ndarray, crimes: np.ndarray | None, value: str) -> dict[str, np.ndarray]:
+    return {value: harm} if crimes is None else {value: harm, "crimes": crimes}
+
+
+def _crimes(totals: UnitTotals) -> tuple[np.ndarray, float]:
+    """Crimes per unit and of the rows without an id (rows, when there is no count column)."""
+    if "crimes" in totals.sums:
+        return totals.sums["crimes"], totals.no_id_sums["crimes"]
+    return totals.rows.astype(float), float(totals.no_id_rows)
 
 
 def harm_per_person(
@@ -132,7 +144,8 @@ def harm_per_person(
         column's name), ``crimes``, ``harm_days`` (the ``value`` column's
         name) and ``harm_share`` (of all harm counted, the ``no id`` row's
         included); then one row ``no id`` for the rows without an id, if
-        any. ``attrs["crimeharm"]`` has ``persons``, ``no_id_rows`` and
+        any (ids that are not text are then written as text).
+        ``attrs["crimeharm"]`` has ``persons``, ``no_id_rows`` and
         ``rows_excluded`` (rows the scorer excluded: not counted).
 
     Examples
@@ -147,22 +160,25 @@ def harm_per_person(
     2    no id     2.0       20.0       0.050
     """
     cols, harm, crimes, kept = _read(data, person, value, count)
-    totals = unit_totals(cols, unit=[person], values={"crimes": crimes, value: harm}, mask=kept)
+    totals = unit_totals(cols, unit=[person], values=_values(harm, crimes, value), mask=kept)
+    per_unit, no_id_crimes = _crimes(totals)
     order = totals.order(value)
-    ids = totals.keys[person].to_numpy()[order]
-    c = totals.sums["crimes"][order]
+    ids = totals.key_arrays[0].take(pa.array(order, type=pa.int64()))
+    c = per_unit[order]
     h = totals.sums[value][order]
     if totals.no_id_rows:
-        ids = np.append(ids.astype(object), NO_ID)
-        c = np.append(c, totals.no_id_sums["crimes"])
+        if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+            ids = ids.cast(pa.string())  # ids that are not text are written as text beside it
+        ids = pa.concat_arrays([ids, pa.array([NO_ID], type=ids.type)])
+        c = np.append(c, no_id_crimes)
         h = np.append(h, totals.no_id_sums[value])
     total = float(h.sum())
-    out = pd.DataFrame({person: ids, "crimes": c, value: h})
+    out = pd.DataFrame({person: ids.to_pandas(), "crimes": c, value: h})
     out["harm_share"] = h / total if total > 0 else np.nan
     out.attrs["crimeharm"] = {
         "persons": len(totals),
         "no_id_rows": totals.no_id_rows,
-        "rows_excluded": int((~kept).sum()),
+        "rows_excluded": totals.left_out_rows,
         "ties": "persons of equal harm ordered by id, ascending",
     }
     return out
@@ -212,10 +228,10 @@ def repeat_victimisation(
     if isinstance(repeat, bool) or not isinstance(repeat, int | np.integer) or repeat < 2:
         raise OptionError(f"repeat={repeat!r}; expected a whole number of crimes >= 2")
     cols, harm, crimes, kept = _read(data, victim, value, count)
-    totals = unit_totals(cols, unit=[victim], values={"crimes": crimes, value: harm}, mask=kept)
+    totals = unit_totals(cols, unit=[victim], values=_values(harm, crimes, value), mask=kept)
     if len(totals) == 0:
         raise EmptyDataError(f"no victim: every counted row has no {victim!r} id")
-    c, h = totals.sums["crimes"], totals.sums[value]
+    (c, no_id_crimes), h = _crimes(totals), totals.sums[value]
     rep = c >= repeat
     n = float(len(c))
     h_total, c_total = float(h.sum()), float(c.sum())
@@ -233,9 +249,9 @@ def repeat_victimisation(
             "crimes_per_victim": c_total / n,
             "max_crimes": float(c.max()),
             "no_id_rows": float(totals.no_id_rows),
-            "no_id_crimes": totals.no_id_sums["crimes"],
+            "no_id_crimes": no_id_crimes,
             "no_id_harm": totals.no_id_sums[value],
-            "rows_excluded": float((~kept).sum()),
+            "rows_excluded": float(totals.left_out_rows),
         },
         name="repeat_victimisation",
     )
@@ -339,6 +355,10 @@ def harm_at_risk(
     if isinstance(per, bool) or not isinstance(per, int | float) or per <= 0:
         raise OptionError(f"per={per!r}; expected a number of days > 0")
     cols, harm, crimes, kept = _read(data, person, value, count, extra=[date, birth])
+    if crimes is None:
+        crimes = np.ones(len(harm))
+    if kept is None:
+        kept = np.ones(len(harm), dtype=bool)
     n = len(harm)
     event, _ = dates_to_days(cols[date], date_format=date_format)
     born, _ = dates_to_days(cols[birth], date_format=date_format)
@@ -378,7 +398,10 @@ def harm_at_risk(
             raise EmptyDataError("no row passes the rules: give as_of= to count days at risk")
         end = int(event[ok_so_far].max())
     else:
-        end = int(_to_day(as_of, "as_of"))
+        day = _to_day(as_of, "as_of")
+        if day is None:  # pragma: no cover - as_of is not None here
+            raise OptionError("as_of= is not a date")
+        end = day
     mark(event > end, "after_as_of")
     counted = rule < 0
     # per person
@@ -425,7 +448,7 @@ def harm_at_risk(
             **extra,
         }
     )
-    order = np.lexsort((empty.key_rank, -np.nan_to_num(rate, nan=-1.0)))
+    order = empty.order_of(np.nan_to_num(rate, nan=-1.0))
     out = out.iloc[order].reset_index(drop=True)
     rules = {}
     for i, name in enumerate(RULES):

@@ -140,7 +140,7 @@ def spots(
     out["count_rank"] = _ranks(c, c_order)
     out["harm_spot"] = harm_spot
     out["hot_spot"] = hot_spot
-    out["kind"] = pd.Categorical.from_codes(kind, categories=list(KINDS))
+    out["kind"] = pd.Categorical.from_codes(kind, categories=pd.Index(KINDS))
     out = out.iloc[h_order].reset_index(drop=True)
     out.attrs["crimeharm"] = {
         "unit": totals.unit,
@@ -151,6 +151,7 @@ def spots(
         "no_id_rows": totals.no_id_rows,
         "no_id_harm": totals.no_id_sums[harm],
         "no_id_count": totals.no_id_sums[count],
+        "rows_excluded": totals.left_out_rows,
     }
     return out
 
@@ -321,7 +322,7 @@ def persistence(
     prev: np.ndarray | None = None
     for j in range(n_periods):
         xj = grid[:, j]
-        order = np.lexsort((base.key_rank, -xj))
+        order = base.order_of(xj)
         chosen, _ = _top(xj, order, k)
         stayed = np.nan if prev is None else float((prev & chosen).sum())
         share = np.nan
