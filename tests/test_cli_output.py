@@ -24,7 +24,6 @@ import pandas as pd
 import pytest
 
 import crimeharm
-from crimeharm.cli import main
 from crimeharm.cli._text import ERROR_LIMIT, printable
 from crimeharm.cli.atomic import (
     FORMULA_PREFIX,
@@ -37,23 +36,6 @@ from crimeharm.cli.atomic import (
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX signals, devices and FIFOs")
 BIG_ROWS = 200_000
-
-
-def run(capsys, *argv: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code: int, err: str, *needles: str) -> str:
-    assert code == 2
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("crimeharm: error: ")
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 RECORDS = pd.DataFrame(
@@ -200,18 +182,18 @@ def test_remove_stale_removes_dead_writers_files_only(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
 
 
-def test_a_long_output_name_gets_a_temporary_name_that_fits(tmp_path, records_csv, capsys):
+def test_a_long_output_name_gets_a_temporary_name_that_fits(tmp_path, records_csv, cli):
     name = "h" * 240 + ".csv"
     assert len(temp_name(name, 4_294_967_295).encode()) <= 255
-    code, _, err = run(capsys, "score", records_csv, "-o", tmp_path / name, *ARGS)
+    code, _, err = cli("score", records_csv, "-o", tmp_path / name, *ARGS)
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "records.csv"])
 
 
 @POSIX
-def test_signal_handlers_are_restored_after_the_run(capsys, records_csv):
+def test_signal_handlers_are_restored_after_the_run(cli, records_csv):
     before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
-    code, _, _ = run(capsys, "score", records_csv, *ARGS)
+    code, _, _ = cli("score", records_csv, *ARGS)
     assert code == 0
     assert {s: signal.getsignal(s) for s in before} == before
 
@@ -238,29 +220,29 @@ def test_a_signal_raises_terminated_and_is_then_ignored_until_the_block_ends():
 
 
 @POSIX
-def test_dev_null_is_written_not_replaced(capsys, records_csv):
-    code, out, err = run(capsys, "score", records_csv, "-o", "/dev/null", *ARGS)
+def test_dev_null_is_written_not_replaced(cli, records_csv):
+    code, out, err = cli("score", records_csv, "-o", "/dev/null", *ARGS)
     assert code == 0, err
     assert "wrote /dev/null" in out
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
-def test_a_full_device_is_a_clean_error(capsys, records_csv):
-    code, _, err = run(capsys, "score", records_csv, "-o", "/dev/full", *ARGS)
-    assert_clean_error(code, err, "'/dev/full'", "No space left")
+def test_a_full_device_is_a_clean_error(cli, records_csv):
+    code, _, err = cli("score", records_csv, "-o", "/dev/full", *ARGS)
+    cli.assert_clean_error(code, err, "'/dev/full'", "No space left")
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
 @POSIX
 @pytest.mark.parametrize("name", ["pipe", "pipe.parquet"])
-def test_a_fifo_is_written_directly(capsys, tmp_path, records_csv, name):
+def test_a_fifo_is_written_directly(cli, tmp_path, records_csv, name):
     fifo = tmp_path / name
     os.mkfifo(fifo)
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
-    code, _, err = run(capsys, "score", records_csv, "-o", fifo, *ARGS, "--by", "area")
+    code, _, err = cli("score", records_csv, "-o", fifo, *ARGS, "--by", "area")
     reader.join(timeout=30)
     assert code == 0, err
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
@@ -270,8 +252,8 @@ def test_a_fifo_is_written_directly(capsys, tmp_path, records_csv, name):
     assert table.pipe(_accounted) == len(RECORDS)
 
 
-def test_stdout_gets_the_csv_and_stderr_the_summary(capsys, records_csv):
-    code, out, err = run(capsys, "score", records_csv, "-o", "-", *ARGS, "--by", "area")
+def test_stdout_gets_the_csv_and_stderr_the_summary(cli, records_csv):
+    code, out, err = cli("score", records_csv, "-o", "-", *ARGS, "--by", "area")
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
     assert table.pipe(_accounted) == len(RECORDS)
@@ -299,36 +281,36 @@ def test_dev_stdout_redirected_to_a_file_is_standard_output(tmp_path, records_cs
     assert "rows read" in done.stderr
 
 
-def test_without_output_only_the_summary_is_printed(capsys, tmp_path, records_csv):
-    code, out, err = run(capsys, "score", records_csv, *ARGS, "--by", "area")
+def test_without_output_only_the_summary_is_printed(cli, tmp_path, records_csv):
+    code, out, err = cli("score", records_csv, *ARGS, "--by", "area")
     assert code == 0, err
     assert "rows read" in out
     assert "wrote" not in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv"]
 
 
-def test_example_to_stdout_keeps_stdout_for_the_csv(capsys):
-    code, out, err = run(capsys, "example", "-o", "-")
+def test_example_to_stdout_keeps_stdout_for_the_csv(cli):
+    code, out, err = cli("example", "-o", "-")
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
     assert table["crimes"].sum() + table["excluded"].sum() == 5000
     assert "SYNTHETIC" in err
 
 
-def test_a_folder_is_refused_before_the_work(capsys, tmp_path):
+def test_a_folder_is_refused_before_the_work(cli, tmp_path):
     folder = tmp_path / "out.csv"
     folder.mkdir()
-    code, _, err = run(capsys, "score", tmp_path / "missing-input.csv", "-o", folder)
-    assert_clean_error(code, err, str(folder), "is a folder")  # not the missing input
+    code, _, err = cli("score", tmp_path / "missing-input.csv", "-o", folder)
+    cli.assert_clean_error(code, err, str(folder), "is a folder")  # not the missing input
     assert list(folder.iterdir()) == []
 
 
-def test_a_symbolic_link_is_followed(capsys, tmp_path, records_csv):
+def test_a_symbolic_link_is_followed(cli, tmp_path, records_csv):
     real = tmp_path / "real.csv"
     real.write_text("old\n")
     link = tmp_path / "link.csv"
     link.symlink_to(real)
-    code, _, err = run(capsys, "score", records_csv, "-o", link, *ARGS, "--by", "area")
+    code, _, err = cli("score", records_csv, "-o", link, *ARGS, "--by", "area")
     assert code == 0, err
     assert link.is_symlink()
     assert pd.read_csv(real).pipe(_accounted) == len(RECORDS)
@@ -339,11 +321,11 @@ def test_a_symbolic_link_is_followed(capsys, tmp_path, records_csv):
 
 @POSIX
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
-def test_new_files_follow_the_umask(capsys, tmp_path, records_csv, umask, mode):
+def test_new_files_follow_the_umask(cli, tmp_path, records_csv, umask, mode):
     previous = os.umask(umask)
     try:
         for name in ("out.csv", "out.parquet", "out.csv.gz"):
-            code, _, err = run(capsys, "score", records_csv, "-o", tmp_path / name, *ARGS)
+            code, _, err = cli("score", records_csv, "-o", tmp_path / name, *ARGS)
             assert code == 0, err
             assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == mode, name
     finally:
@@ -351,11 +333,11 @@ def test_new_files_follow_the_umask(capsys, tmp_path, records_csv, umask, mode):
 
 
 @POSIX
-def test_a_replaced_file_keeps_its_mode(capsys, tmp_path, records_csv):
+def test_a_replaced_file_keeps_its_mode(cli, tmp_path, records_csv):
     target = tmp_path / "out.csv"
     target.write_text("old\n")
     target.chmod(0o640)
-    code, _, err = run(capsys, "score", records_csv, "-o", target, *ARGS)
+    code, _, err = cli("score", records_csv, "-o", target, *ARGS)
     assert code == 0, err
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
     assert target.read_text() != "old\n"
@@ -366,35 +348,37 @@ def test_a_replaced_file_keeps_its_mode(capsys, tmp_path, records_csv):
 
 @pytest.mark.parametrize("name", ["out.xlsx", "out.json", "out", "out.gz", "out.parquet.bak"])
 def test_an_extension_that_cannot_be_written_is_refused_before_the_work(
-    capsys, tmp_path, records_csv, name
+    cli, tmp_path, records_csv, name
 ):
     target = tmp_path / name
-    code, out, err = run(capsys, "score", records_csv, "-o", target, *ARGS)
-    line = assert_clean_error(code, err, repr(str(target)), ".csv, .csv.gz, .parquet, .pq", "'-'")
+    code, out, err = cli("score", records_csv, "-o", target, *ARGS)
+    line = cli.assert_clean_error(
+        code, err, repr(str(target)), ".csv, .csv.gz, .parquet, .pq", "'-'"
+    )
     assert out == ""  # no summary: the records were not scored
     assert "cannot write" in line
     assert not target.exists()
 
 
-def test_gzipped_csv_is_written(capsys, tmp_path, records_csv):
+def test_gzipped_csv_is_written(cli, tmp_path, records_csv):
     target = tmp_path / "out.csv.gz"
-    code, _, err = run(capsys, "score", records_csv, "-o", target, *ARGS, "--by", "area")
+    code, _, err = cli("score", records_csv, "-o", target, *ARGS, "--by", "area")
     assert code == 0, err
     with gzip.open(target) as fh:
         assert pd.read_csv(fh).pipe(_accounted) == len(RECORDS)
     assert target.read_bytes()[4:8] == b"\0\0\0\0"  # no timestamp: the same run, the same bytes
 
 
-def test_allocate_refuses_an_extension_and_writes_to_stdout(capsys, tmp_path):
+def test_allocate_refuses_an_extension_and_writes_to_stdout(cli, tmp_path):
     areas = tmp_path / "areas.csv"
     pd.DataFrame(
         {"area": ["=A", "B"], "harm": [3.0, 1.0], "crimes": [2, 1], "population": [10, 10]}
     ).to_csv(areas, index=False)
     base = ["allocate", areas, "--total", "100", "--term", "harm=1"]
-    code, out, err = run(capsys, *base, "-o", tmp_path / "alloc.xlsx")
-    assert_clean_error(code, err, "alloc.xlsx", ".parquet")
+    code, out, err = cli(*base, "-o", tmp_path / "alloc.xlsx")
+    cli.assert_clean_error(code, err, "alloc.xlsx", ".parquet")
     assert out == ""
-    code, out, err = run(capsys, *base, "-o", "-")
+    code, out, err = cli(*base, "-o", "-")
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
     assert table["area"].tolist() == ["'=A", "B"]
@@ -402,10 +386,10 @@ def test_allocate_refuses_an_extension_and_writes_to_stdout(capsys, tmp_path):
     assert "total: 100.00 GBP" in err  # the audit table goes to stderr
 
 
-def test_weights_import_refuses_what_from_csv_cannot_read(capsys, tmp_path):
+def test_weights_import_refuses_what_from_csv_cannot_read(cli, tmp_path):
     for name in ("t.parquet", "t.csv.gz", "t.xlsx"):
-        code, _, err = run(capsys, "weights", "import", "x.xlsx", "-o", tmp_path / name)
-        assert_clean_error(code, err, name, "accepted: .csv,")
+        code, _, err = cli("weights", "import", "x.xlsx", "-o", tmp_path / name)
+        cli.assert_clean_error(code, err, name, "accepted: .csv,")
 
 
 def test_check_output_names_the_problem(tmp_path):
@@ -426,9 +410,9 @@ def test_check_output_names_the_problem(tmp_path):
 # --- spreadsheet formulas ----------------------------------------------------------------------
 
 
-def test_formula_cells_are_neutralised_in_csv(capsys, tmp_path, records_csv):
+def test_formula_cells_are_neutralised_in_csv(cli, tmp_path, records_csv):
     target = tmp_path / "out.csv"
-    code, _, err = run(capsys, "score", records_csv, "-o", target, "--code-col", "code")
+    code, _, err = cli("score", records_csv, "-o", target, "--code-col", "code")
     assert code == 0, err
     got = pd.read_csv(target, keep_default_na=False)
     assert got["area"].tolist() == ["'=1+1", "'+44 7700", "'-", "'@SUM(A1)", "'\tTab", "Plain"]
@@ -437,18 +421,16 @@ def test_formula_cells_are_neutralised_in_csv(capsys, tmp_path, records_csv):
     assert got["code"].tolist() == RECORDS["code"].tolist()
 
 
-def test_no_csv_safe_writes_cells_as_they_are(capsys, tmp_path, records_csv):
+def test_no_csv_safe_writes_cells_as_they_are(cli, tmp_path, records_csv):
     target = tmp_path / "out.csv"
-    code, _, err = run(
-        capsys, "score", records_csv, "-o", target, "--code-col", "code", "--no-csv-safe"
-    )
+    code, _, err = cli("score", records_csv, "-o", target, "--code-col", "code", "--no-csv-safe")
     assert code == 0, err
     assert pd.read_csv(target, keep_default_na=False)["area"].tolist() == RECORDS["area"].tolist()
 
 
-def test_parquet_is_not_touched(capsys, tmp_path, records_csv):
+def test_parquet_is_not_touched(cli, tmp_path, records_csv):
     target = tmp_path / "out.parquet"
-    code, _, err = run(capsys, "score", records_csv, "-o", target, "--code-col", "code")
+    code, _, err = cli("score", records_csv, "-o", target, "--code-col", "code")
     assert code == 0, err
     assert pd.read_parquet(target)["area"].tolist() == RECORDS["area"].tolist()
 
@@ -489,56 +471,56 @@ def test_neutralise_formulas_string_dtypes(dtype):
 # --- control characters in messages ------------------------------------------------------------
 
 
-def test_ansi_escapes_in_a_file_name_are_escaped(capsys, tmp_path):
+def test_ansi_escapes_in_a_file_name_are_escaped(cli, tmp_path):
     name = tmp_path / "a\x1b[2Jb\nc.csv"
-    code, _, err = run(capsys, "score", name, "-o", tmp_path / "out.csv")
-    assert_clean_error(code, err, "a\\x1b[2Jb\\nc.csv")
+    code, _, err = cli("score", name, "-o", tmp_path / "out.csv")
+    cli.assert_clean_error(code, err, "a\\x1b[2Jb\\nc.csv")
     assert "\x1b" not in err
 
 
-def test_ansi_escapes_in_a_column_name_and_codes_are_escaped(capsys, tmp_path):
+def test_ansi_escapes_in_a_column_name_and_codes_are_escaped(cli, tmp_path):
     src = tmp_path / "r.csv"
     pd.DataFrame({"c\x1b]0;title\x07": ["8/6"], "area": ["A"]}).to_csv(src, index=False)
-    code, _, err = run(capsys, "score", src, "-o", tmp_path / "out.csv", "--code-col", "x")
-    assert_clean_error(code, err, "c\\x1b]0;title\\x07")
+    code, _, err = cli("score", src, "-o", tmp_path / "out.csv", "--code-col", "x")
+    cli.assert_clean_error(code, err, "c\\x1b]0;title\\x07")
     assert "\x1b" not in err
     assert "\x07" not in err
 
 
-def test_ansi_escapes_in_the_summary_are_escaped(capsys, tmp_path, records_csv):
+def test_ansi_escapes_in_the_summary_are_escaped(cli, tmp_path, records_csv):
     weights = tmp_path / "w\x1b[31m.csv"  # the edition's name is the file's stem
     crimeharm.load_weights().table[["key", "days", "ho_class"]].to_csv(weights, index=False)
     for output, stream in ((None, 0), ("-", 1)):
         more = [] if output is None else ["-o", output]
-        code, *printed = run(capsys, "score", records_csv, *ARGS, "--weights", weights, *more)
+        code, *printed = cli("score", records_csv, *ARGS, "--weights", weights, *more)
         assert code == 0, printed
         summary = printed[stream]
         assert "weights          w\\x1b[31m  sha256" in summary
         assert "\x1b" not in summary
 
 
-def test_ansi_escapes_in_an_area_name_are_escaped(capsys, tmp_path):
+def test_ansi_escapes_in_an_area_name_are_escaped(cli, tmp_path):
     areas = tmp_path / "areas.csv"
     pd.DataFrame(
         {"area": ["\x1b[31mRed\x1b[0m", "B\u202eC"], "harm": [3.0, 1.0], "crimes": [2, 1]}
     ).assign(population=10).to_csv(areas, index=False)
-    code, out, err = run(capsys, "allocate", areas, "--total", "100", "--term", "harm=1")
+    code, out, err = cli("allocate", areas, "--total", "100", "--term", "harm=1")
     assert code == 0, err
     assert "\\x1b[31mRed\\x1b[0m" in out
     assert "B\\u202eC" in out
     assert "\x1b" not in out
     assert "\u202e" not in out
-    code, out, err = run(
-        capsys, "allocate", areas, "--total", "100", "--term", "harm=1", "--area-col", "\x1b[1m"
+    code, out, err = cli(
+        "allocate", areas, "--total", "100", "--term", "harm=1", "--area-col", "\x1b[1m"
     )
-    assert_clean_error(code, err, "\\x1b[1m")
+    cli.assert_clean_error(code, err, "\\x1b[1m")
 
 
-def test_a_long_error_is_cut(capsys, tmp_path):
+def test_a_long_error_is_cut(cli, tmp_path):
     src = tmp_path / "wide.csv"
     pd.DataFrame(columns=[f"column_{i:04d}" for i in range(2_000)]).to_csv(src, index=False)
-    code, _, err = run(capsys, "score", src, "--code-col", "nope")
-    line = assert_clean_error(code, err, "'nope'", "more characters)")
+    code, _, err = cli("score", src, "--code-col", "nope")
+    line = cli.assert_clean_error(code, err, "'nope'", "more characters)")
     assert len(line) < ERROR_LIMIT + 100
 
 
@@ -578,12 +560,12 @@ def _commands(tmp_path: Path, records_csv: Path) -> dict[str, list[object]]:
         ("out", "without an extension"),
     ],
 )
-def test_output_errors_of_every_command(capsys, tmp_path, records_csv, command, output, needle):
+def test_output_errors_of_every_command(cli, tmp_path, records_csv, command, output, needle):
     (tmp_path / "folder.csv").mkdir()
     argv = _commands(tmp_path, records_csv)[command]
     before = sorted(p.name for p in tmp_path.iterdir())
-    code, out, err = run(capsys, *argv, "-o", tmp_path / output)
-    assert_clean_error(code, err, needle, output)
+    code, out, err = cli(*argv, "-o", tmp_path / output)
+    cli.assert_clean_error(code, err, needle, output)
     assert out == ""  # refused before the work: nothing scored, nothing printed
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert list((tmp_path / "folder.csv").iterdir()) == []

@@ -25,7 +25,6 @@ from crimeharm import (
     edition_info,
     load_weights,
 )
-from crimeharm.cli import main
 from crimeharm.weights import editions
 
 EDITIONS = available_weights()["id"].tolist()
@@ -152,17 +151,11 @@ def test_police_uk_weights_take_a_weights_csv(tmp_path):
 # --- the commands agree ----------------------------------------------------------------------
 
 
-def _cli(capsys, *argv: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize(
     "spec",
     ["cchi-2016-beta", "copy.csv", "COPY.CSV", "sub/copy", "copy", "missing.csv", "cchi-2019"],
 )
-def test_weights_show_and_score_read_a_spec_alike(capsys, tmp_path, monkeypatch, spec):
+def test_weights_show_and_score_read_a_spec_alike(cli, tmp_path, monkeypatch, spec):
     """Both commands load what load_weights loads, or fail with its error (a file named
     like an edition id is there too: the id wins in both)."""
     monkeypatch.chdir(tmp_path)
@@ -176,8 +169,8 @@ def test_weights_show_and_score_read_a_spec_alike(capsys, tmp_path, monkeypatch,
     except (InputFileError, UnknownEditionError) as exc:
         expected = exc
 
-    show = _cli(capsys, "weights", "show", spec, "--code", "8/1")
-    scored = _cli(capsys, "score", records, "-o", tmp_path / "out.csv", "--weights", spec)
+    show = cli("weights", "show", spec, "--code", "8/1")
+    scored = cli("score", records, "-o", tmp_path / "out.csv", "--weights", spec)
     for code, out, err in (show, scored):
         if isinstance(expected, Exception):
             assert (code, out) == (2, "")

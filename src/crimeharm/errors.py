@@ -25,12 +25,16 @@ from typing import Any
 __all__ = [
     "AllocationError",
     "CodeError",
+    "ColumnNameError",
+    "ColumnTypeError",
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
+    "EmptyDataError",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
+    "MissingPopulationWarning",
     "OptionError",
     "OptionalDependencyError",
     "OutputFileError",
@@ -41,6 +45,7 @@ __all__ = [
     "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
+    "UnknownOutcomeWarning",
     "UnsupportedFormatError",
     "WeightsValidationError",
 ]
@@ -99,7 +104,12 @@ class OptionalDependencyError(CrimeHarmError, ImportError):
 
 
 class InputFileError(CrimeHarmError, OSError):
-    """A path that does not exist, or a file that is not of a readable kind."""
+    """A path that does not exist, or a file that cannot be read.
+
+    A truncated or corrupt Parquet file, a CSV row with the wrong number of
+    fields, text that does not decode in the encoding given (the message names
+    the line, the byte offset and the encoding), a file given twice.
+    """
 
 
 class OutputFileError(CrimeHarmError, OSError):
@@ -150,8 +160,28 @@ class MissingColumnError(CrimeHarmError, KeyError):
             )
 
 
+class ColumnNameError(CrimeHarmError, ValueError):
+    """Column names that cannot be read: a name used twice, or one an output column would overwrite.
+
+    ``values`` holds the names at fault.
+    """
+
+
+class ColumnTypeError(CrimeHarmError, TypeError):
+    """A column whose type cannot be read as what the option says it is.
+
+    Lists or records where a code, date, flag, count or area is expected, or a
+    column whose types differ between the files of one input in a way that
+    would change values (``values`` and ``allowed`` hold the two types).
+    """
+
+
 class ColumnValueError(CrimeHarmError, ValueError):
     """A column holds values that cannot be read as what the option says it is."""
+
+
+class EmptyDataError(CrimeHarmError, ValueError):
+    """There is nothing to measure: no rows, no units, or a total of zero where shares are asked."""
 
 
 class CodeError(CrimeHarmError, ValueError):
@@ -214,3 +244,18 @@ class SheetValueWarning(CrimeHarmWarning):
 
 class ShortDataWarning(CrimeHarmWarning):
     """The data cover less than the window asked for (e.g. no complete rolling window)."""
+
+
+class UnknownOutcomeWarning(CrimeHarmWarning):
+    """A detection column holds values outside the outcome vocabulary (counted per value).
+
+    ``data`` holds ``column``, ``values`` (value -> crimes) and ``policy`` (what
+    was done with them: read as not detected, or excluded).
+    """
+
+
+class MissingPopulationWarning(CrimeHarmWarning):
+    """Rows whose area (or period) the population table lacks got NaN rates.
+
+    ``data`` holds ``missing``: the keys without a population, as records.
+    """

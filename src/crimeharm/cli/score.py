@@ -24,9 +24,22 @@ def register(sub: Any) -> None:
     )
     from crimeharm.cli.atomic import add_output_options
 
-    p.add_argument("input", help="CSV or Parquet file, or a folder of Parquet files")
+    p.add_argument(
+        "input",
+        nargs="+",
+        help="CSV or Parquet file(s), a folder of them (read recursively, e.g. data.police.uk's "
+        "YYYY-MM/ folders) or a quoted glob ('data/**/*-street.csv'): one input",
+    )
     add_output_options(p, what="the table; without -o only the summary is printed")
     add_job_options(p)
+    p.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="text encoding of CSV input (default utf-8; e.g. cp1252 for files saved by Excel)",
+    )
+    p.add_argument(
+        "--sep", default=None, help="field separator of CSV input (default ',', tab for .tsv)"
+    )
     p.set_defaults(func=_run)
 
 
@@ -106,6 +119,9 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         "historic_lag": args.historic_lag,
     }
     opts.update({k: v for k, v in pairs.items() if v is not None})
+    for name in ("encoding", "sep"):  # the reading options ('score' has them, 'example' not)
+        if getattr(args, name, None) is not None:
+            opts[name] = getattr(args, name)
     if args.period_by != "committed":
         opts["period_by"] = args.period_by
     opts["exclude_police_generated"] = not args.keep_police_generated
@@ -197,5 +213,6 @@ def for_file(result: Any, output: Any) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    run_job(args.input, args, args.output, csv_safe=args.csv_safe)
+    data = args.input[0] if len(args.input) == 1 else args.input  # several: one input
+    run_job(data, args, args.output, csv_safe=args.csv_safe)
     return 0

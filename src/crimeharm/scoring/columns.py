@@ -20,6 +20,9 @@ from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 __all__ = ["dates_to_days", "dictionary_encoded", "factorize", "to_count", "to_flag"]
 
+#: The day number of a missing date (null or blank), and of one that could not be read;
+#: every date is above both. The compiled loops hold the same values in
+#: ``crimeharm/_engine/_markers.pxd`` (the tests check that they agree).
 DAY_MISSING = np.iinfo(np.int64).min
 DAY_BAD = DAY_MISSING + 1
 

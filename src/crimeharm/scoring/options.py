@@ -113,12 +113,17 @@ weights : str or WeightTable, optional
 def with_score_parameters(func: Any) -> Any:
     """Put the shared parameter documentation in a docstring.
 
-    ``{score_parameters}`` becomes :data:`SCORE_PARAMETERS` and
-    ``{window_parameters}`` :data:`WINDOW_PARAMETERS`.
+    ``{score_parameters}`` becomes :data:`SCORE_PARAMETERS`,
+    ``{window_parameters}`` :data:`WINDOW_PARAMETERS` and ``{read_parameters}``
+    :data:`crimeharm.scoring.inputs.READ_PARAMETERS`.
     """
+    from crimeharm.scoring.inputs import READ_PARAMETERS
+
     if func.__doc__:
-        func.__doc__ = func.__doc__.replace("{score_parameters}", SCORE_PARAMETERS).replace(
-            "{window_parameters}", WINDOW_PARAMETERS
+        func.__doc__ = (
+            func.__doc__.replace("{score_parameters}", SCORE_PARAMETERS)
+            .replace("{window_parameters}", WINDOW_PARAMETERS)
+            .replace("{read_parameters}", READ_PARAMETERS)
         )
     return func
 
