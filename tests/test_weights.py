@@ -179,6 +179,13 @@ def test_notice_file_is_shipped():
     for e in available_weights().itertuples(index=False):
         assert e.file in text
         assert e.sha256 in text
+    for m in Manifest.model_validate(
+        json.loads(
+            resources.files("crimeharm.weights.data").joinpath("manifest.json").read_text("utf-8")
+        )
+    ).mappings:
+        assert m.file in text
+        assert m.sha256 in text
 
 
 # --- cchi-2020 equals the official sheet ---------------------------------------------------
@@ -599,7 +606,7 @@ import crimeharm.cli
 import crimeharm.cli.weights
 from crimeharm.weights import editions
 
-hits = [p for p in touched if "weights" in p.replace("\\", "/")]
+hits = [p for p in touched if "crimeharm/weights/" in p.replace("\\", "/")]
 assert not hits, hits
 assert editions._load.cache_info().currsize == 0
 assert editions._manifest.cache_info().currsize == 0

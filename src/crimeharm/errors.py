@@ -40,6 +40,7 @@ __all__ = [
     "OutputFileError",
     "PeriodError",
     "SheetFormatError",
+    "SheetValueWarning",
     "ShortDataWarning",
     "Terminated",
     "UnknownCodeWarning",
@@ -231,6 +232,14 @@ class CrimeHarmWarning(UserWarning):
 
 class UnknownCodeWarning(CrimeHarmWarning):
     """Records were excluded because the edition does not carry their offence code."""
+
+
+class SheetValueWarning(CrimeHarmWarning):
+    """Cells of a spreadsheet that cannot be read as what their column holds.
+
+    The rows are kept, the cells left empty; the warning lists them (sheet row
+    and value), as do the sheet's notes. ``data`` holds ``rows`` and ``values``.
+    """
 
 
 class ShortDataWarning(CrimeHarmWarning):

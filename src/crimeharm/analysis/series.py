@@ -282,6 +282,7 @@ def series(
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
     ambiguity: str | Mapping[str, str] | None = None,
+    crosswalk: bool = True,
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",

@@ -63,6 +63,13 @@ weights : str or WeightTable, optional
         Rule for codes that several offences of the edition share (see
         :meth:`crimeharm.WeightTable.resolve`): a rule name or a mapping from
         code to the key to use.
+    crosswalk : bool
+        Score a retired Home Office open-data code that the edition does not
+        carry (``28A``, replaced in April 2017) as its successor (``28E``), by
+        the shipped crosswalk (:mod:`crimeharm.weights.crosswalk`); the summary
+        counts the records so read (``crosswalked_codes``). Never overrides a
+        code the edition carries. Default True; False leaves them
+        ``unknown_code``.
     date : str, optional
         Column of the date the crime was committed (the paper: count events
         that occurred in the period).
@@ -183,6 +190,7 @@ class ScoreOptions:
     code: str = "offence_code"
     code_system: CodeSystem = "auto"
     ambiguity: str | Mapping[str, str] | None = None
+    crosswalk: bool = True
     date: str | None = None
     date_to: str | None = None
     date_rule: DateRule = "start"
@@ -207,6 +215,7 @@ class ScoreOptions:
         code: str = "offence_code",
         code_system: CodeSystem = "auto",
         ambiguity: str | Mapping[str, str] | None = None,
+        crosswalk: bool = True,
         date: str | None = None,
         date_to: str | None = None,
         date_rule: DateRule = "start",
@@ -249,11 +258,14 @@ class ScoreOptions:
             raise OptionError(
                 f"exclude_police_generated={exclude_police_generated!r}; expected True or False"
             )
+        if not isinstance(crosswalk, bool | np.bool_):
+            raise OptionError(f"crosswalk={crosswalk!r}; expected True or False")
         opts = cls(
             weights=load_weights(weights),
             code=code,
             code_system=code_system,
             ambiguity=ambiguity,
+            crosswalk=bool(crosswalk),
             date=date,
             date_to=date_to,
             date_rule=date_rule,

@@ -36,6 +36,7 @@ class Summary:
     harm_excluded: Counter = field(default_factory=Counter)
     unknown_codes: Counter = field(default_factory=Counter)
     ambiguous_codes: Counter = field(default_factory=Counter)
+    crosswalked_codes: Counter = field(default_factory=Counter)
     bad_dates: list = field(default_factory=list)
     unknown_scored_zero: int = 0
     options: dict = field(default_factory=dict)
@@ -50,7 +51,8 @@ class Summary:
         """Rebuild a summary from :meth:`as_dict`, as results carry it in ``attrs``.
 
         ``as_dict`` keeps the ten most frequent unknown codes and five bad
-        dates, so a summary rebuilt from it holds those only.
+        dates, so a summary rebuilt from it holds those only. A summary
+        written before ``crosswalked_codes`` existed is read with none.
 
         Parameters
         ----------
@@ -71,6 +73,7 @@ class Summary:
             harm_excluded=Counter(data["harm_days_excluded"]),
             unknown_codes=Counter(dict(data["unknown_codes_top"])),
             ambiguous_codes=Counter(data["ambiguous_codes"]),
+            crosswalked_codes=Counter(data.get("crosswalked_codes", {})),
             bad_dates=list(data["bad_date_examples"]),
             unknown_scored_zero=data["unknown_scored_zero"],
             options=dict(data["options"]),
@@ -96,6 +99,7 @@ class Summary:
             },
             "unknown_codes_top": self.unknown_codes.most_common(10),
             "ambiguous_codes": dict(self.ambiguous_codes.most_common()),
+            "crosswalked_codes": dict(self.crosswalked_codes.most_common()),
             "bad_date_examples": self.bad_dates[:5],
             "unknown_scored_zero": self.unknown_scored_zero,
             "options": self.options,
@@ -107,7 +111,10 @@ class Summary:
 
         Rows read, included and excluded (in total, then per reason with the
         harm excluded, in days), crimes and harm (days) included, the most
-        frequent unknown codes, examples of unparseable dates, the ambiguous
+        frequent unknown codes, the retired codes read through the crosswalk
+        (``28A->28E``: records whose code was scored as its successor's,
+        whether included or excluded for another reason), examples of
+        unparseable dates, the ambiguous
         codes scored by a rule, the edition and its sha256 (flagged when the
         weights are data.police.uk proxies) and any notes.
         """
@@ -132,6 +139,9 @@ class Summary:
         if self.unknown_codes:
             top = ", ".join(f"{c!s} ({n:,})" for c, n in self.unknown_codes.most_common(5))
             lines.append(f"unknown codes    {top}")
+        if self.crosswalked_codes:
+            top = ", ".join(f"{c} ({n:,})" for c, n in self.crosswalked_codes.most_common(5))
+            lines.append(f"retired codes, scored by their successors: {top}")
         if self.bad_dates:
             lines.append("unparseable dates, e.g. " + ", ".join(map(repr, self.bad_dates[:5])))
         if self.ambiguous_codes:

@@ -149,6 +149,7 @@ def harm_index(
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
     ambiguity: str | Mapping[str, str] | None = None,
+    crosswalk: bool = True,
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",

@@ -2,7 +2,8 @@
 
 Each edition is a UTF-8 CSV under ``crimeharm/weights/data/`` with an entry in
 ``crimeharm/weights/data/manifest.json`` (source, citation, dates, licence, rows,
-sha256), validated by :class:`EditionInfo` when read. Nothing is read at
+sha256), validated by :class:`EditionInfo` when read (the manifest and its
+models are in :mod:`crimeharm.weights.shipped`). Nothing is read at
 import time; a table is read the first time it is asked for and then cached.
 :func:`load_weights` is the one place that turns "an edition id, a weights CSV
 or a table" into a :class:`WeightTable`.
@@ -13,20 +14,21 @@ version.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
-import io
-import json
 import os
-from importlib import resources
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crimeharm.errors import InputTypeError, UnknownEditionError, WeightsValidationError
+from crimeharm.errors import InputTypeError, UnknownEditionError
+from crimeharm.weights.shipped import (
+    EditionInfo,
+    Manifest,
+    MappingInfo,
+    ShippedFile,
+    load_mapping,
+)
+from crimeharm.weights.shipped import read_manifest as _manifest
 from crimeharm.weights.table import WeightTable, validate_table
 
 __all__ = [
@@ -42,95 +44,6 @@ __all__ = [
 ]
 
 DEFAULT_EDITION = "cchi-2020"
-_PACKAGE = "crimeharm.weights.data"
-
-
-class ShippedFile(BaseModel):
-    """What the manifest records of every shipped file: its identity, origin and check.
-
-    Frozen; unknown fields are rejected. :meth:`read` is the one reader of a
-    shipped file: it checks the bytes against ``sha256`` and the rows against
-    ``rows``.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    title: str
-    file: str
-    rows: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    source: str
-    licence: str
-    notes: str = ""
-
-    def read(self) -> tuple[str, pd.DataFrame]:
-        """Read the file (every column as text) and check it against this entry.
-
-        Returns
-        -------
-        tuple of (str, pandas.DataFrame)
-            The file's hex SHA-256 and its rows.
-
-        Raises
-        ------
-        WeightsValidationError
-            If the file's SHA-256 or its number of rows differs from the manifest.
-        """
-        ref = resources.files(_PACKAGE).joinpath(self.file)
-        data = ref.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != self.sha256:
-            raise WeightsValidationError(
-                f"shipped file {self.file} has sha256 {digest}, but the manifest says "
-                f"{self.sha256}; the installed package is damaged or the file was edited",
-                path=self.file,
-            )
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""])
-        if len(frame) != self.rows:
-            raise WeightsValidationError(
-                f"shipped file {self.file} has {len(frame)} rows; the manifest says {self.rows}",
-                path=self.file,
-            )
-        return digest, frame
-
-
-class EditionInfo(ShippedFile):
-    """One shipped weights edition's manifest entry."""
-
-    scheme: Literal["cchi", "ons-css"]
-    unit: str
-    citation: str
-    url: str
-    published: dt.date | None
-    guidelines_as_of: dt.date | None
-    vintage: str
-    code_systems: tuple[str, ...]
-
-
-class MappingInfo(ShippedFile):
-    """A shipped mapping table's manifest entry (e.g. police.uk categories)."""
-
-
-class Manifest(BaseModel):
-    """The manifest of shipped tables."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    default: str
-    editions: tuple[EditionInfo, ...]
-    mappings: tuple[MappingInfo, ...] = ()
-
-
-@functools.lru_cache(maxsize=1)
-def _manifest() -> Manifest:
-    text = resources.files(_PACKAGE).joinpath("manifest.json").read_text(encoding="utf-8")
-    try:
-        return Manifest.model_validate(json.loads(text))
-    except ValidationError as exc:  # pragma: no cover - guarded by tests
-        raise WeightsValidationError(
-            f"crimeharm/weights/data/manifest.json is invalid: {exc}"
-        ) from None
 
 
 def edition_info(edition: str | None = None) -> EditionInfo:
@@ -291,12 +204,3 @@ def load_weights(edition: str | os.PathLike[str] | WeightTable | None = None) ->
     if _is_path(edition):
         return WeightTable.from_csv(edition)
     raise _unknown_edition(edition)
-
-
-def load_mapping(mapping_id: str) -> pd.DataFrame:
-    """Load a shipped mapping table (e.g. ``police-uk-categories``) by id."""
-    for info in _manifest().mappings:
-        if info.id == mapping_id:
-            return info.read()[1]
-    known = ", ".join(m.id for m in _manifest().mappings)
-    raise UnknownEditionError(f"unknown mapping {mapping_id!r}; available: {known}")

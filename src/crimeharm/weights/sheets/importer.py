@@ -106,7 +106,8 @@ def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The weights table (see :func:`weights_from_sheet`), with the sheet's
-        file hash, sheet name and edition year in ``attrs``. Write it with
+        file hash, sheet name, edition year and the reader's notes (rows
+        skipped, cells that could not be read) in ``attrs``. Write it with
         ``to_csv`` and load it with :meth:`crimeharm.WeightTable.from_csv`.
     """
     from crimeharm.weights.sheets.read import read_sheet
@@ -119,6 +120,7 @@ def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
             "source_sha256": book.sha256,
             "sheet": book.sheet_name,
             "edition_year": book.edition_year,
+            "notes": list(book.notes),
         }
     )
     return table
