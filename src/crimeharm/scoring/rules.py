@@ -121,8 +121,7 @@ class Scorer:
     def days(self, col: Any) -> np.ndarray:
         """Day numbers of a date column (see :func:`dates_to_days`), keeping bad examples."""
         days, bad = dates_to_days(col, date_format=self.opts.date_format)
-        if bad and len(self.summary.bad_dates) < 5:
-            self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
+        self.summary.add_bad_dates(bad)
         return days
 
     def _dates(self, batch: Mapping[str, Any], name: str | None) -> np.ndarray | None:
@@ -269,8 +268,11 @@ class Scorer:
             days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
         )
 
-    def finish(self) -> Summary:
-        """Warn about unknown codes once, with the count and the most frequent ones."""
+    def finish(self, *, stacklevel: int = 3) -> Summary:
+        """Warn about unknown codes once, with the count and the most frequent ones.
+
+        The warning points ``stacklevel`` frames up (the caller's caller by default).
+        """
         s = self.summary
         n = s.rows_excluded["unknown_code"]
         if n and self.opts.unknown == "exclude":
@@ -279,7 +281,7 @@ class Scorer:
                 f"{n:,} record(s) excluded as unknown_code: edition {s.edition!r} does not "
                 f"carry their offence codes; most frequent: {top}",
                 UnknownCodeWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         return s
 
