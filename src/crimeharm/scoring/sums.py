@@ -37,6 +37,7 @@ from crimeharm.scoring.columns import DAY_MISSING
 from crimeharm.scoring.inputs import (
     Source,
     batch_columns,
+    check_batch_rows,
     check_by_names,
     check_progress,
     open_source,
@@ -67,6 +68,8 @@ __all__ = [
     "harm_index",
 ]
 
+#: The ``engine`` option of :func:`harm_index`: an engine's name, or ``dask``.
+SumsEngine = Literal["auto", "compiled", "numpy", "dask"]
 #: What the output says of excluded records: columns per reason, or the summary alone.
 Excluded = Literal["columns", "summary"]
 
@@ -210,16 +213,17 @@ def harm_index(
     end: DateLike = None,
     unknown: UnknownPolicy = "exclude",
     negative_counts: NegativeCounts = "exclude",
-    engine: EngineName = "auto",
+    engine: SumsEngine = "auto",
 ) -> pd.DataFrame:
     """Score records and sum harm by area and period in one streaming pass.
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, path, glob or list of paths
         Records; a CSV or Parquet file, or several (a folder, read
         recursively, a glob or a list) read as one input, a row group or a
-        block at a time.
+        block at a time; a Dask DataFrame is summed partition by partition
+        on its cluster (:mod:`crimeharm.distributed`), with the same result.
     {read_parameters}
     by : str or list of str, optional
         Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``); not named as
@@ -251,7 +255,7 @@ def harm_index(
         Called with the number of rows done after each batch.
     {score_parameters}
     {window_parameters}
-    engine : {'auto', 'compiled', 'numpy'}
+    engine : {'auto', 'compiled', 'numpy', 'dask'}
         What adds the records into the sums. ``compiled``: loops compiled
         from Cython at install, which score and add most batches in one
         pass; an :class:`~crimeharm.OptionError` where they are not built.
@@ -260,6 +264,12 @@ def harm_index(
         compiled when it is built, else numpy; the environment variable
         ``CRIMEHARM_ENGINE`` (``numpy``, ``compiled`` or ``auto``) changes
         this default. ``attrs["crimeharm"]["engine"]`` records the one used.
+        ``dask``: read Parquet path(s) (local, or remote through fsspec)
+        with Dask and sum them on the active Dask client, each partition
+        with the ``auto`` engine (see :mod:`crimeharm.distributed`). A
+        ``dask.dataframe.DataFrame`` as ``data`` is summed so whatever the
+        engine (each partition with the one named here); ``progress`` is
+        then called once, at the end.
 
     Returns
     -------
@@ -281,9 +291,24 @@ def harm_index(
     opts = ScoreOptions.from_arguments(locals())
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
+    check_progress(progress)
+    if engine == "dask" or _is_dask(data):
+        from crimeharm.distributed import _dask
+        from crimeharm.distributed.partials import records_plan
+
+        plan = records_plan(
+            opts,
+            by=by_list,
+            period=per_spec,
+            excluded=excluded,
+            engine="auto" if engine == "dask" else engine,
+            batch_rows=check_batch_rows(batch_rows),
+        )
+        return _dask.harm_index(
+            data, plan, complete=complete, population=population, per=per, progress=progress
+        )
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
-    check_progress(progress)
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
     add_batches(eng, scorer, source, progress=progress)
@@ -313,9 +338,10 @@ def aggregate(
 
     Parameters
     ----------
-    scored : pandas.DataFrame
+    scored : pandas.DataFrame or dask.dataframe.DataFrame
         The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
-        ``excluded`` and, for a period, ``period_date`` columns are used).
+        ``excluded`` and, for a period, ``period_date`` columns are used);
+        a Dask DataFrame is summed partition by partition.
     by, period, complete, excluded, population, per, engine
         As for :func:`harm_index`.
 
@@ -324,6 +350,17 @@ def aggregate(
     pandas.DataFrame
         As for :func:`harm_index`.
     """
+    if _is_dask(scored):
+        return _dask_aggregate(
+            scored,
+            by=by,
+            period=period,
+            complete=complete,
+            excluded=excluded,
+            population=population,
+            per=per,
+            engine=engine,
+        )
     needed = ["days", "crimes", "excluded"]
     present = list(scored.columns)
     MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
@@ -341,6 +378,40 @@ def aggregate(
     return build_output(
         eng, summary, complete=complete, population=population, per=per, provenance=prov
     )
+
+
+def _is_dask(data: Any) -> bool:
+    from crimeharm.distributed import is_dask_frame
+
+    return is_dask_frame(data)
+
+
+def _dask_aggregate(
+    scored: Any,
+    *,
+    by: str | Sequence[str] | None,
+    period: str | Period | None,
+    complete: bool,
+    excluded: Excluded,
+    population: pd.DataFrame | pd.Series | None,
+    per: float,
+    engine: EngineName,
+) -> pd.DataFrame:
+    """:func:`aggregate` of a Dask DataFrame that :func:`crimeharm.score` returned."""
+    from crimeharm.distributed import _dask
+    from crimeharm.distributed.partials import Plan
+
+    present = list(scored.columns)
+    MissingColumnError.check(
+        present, ["days", "crimes", "excluded"], source="aggregate (needs crimeharm.score's output)"
+    )
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
+    MissingColumnError.check(present, by_list, source="scored", what="by ")
+    excluded_cells = _excluded_cells(excluded)
+    new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)  # checks the name
+    prov = _dask.provenance(scored)
+    plan = Plan(None, tuple(by_list), per_spec, excluded_cells, engine, 1 << 20, prov)
+    return _dask.aggregate(scored, plan, complete=complete, population=population, per=per)
 
 
 def add_scored_frame(eng: Engine, scored: pd.DataFrame) -> None:
