@@ -37,7 +37,15 @@ from crimeharm.errors import (
 from crimeharm.scoring.inputs import check_new_columns, read_table
 from crimeharm.scoring.options import ScoreOptions
 
-__all__ = ["SPLIT_EVERY", "aggregate", "harm_index", "read_parquet", "reduce", "score"]
+__all__ = [
+    "SPLIT_EVERY",
+    "aggregate",
+    "graph",
+    "harm_index",
+    "read_parquet",
+    "reduce",
+    "score",
+]
 
 #: Partial sums combined per task in the tree reduction.
 SPLIT_EVERY = 8
@@ -106,8 +114,12 @@ def _plan_key(p: Any) -> Any:
     return dask.delayed(p, name=f"crimeharm-plan-{uuid.uuid4().hex}", traverse=False)
 
 
-def reduce(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Sums:
-    """Every partition's partial sums, combined by a tree of tasks, ``split_every`` per task.
+def graph(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Any:
+    """The task graph of the combined sums: a ``dask.delayed`` object.
+
+    One task per partition (:func:`partition_sums`), then combining tasks
+    (:func:`combine`) of ``split_every`` sums each, level by level, to one;
+    the plan is one key of the graph that the partition tasks share.
 
     Parameters
     ----------
@@ -116,13 +128,8 @@ def reduce(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Sums:
     p : Plan
     split_every : int
         Partial sums added per combining task, at least 2.
-
-    Returns
-    -------
-    Sums
-        Computed: the combined sums of every partition.
     """
-    if not isinstance(split_every, int) or split_every < 2:
+    if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
         raise OptionError(f"split_every={split_every!r}; expected an int of at least 2")
     dask = _dask()
     plan_key = _plan_key(p)
@@ -130,10 +137,14 @@ def reduce(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Sums:
     add = dask.delayed(_combine, pure=True)
     level = [part(piece, plan_key) for piece in frame.to_delayed()]
     while len(level) > 1:
-        level = [
-            add(plan_key, *level[i : i + split_every]) for i in range(0, len(level), split_every)
-        ]
-    (sums,) = dask.compute(level[0])
+        groups = [level[i : i + split_every] for i in range(0, len(level), split_every)]
+        level = [add(plan_key, *g) if len(g) > 1 else g[0] for g in groups]
+    return level[0]
+
+
+def reduce(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Sums:
+    """The combined sums of every partition of ``frame``, computed (see :func:`graph`)."""
+    (sums,) = _dask().compute(graph(frame, p, split_every=split_every))
     return sums
 
 
