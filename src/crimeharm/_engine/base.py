@@ -226,28 +226,33 @@ class Engine(ABC):
 
     def partial(self) -> Partial:
         """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
-        g, lo = len(self._groups), self._p_lo or 0
+        g, lo, slots = len(self._groups), self._p_lo or 0, self._n_slots
         spill = self._spill.copy()
         found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         for s in np.flatnonzero((self._rows > 0) & (self._row_of >= 0)).tolist():
-            cells = self._slabs[self._row_of[s]][:g]
+            flat = self._slabs[self._row_of[s]][:g].reshape(-1, 2)
             if s and not self._excluded_cells:  # counted in totals only
-                spill[2 * s : 2 * s + 2] += cells.reshape(-1, 2).sum(axis=0)
+                spill[2 * s : 2 * s + 2] += flat.sum(axis=0)
                 continue
-            gi, si = np.nonzero((cells[..., 0] != 0) | (cells[..., 1] != 0))
+            at = np.flatnonzero(flat.any(axis=1))
+            gi, si = np.divmod(at, slots)
             pid = np.where(si < self._width, si + lo, UNDATED)
-            found.append((s, gi, pid, cells[gi, si, 0], cells[gi, si, 1]))
-        status = np.concatenate([np.full(len(f[1]), f[0], dtype=np.uint8) for f in found] or [[]])
+            found.append((s, gi, pid, flat[at, 0], flat[at, 1]))
+
+        def joined(k: int, dtype: Any) -> np.ndarray:
+            return np.concatenate([f[k] for f in found]) if found else np.zeros(0, dtype)
+
+        status = [np.full(len(f[1]), f[0], dtype=np.uint8) for f in found]
         periods = (lo, lo + self._width - 1) if self._p_lo is not None and self._width else None
         return Partial(
             keys=self._groups.keys(),
             n_groups=g if self._groups.by else int(self._rows.any()),
             periods=periods,
-            status=status.astype(np.uint8),
-            group=np.concatenate([f[1] for f in found] or [[]]).astype(np.int64),
-            period=np.concatenate([f[2] for f in found] or [[]]).astype(np.int64),
-            crimes=np.concatenate([f[3] for f in found] or [[]]).astype(np.float64),
-            harm=np.concatenate([f[4] for f in found] or [[]]).astype(np.float64),
+            status=np.concatenate(status) if status else np.zeros(0, np.uint8),
+            group=joined(1, np.int64),
+            period=joined(2, np.int64),
+            crimes=joined(3, np.float64),
+            harm=joined(4, np.float64),
             rows=self._rows.copy(),
             spill=spill,
         )
