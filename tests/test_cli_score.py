@@ -348,7 +348,16 @@ def test_a_bad_value_midway_leaves_no_output_file(capsys, tmp_path):
     RECORDS.assign(pi=["N", "N", "Y", "N", "maybe", "N", "N", "N"]).to_csv(src, index=False)
     target = tmp_path / "out.parquet"
     code, _, err = run(
-        capsys, "score", src, "-o", target, *SCORE_ARGS, "--police-initiated-col", "pi"
+        capsys,
+        "score",
+        src,
+        "-o",
+        target,
+        *SCORE_ARGS,
+        "--police-initiated-col",
+        "pi",
+        "--flag-unknown",
+        "raise",
     )
     assert_clean_error(code, err, "'pi'", "'maybe'")
     assert not target.exists()

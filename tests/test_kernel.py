@@ -183,7 +183,8 @@ def test_dates_spread_over_centuries_take_the_column_path(monkeypatch):
     df = _records(3_000, seed=11, date_kind="datetime")
     df.loc[0, "d"] = pd.Timestamp("1700-01-01")
     df.loc[1, "d"] = pd.Timestamp("2200-01-01")
-    kw = {"by": "area", "period": "year", "date": "d", "batch_rows": 1_000}
+    # the widest plausibility window, so that both dates are placed in their years
+    kw = {"by": "area", "period": "year", "date": "d", "batch_rows": 1_000, "date_range": None}
     fused = _run(monkeypatch, "fused", df, **kw)
     general = _run(monkeypatch, "general", df, **kw)
     assert fused.attrs.pop("fused_batches") == 2  # the first batch took the column path

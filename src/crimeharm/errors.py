@@ -28,6 +28,7 @@ __all__ = [
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
+    "FlagValueWarning",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
@@ -181,3 +182,7 @@ class UnknownCodeWarning(CrimeHarmWarning):
 
 class ShortDataWarning(CrimeHarmWarning):
     """The data cover less than the window asked for (e.g. no complete rolling window)."""
+
+
+class FlagValueWarning(CrimeHarmWarning):
+    """Records were excluded because a yes/no column holds values outside its vocabulary."""

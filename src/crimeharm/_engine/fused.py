@@ -32,7 +32,7 @@ import pyarrow as pa
 from crimeharm._engine.accumulate import Accumulator
 from crimeharm._engine.kernel import compiled
 from crimeharm.reasons import STATUS
-from crimeharm.scoring.columns import _single, to_flag, values_view
+from crimeharm.scoring.columns import _single, values_view
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
@@ -104,16 +104,23 @@ class Prepared:
                     status_table[days > opts.end] = STATUS["outside_window"]
                 if status_table.any():
                     statuses.add(STATUS["outside_window"])
+                # dates outside date_range: implausible_date, placed in no period
+                implausible = (days < opts.date_range[0]) | (days > opts.date_range[1])
+                if implausible.any():
+                    status_table[implausible] = STATUS["implausible_date"]
+                    statuses.add(STATUS["implausible_date"])
                 if period is not None:
-                    ids = period.ids_from_days(days)
-                    lo, hi = int(ids.min()), int(ids.max())
+                    ids = np.zeros(len(days), dtype=np.int64)
+                    if not implausible.all():
+                        ids[~implausible] = period.ids_from_days(days[~implausible])
+                        lo, hi = int(ids[~implausible].min()), int(ids[~implausible].max())
         if not acc.excluded_cells:  # excluded records are only counted
             statuses = {0}
         acc._ensure(len(acc.groups), lo, hi, sorted(statuses))
         undated = acc.width if period is not None else 0
         if has_day and self.dated:
             if period is not None:
-                table = (ids - acc.p_lo).astype(np.int32)
+                table = np.where(implausible, undated, ids - (acc.p_lo or 0)).astype(np.int32)
             else:
                 table = np.zeros(len(status_table), dtype=np.int32)
         f1, c1 = self.flags[0] if self.flags else (_NONE_U8, 0)
@@ -133,7 +140,7 @@ class Prepared:
             raise RuntimeError("internal error: records of a status with no sums by cell")
 
 
-def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
+def _day_array(col: Any, scorer: Scorer, name: str) -> tuple[np.ndarray, int]:
     """Day numbers (or timestamps and their units per day) without a pass over the rows."""
     if isinstance(col, pd.Series) and isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
         unit = np.datetime_data(col.dtype)[0]
@@ -146,11 +153,7 @@ def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
             return values_view(arr, np.int32), 1
         if pa.types.is_timestamp(arr.type) and arr.type.tz is None and arr.type.unit in _PER_DAY:
             return values_view(arr, np.int64), _PER_DAY[arr.type.unit]
-    return scorer.days(col), 1
-
-
-def _flag_array(col: Any, name: str) -> np.ndarray:
-    return to_flag(col, name=name).view(np.uint8)
+    return scorer.days(col, name), 1
 
 
 def prepare(
@@ -173,10 +176,16 @@ def prepare(
     o = scorer.opts
     day, div, lo, hi, dated = _NONE_I32, 1, 0, -1, 0
     if o.date is not None:
-        day, div = _day_array(cols[o.date], scorer)
+        day, div = _day_array(cols[o.date], scorer, o.date)
         lo, hi, dated = ck.day_range(day, div)
         if dated and hi - lo >= MAX_DAYS:
             return None
+        if dated:  # the lowest and highest days are examples of implausible dates, if they are
+            scorer.implausible(np.array([lo, hi], dtype=np.int64))
+    read = scorer.read_flags(cols)
+    if scorer.flag_exclusions(read):  # a reason per value of a flag: the column-by-column path
+        return None
+    scorer.tally_flags(read)
     groups = None
     if by:
         match, col = acc.groups.columns[0].lookup, cols[by[0]]
@@ -188,13 +197,7 @@ def prepare(
         gidx = idx.astype(np.int32, copy=False)
         if len(gmap) == 0:  # no values and no nulls: an empty batch
             gidx = _NONE_I32
-    flags = []
-    for name, reason in (
-        (o.police_initiated, "police_initiated"),
-        (o.company_detected, "company_detected"),
-    ):
-        if name is not None:
-            flags.append((_flag_array(cols[name], name), STATUS[reason]))
+    flags = [(f.yes.view(np.uint8), STATUS[reason]) for _, reason, f in read]
     return Prepared(
         ck=ck,
         n=n,
