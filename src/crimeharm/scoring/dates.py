@@ -56,7 +56,7 @@ scorer's plausibility window.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -101,6 +101,8 @@ FORMS = ("iso", "uk", "excel")
 DEFAULT_FORMS = ("iso", "uk")
 
 _LONDON = "Europe/London"
+#: Text or number columns longer than this are reduced to their distinct values first.
+_ENCODE_ABOVE = 4096
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 _SEC = 86_400
 # instants converted to London dates through Arrow (inside the years 1-9999)
@@ -224,8 +226,8 @@ def formats_of(date_format: object, *, name: str = "date_format") -> tuple[str, 
 
 
 # ------------------------------------------------------------------ text
-def _ints(struct: pa.StructArray, field: str, default: int) -> np.ndarray:
-    values = struct.field(field)
+def _ints(values: pa.Array, default: int) -> np.ndarray:
+    """Digits (an Arrow string array; empty where a group did not match) as int64."""
     values = pc.if_else(pc.equal(values, ""), pa.nulls(len(values), pa.string()), values)
     return pc.cast(values, pa.int64()).fill_null(default).to_numpy()
 
@@ -236,26 +238,30 @@ def _offsets(z: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     parts = pc.extract_regex(pc.if_else(pc.equal(z, "Z"), "+00:00", z), _OFFSET)
     minus = pc.fill_null(pc.equal(parts.field("sign"), "-"), fill_value=False)
     sign = np.where(minus.to_numpy(zero_copy_only=False), -1, 1)
-    hh, mm = _ints(parts, "hh", 0), _ints(parts, "mm", 0)
+    hh, mm = _ints(parts.field("hh"), 0), _ints(parts.field("mm"), 0)
     return sign * (hh * 3600 + mm * 60), (hh <= 23) & (mm <= 59)
 
 
-def _from_groups(g: pa.StructArray, month: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Day numbers and kinds from a regex match of year, month, day, time and offset."""
-    year_text = g.field("y")
-    y = _ints(g, "y", 0)
-    short = pc.equal(pc.utf8_length(year_text), 2).to_numpy(zero_copy_only=False)
+def _from_fields(
+    g: Mapping[str, pa.Array], month: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    """Day numbers and kinds from the digits of year, month, day, time and offset.
+
+    ``g`` maps group names (``y m d H M S z``) to Arrow string arrays, empty
+    where a group is absent; ``month`` replaces ``m`` (month names).
+    """
+    y = _ints(g["y"], 0)
+    short = pc.equal(pc.utf8_length(g["y"]), 2).to_numpy(zero_copy_only=False)
     y = np.where(short, np.where(y < PIVOT, 2000 + y, 1900 + y), y)
-    m = _ints(g, "m", 0) if month is None else month
-    d_text = g.field("d")
-    month_only = pc.equal(d_text, "").to_numpy(zero_copy_only=False)
-    d = _ints(g, "d", 1)
-    hour, minute, sec = _ints(g, "H", 0), _ints(g, "M", 0), _ints(g, "S", 0)
+    m = _ints(g["m"], 0) if month is None else month
+    month_only = pc.equal(g["d"], "").to_numpy(zero_copy_only=False)
+    d = _ints(g["d"], 1)
+    hour, minute, sec = _ints(g["H"], 0), _ints(g["M"], 0), _ints(g["S"], 0)
     ok = _valid_day(y, m, d) & (hour <= 23) & (minute <= 59) & (sec <= 60)
     days = civil_to_days(y, np.clip(m, 1, 12), d)
-    z = g.field("z")
-    has_z = pc.not_equal(z, "").to_numpy(zero_copy_only=False)
-    if has_z.any():
+    z = g.get("z")
+    has_z = None if z is None else pc.not_equal(z, "").to_numpy(zero_copy_only=False)
+    if has_z is not None and has_z.any():
         at = np.flatnonzero(has_z & ok)
         off, off_ok = _offsets(z.take(pa.array(at)))
         ok[at] &= off_ok
@@ -265,26 +271,69 @@ def _from_groups(g: pa.StructArray, month: np.ndarray | None = None) -> tuple[np
     return np.where(ok, days, DAY_BAD), kind.astype(np.int8)
 
 
+# Fixed-width layouts of the commonest forms, read by slicing the text at known positions
+# (several times faster than a regex's groups); other values take the full pattern.
+_TIME_AT = {"H": (11, 13), "M": (14, 16), "S": (17, 19)}
+_FAST = {
+    _ISO: (
+        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?$",
+        {"y": (0, 4), "m": (5, 7), "d": (8, 10), **_TIME_AT},
+        None,
+    ),
+    _UK: (
+        r"^\d{2}[/.-]\d{2}[/.-]\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?$",
+        {"d": (0, 2), "m": (3, 5), "y": (6, 10), **_TIME_AT},
+        ((2, 3), (5, 6)),
+    ),
+}
+
+
+def _sliced(text: pa.Array, at: tuple[int, int]) -> pa.Array:
+    return pc.utf8_slice_codeunits(text, at[0], at[1])
+
+
+def _fixed_width(text: pa.Array, pattern: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Days and kinds of the values in the fixed layout of ``pattern``, and where they are."""
+    fast, where, seps = _FAST[pattern]
+    hit = pc.match_substring_regex(text, fast).to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), hit
+    part = text.filter(pa.array(hit))
+    d, k = _from_fields({name: _sliced(part, at) for name, at in where.items()})
+    if seps is not None:  # one separator throughout: 01/04/2023, not 01/04-2023
+        same = pc.equal(_sliced(part, seps[0]), _sliced(part, seps[1]))
+        d = np.where(same.to_numpy(zero_copy_only=False), d, DAY_BAD)
+    return d, k, hit
+
+
 def _by_regex(
     text: pa.Array, pattern: str, *, named: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     days = np.full(len(text), DAY_BAD, dtype=np.int64)
     kind = np.zeros(len(text), dtype=np.int8)
-    found = pc.extract_regex(text, pattern)
-    hit = found.is_valid().to_numpy(zero_copy_only=False)
-    if not hit.any():
+    todo = np.arange(len(text))
+    if pattern in _FAST:
+        d, k, hit = _fixed_width(text, pattern)
+        days[hit], kind[hit] = d, k
+        todo = np.flatnonzero(~hit)
+        if not len(todo):
+            return days, kind
+        text = text.take(pa.array(todo))
+    match = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+    if not match.any():
         return days, kind
-    at = np.flatnonzero(hit)
-    g = found.filter(pa.array(hit))
+    at = todo[match]
+    found = pc.extract_regex(text.filter(pa.array(match)), pattern)
+    g = {name: found.field(name) for name in (f.name for f in found.type)}
     if named:
-        idx = pc.index_in(pc.utf8_lower(g.field("b")), value_set=_NAMES)
+        idx = pc.index_in(pc.utf8_lower(g["b"]), value_set=_NAMES)
         known = idx.is_valid().to_numpy(zero_copy_only=False)
         month = np.where(known, _NAME_MONTH[idx.fill_null(0).to_numpy()], 0)
-        d, k = _from_groups(g, month)
+        d, k = _from_fields(g, month)
     else:
-        d, k = _from_groups(g)
-        if "s1" in pattern:  # one separator throughout: 01/04/2023, not 01/04-2023
-            same = pc.equal(g.field("s1"), g.field("s2")).to_numpy(zero_copy_only=False)
+        d, k = _from_fields(g)
+        if "s1" in g:  # one separator throughout: 01/04/2023, not 01/04-2023
+            same = pc.equal(g["s1"], g["s2"]).to_numpy(zero_copy_only=False)
             d = np.where(same, d, DAY_BAD)
     days[at], kind[at] = d, k
     return days, kind
@@ -403,6 +452,10 @@ def _number_text(values: np.ndarray) -> pa.Array:
 def _numbers(values: np.ndarray, formats: Sequence[str]) -> np.ndarray:
     """Day numbers of numbers: Excel serials when ``excel`` is a form, else read as text."""
     values = np.asarray(values, dtype=float)
+    if len(values) > _ENCODE_ABOVE and formats != ("excel",):  # each distinct value once
+        uniques, inverse = np.unique(values, return_inverse=True)
+        if len(uniques) < len(values):
+            return _numbers(uniques, formats)[inverse]
     days = np.full(len(values), DAY_BAD, dtype=np.int64)
     days[np.isnan(values)] = DAY_MISSING
     todo = np.flatnonzero(~np.isnan(values))
@@ -524,15 +577,17 @@ class DateReader:
         for known, days in self._recent:
             if len(known) == len(values) and known.type == values.type and known.equals(values):
                 return days
-        days = self._array(values, name)
+        days = self._array(values, name, distinct=True)
         self._recent = [(values, days), *self._recent[:3]]
         return days
 
-    def _array(self, arr: pa.Array, name: str | None) -> np.ndarray:
+    def _array(self, arr: pa.Array, name: str | None, *, distinct: bool = False) -> np.ndarray:
         kind = _kind_of_type(arr.type)
         if kind == "temporal":
             return _arrow_temporal(arr)
         if kind == "text":
+            if not distinct and len(arr) > _ENCODE_ABOVE:  # parse each distinct value once
+                return self._dictionary(pc.dictionary_encode(arr), name)
             return parse_text(arr, self.formats)[0]
         if kind == "number":
             values = arr.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
