@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crimeharm.errors import ColumnValueError
+
 __all__ = ["FlagValues", "dictionary_encoded", "factorize", "read_flag", "to_count"]
 
 _TRUE = {"TRUE", "T", "Y", "YES", "1", "1.0"}
@@ -78,7 +80,20 @@ def dictionary_encoded(col: Any) -> tuple[np.ndarray, pa.Array]:
     return idx.to_numpy(zero_copy_only=False), arr.dictionary  # int32 indices, no copy
 
 
-def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
+def unhashable(name: str | None, values: Any) -> ColumnValueError:
+    """The error for a column of lists, dicts or arrays, naming it and a value's type."""
+    first = next((v for v in values if isinstance(v, list | dict | np.ndarray | set)), None)
+    kind = type(first).__name__ if first is not None else "unhashable objects"
+    column = f"column {name!r}" if name else "a column"
+    return ColumnValueError(
+        f"{column} holds values of type {kind} (e.g. {first!r}); expected one text, number or "
+        "date per row",
+        column=name,
+        values=[repr(first)],
+    )
+
+
+def factorize(col: Any, *, name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 for null) and the distinct values of a column.
 
     Parameters
@@ -86,17 +101,31 @@ def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
     col : pandas.Series, pyarrow.Array or pyarrow.ChunkedArray
         Any column; categorical and dictionary columns are used as they are.
 
+    name : str, optional
+        The column's name, for the error.
+
     Returns
     -------
     codes : numpy.ndarray of int
         Position of each row's value in ``uniques``; -1 where null.
     uniques : numpy.ndarray of object
         The distinct values (may include values no row uses).
+
+    Raises
+    ------
+    ColumnValueError
+        For a column of lists, dicts or arrays, naming it.
     """
     if isinstance(col, pd.Series) and col.dtype == object:
         # Python objects keep their own types (ints, floats, text in one column)
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        except TypeError:
+            raise unhashable(name, col) from None
         return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+    arr = _single(col) if isinstance(col, pa.Array | pa.ChunkedArray) else None
+    if arr is not None and pa.types.is_nested(arr.type):
+        raise unhashable(name, arr.to_pylist()[:100])
     codes, dictionary = dictionary_encoded(col)
     return codes, np.asarray(dictionary.to_pylist(), dtype=object)
 
@@ -132,7 +161,7 @@ class FlagValues:
     unknown_values: dict[str, int]
 
 
-def read_flag(col: Any) -> FlagValues:
+def read_flag(col: Any, *, name: str | None = None) -> FlagValues:
     """Read a yes/no column: booleans, or true/false, yes/no, y/n, t/f, 1/0 in any case.
 
     Blank values (null, NaN, empty or spaces only) are ``blank``; any other
@@ -149,7 +178,7 @@ def read_flag(col: Any) -> FlagValues:
         blank = col.isna().to_numpy(dtype=bool)
         yes = col.fillna(value=False).to_numpy(dtype=bool)
         return FlagValues(yes, blank, np.zeros(len(col), dtype=bool), {})
-    codes, uniques = factorize(col)
+    codes, uniques = factorize(col, name=name)
     blank_u = np.array([_is_blank(v) for v in uniques] + [True], dtype=bool)
     text = np.array([str(v).strip().upper() for v in uniques] + [""], dtype=object)
     yes_u = ~blank_u & np.isin(text, list(_TRUE))
@@ -185,7 +214,7 @@ def _number_values(uniques: np.ndarray) -> np.ndarray:
     return out
 
 
-def to_count(col: Any) -> np.ndarray:
+def to_count(col: Any, *, name: str | None = None) -> np.ndarray:
     """Counts as float64 whole numbers; NaN where a count is not one.
 
     A count is a whole number (``3``, ``3.0``, ``'3'``) of at most 2**53;
@@ -200,7 +229,7 @@ def to_count(col: Any) -> np.ndarray:
         elif pa.types.is_boolean(arr.type):
             values = np.full(len(arr), np.nan)
         else:
-            codes, uniques = factorize(arr)
+            codes, uniques = factorize(arr, name=name)
             values = np.append(_number_values(uniques), np.nan)[codes]
     else:
         series = pd.Series(col)
@@ -209,7 +238,7 @@ def to_count(col: Any) -> np.ndarray:
         elif pd.api.types.is_numeric_dtype(series.dtype):
             values = series.to_numpy(dtype=float, na_value=np.nan)
         else:
-            codes, uniques = factorize(series)
+            codes, uniques = factorize(series, name=name)
             values = np.append(_number_values(uniques), np.nan)[codes]
     values = np.array(values, dtype=float)  # a writable copy
     with np.errstate(invalid="ignore"):

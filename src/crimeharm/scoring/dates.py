@@ -38,7 +38,8 @@ in order; the default is ``('iso', 'uk')``):
 ``excel``
     Excel serial day numbers (``45017`` is 2023-04-01; the fraction is the
     time of day), as numbers or text, in Excel's 1900 date system (its
-    non-existent 29 February 1900, serial 60, is a bad date).
+    non-existent 29 February 1900, serial 60, and serials after 9999-12-31 are
+    bad dates).
 a ``strftime`` format
     Any format containing ``%`` (``'%Y%m%d'``, ``'%d %b %Y %H:%M'``);
     ``%z`` reads an offset.
@@ -65,7 +66,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm.errors import ColumnValueError, OptionalDependencyError, OptionError
-from crimeharm.scoring.columns import _single
+from crimeharm.scoring.columns import _single, unhashable
 
 __all__ = [
     "DAY_BAD",
@@ -340,10 +341,10 @@ def _by_regex(
 
 
 def _excel_days(serial: np.ndarray) -> np.ndarray:
-    """Day numbers of Excel serials (1900 system); DAY_BAD for 0, 60 and below 1."""
+    """Day numbers of Excel serials (1900 system); DAY_BAD below 1, for 60 and after 9999."""
     serial = np.asarray(serial, dtype=float)
     whole = np.floor(serial)
-    ok = np.isfinite(serial) & (whole >= 1) & (whole != 60) & (whole <= 10 * _EXCEL_LAST)
+    ok = np.isfinite(serial) & (whole >= 1) & (whole != 60) & (whole <= _EXCEL_LAST)
     w = np.where(ok, whole, 0).astype(np.int64)
     days = np.where(w < 60, w - _EXCEL_EPOCH + 1, w - _EXCEL_EPOCH)  # Excel's 29 Feb 1900
     return np.where(ok, days, DAY_BAD)
@@ -596,6 +597,8 @@ class DateReader:
             return np.full(len(arr), DAY_MISSING, dtype=np.int64)
         if pa.types.is_dictionary(arr.type):
             return self._dictionary(arr, name)
+        if isinstance(arr.type, pa.BaseExtensionType):  # pandas periods kept by Arrow
+            return self.read(arr.to_pandas(), name=name)
         raise _wrong_type(name, f"values of type {arr.type}")
 
     def _dictionary(self, arr: pa.DictionaryArray, name: str | None) -> np.ndarray:
@@ -635,7 +638,10 @@ class DateReader:
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             return _numbers(col.to_numpy(dtype=float, na_value=np.nan), self.formats)
         if isinstance(dtype, np.dtype) and dtype.kind == "O":
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            try:
+                codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            except TypeError:
+                raise unhashable(name, col) from None
             parsed = np.append(self._objects(uniques, name), DAY_MISSING)
             return parsed[codes]
         raise _wrong_type(name, f"values of type {dtype}")

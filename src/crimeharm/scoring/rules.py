@@ -164,7 +164,7 @@ class Scorer:
         ):
             if name is None:
                 continue
-            flag = read_flag(batch[name])
+            flag = read_flag(batch[name], name=name)
             if flag.unknown_values and o.flag_unknown == "raise":
                 found = sorted(flag.unknown_values.items(), key=lambda kv: -kv[1])
                 top = ", ".join(f"{v!r} ({k:,} row(s))" for v, k in found[:10])
@@ -210,7 +210,7 @@ class Scorer:
     def codes(self, col: Any) -> CodeLookup:
         """Read a batch's offence codes once per distinct value (see :class:`CodeLookup`)."""
         o = self.opts
-        codes, uniques = factorize(col)
+        codes, uniques = factorize(col, name=o.code)
         pos = self.resolver.positions(uniques)
         r = self.resolver
         # one sentinel slot at the end for null codes (code -1 takes it)
@@ -271,7 +271,7 @@ class Scorer:
 
         crimes = None
         if o.count is not None:
-            crimes = to_count(batch[o.count])
+            crimes = to_count(batch[o.count], name=o.count)
             bad_count = np.isnan(crimes)
             if o.negative_counts == "exclude":
                 bad_count |= crimes < 0
