@@ -2,6 +2,10 @@
 
 CI has ``shared/`` beside the project's root; a test that needs it is skipped,
 not failed, where it is absent.
+
+The hypothesis profile ``slow`` (``pytest --hypothesis-profile=slow``) runs the
+input property suites (``tests/test_input_properties.py``) with 1,000
+examples each; the default run uses fewer, so that the suite stays fast.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("slow", max_examples=1_000, deadline=None)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -122,6 +122,14 @@ def factorize(col: Any, *, name: str | None = None) -> tuple[np.ndarray, np.ndar
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
         except TypeError:
             raise unhashable(name, col) from None
+        if any(isinstance(u, bool | np.bool_ | int | float) and u in (0, 1) for u in uniques):
+            # True == 1 and False == 0 share a key: booleans are read by their text instead
+            values = col.to_numpy(dtype=object)
+            is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in values), bool, len(col))
+            if is_bool.any():
+                values = values.copy()
+                values[is_bool] = [str(bool(v)) for v in values[is_bool]]
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
         return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
     arr = _single(col) if isinstance(col, pa.Array | pa.ChunkedArray) else None
     if arr is not None and pa.types.is_nested(arr.type):

@@ -46,7 +46,8 @@ a ``strftime`` format
 
 A UTC offset or a time zone places an instant in time; its day is the
 calendar date of that instant in Europe/London (``2023-07-01T23:30Z`` is
-2 July: 00:30 BST). A time without an offset is UK local time already: its
+2 July: 00:30 BST), by the time zone database to 2037 and the UK's present
+rule after (:func:`london_days`). A time without an offset is UK local time already: its
 day is its own date. Times must be valid (hours 0-23, minutes and seconds
 0-59, a leap second 60). Dates run from 0001-01-01 to 9999-12-31
 (:data:`FIRST_DAY`, :data:`LAST_DAY`); a date type can hold days outside
@@ -66,7 +67,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm.errors import ColumnValueError, OptionalDependencyError, OptionError
-from crimeharm.scoring.columns import _single, unhashable
+from crimeharm.scoring.columns import _single, factorize
 
 __all__ = [
     "DAY_BAD",
@@ -108,6 +109,7 @@ _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_00
 _SEC = 86_400
 # instants converted to London dates through Arrow (inside the years 1-9999)
 _FIRST_SEC, _LAST_SEC = (FIRST_DAY + 1) * _SEC, LAST_DAY * _SEC
+_RULE_SEC = int(np.datetime64("2038-01-01", "D").astype(np.int64)) * _SEC  # see london_days
 _EXCEL_EPOCH = 25_569  # the Excel serial of 1970-01-01
 _EXCEL_LAST = 2_958_465  # 9999-12-31
 _MONTH_NAMES = (
@@ -166,15 +168,40 @@ def _valid_day(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return (m >= 1) & (m <= 12) & (d >= 1) & (d <= length)
 
 
+def _last_sunday(year: np.ndarray, month: int) -> np.ndarray:
+    """Day numbers of the last Sunday of ``month`` in each year."""
+    last = civil_to_days(year + (month == 12), np.full_like(year, month % 12 + 1), 1) - 1
+    return last - (last + 4) % 7  # 1970-01-01 was a Thursday: (day + 4) % 7 is 0 on Sundays
+
+
+def _uk_rule_days(seconds: np.ndarray) -> np.ndarray:
+    """London dates by the UK's rule since 1996.
+
+    BST (UTC+1) runs from 01:00 UTC on the last Sunday of March to 01:00 UTC
+    on the last Sunday of October.
+    """
+    year = np.floor_divide(seconds, _SEC).astype("datetime64[D]").astype("datetime64[Y]")
+    year = year.astype(np.int64) + 1970
+    begin = _last_sunday(year, 3) * _SEC + 3600
+    end = _last_sunday(year, 10) * _SEC + 3600
+    summer = (seconds >= begin) & (seconds < end)
+    return np.floor_divide(seconds + np.where(summer, 3600, 0), _SEC)
+
+
 def london_days(seconds: np.ndarray) -> np.ndarray:
     """The Europe/London calendar date of each instant (seconds since 1970-01-01 UTC).
 
-    Instants outside the years 1-9999 keep their UTC date (they are outside
-    every plausibility window).
+    Up to the end of 2037 the offsets come from the time zone database (through
+    Arrow); its transitions stop there, so from 2038 the UK's rule of today is
+    applied (as Python's ``zoneinfo`` does). Instants outside the years 1-9999
+    keep their UTC date (they are outside every plausibility window).
     """
     seconds = np.asarray(seconds, dtype=np.int64)
     out = np.floor_divide(seconds, _SEC)
-    inside = (seconds >= _FIRST_SEC) & (seconds <= _LAST_SEC)
+    ruled = (seconds >= _RULE_SEC) & (seconds <= _LAST_SEC)
+    if ruled.any():
+        out[ruled] = _uk_rule_days(seconds[ruled])
+    inside = (seconds >= _FIRST_SEC) & (seconds < _RULE_SEC)
     if inside.any():
         try:
             ts = pa.array(seconds[inside], type=pa.timestamp("s", tz=_LONDON))
@@ -638,10 +665,7 @@ class DateReader:
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             return _numbers(col.to_numpy(dtype=float, na_value=np.nan), self.formats)
         if isinstance(dtype, np.dtype) and dtype.kind == "O":
-            try:
-                codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            except TypeError:
-                raise unhashable(name, col) from None
+            codes, uniques = factorize(col, name=name)
             parsed = np.append(self._objects(uniques, name), DAY_MISSING)
             return parsed[codes]
         raise _wrong_type(name, f"values of type {dtype}")
