@@ -490,3 +490,45 @@ def test_crime_columns_are_integers_everywhere():
             assert out[c].dtype == np.int64, c
     s = scored.attrs["crimeharm"]["summary"]
     assert isinstance(s["crimes_included"], int)
+
+
+# --- the compiled path ----------------------------------------------------------------------
+
+
+def test_implausible_days_on_the_compiled_path(monkeypatch):
+    from crimeharm._engine import fused as _fused
+    from crimeharm._engine import kernel as _kernel
+
+    if _kernel.compiled() is None:
+        pytest.skip("the compiled module is not built")
+    taken = []
+    prepare = _fused.prepare
+
+    def spy(*args, **kwargs):
+        prepared = prepare(*args, **kwargs)
+        taken.append(prepared is not None)
+        return prepared
+
+    monkeypatch.setattr(_fused, "prepare", spy)
+    # 1850 to 2101 spans fewer days than the compiled path's day table holds
+    days = [
+        dt.date(1850, 6, 1),
+        dt.date(2023, 4, 1),
+        dt.date(2101, 1, 1),
+        None,
+        dt.date(2023, 5, 2),
+    ]
+    table = pa.table(
+        {"offence_code": ["8/6"] * 5, "d": pa.array(days, pa.date32()), "a": list("ABABA")}
+    )
+    options = {"by": "a", "period": "month", "date": "d"}
+    fused = crimeharm.harm_index(table, **options)
+    assert taken == [True]
+    monkeypatch.setenv("CRIMEHARM_FUSED", "0")
+    general = crimeharm.harm_index(table, **options)
+    pd.testing.assert_frame_equal(fused, general)
+    s = fused.attrs["crimeharm"]["summary"]
+    assert s["rows_excluded"] == {"implausible_date": 2, "missing_date": 1}
+    assert s["implausible_date_examples"] == ["1850-06-01", "2101-01-01"]
+    placed = fused.dropna(subset=["period"])
+    assert sorted(placed["period"].astype(str)) == ["2023-04", "2023-05"]

@@ -614,6 +614,19 @@ def test_every_scoring_option_is_named_in_the_signature(func):
         func(SMALL, colour="red")
 
 
+@pytest.mark.parametrize("func", [crimeharm.score, crimeharm.harm_index, crimeharm.area_harm])
+def test_every_scoring_option_has_the_same_default_as_score_options(func):
+    import inspect
+
+    from crimeharm import ScoreOptions
+    from crimeharm.scoring.options import SCORE_ARGUMENTS
+
+    made = inspect.signature(ScoreOptions.make).parameters
+    params = inspect.signature(func).parameters
+    for name in SCORE_ARGUMENTS & set(params) - {"end"}:
+        assert params[name].default == made[name].default, name
+
+
 def test_option_errors_carry_the_value_and_what_is_allowed():
     with pytest.raises(crimeharm.OptionError) as info:
         crimeharm.score(SMALL, unknown="ignore")

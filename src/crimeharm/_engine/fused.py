@@ -33,6 +33,7 @@ from crimeharm._engine.accumulate import Accumulator
 from crimeharm._engine.kernel import compiled
 from crimeharm.reasons import STATUS
 from crimeharm.scoring.columns import _single, values_view
+from crimeharm.scoring.dates import DAY_BAD, DAY_MISSING
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
@@ -79,6 +80,8 @@ class Prepared:
     dated: int
     flags: list[tuple[np.ndarray, int]]
     has_null_code: bool
+    #: first and last plausible day of the rows (None: no row has one)
+    span: tuple[int, int] | None = None
     hits: np.ndarray | None = None
 
     def add(self, acc: Accumulator, opts: ScoreOptions, period: Period | None) -> None:
@@ -113,7 +116,8 @@ class Prepared:
                     ids = np.zeros(len(days), dtype=np.int64)
                     if not implausible.all():
                         ids[~implausible] = period.ids_from_days(days[~implausible])
-                        lo, hi = int(ids[~implausible].min()), int(ids[~implausible].max())
+                    if self.span is not None:  # the periods of the rows' plausible days
+                        lo, hi = (int(i) for i in period.ids_from_days(np.array(self.span)))
         if not acc.excluded_cells:  # excluded records are only counted
             statuses = {0}
         acc._ensure(len(acc.groups), lo, hi, sorted(statuses))
@@ -156,6 +160,14 @@ def _day_array(col: Any, scorer: Scorer, name: str) -> tuple[np.ndarray, int]:
     return scorer.days(col, name), 1
 
 
+def _plausible_span(day: np.ndarray, div: int, window: tuple[int, int]) -> tuple[int, int] | None:
+    """First and last day of the rows inside the plausibility window (None: no row's is)."""
+    valid = (day != DAY_MISSING) & (day != DAY_BAD)
+    d = np.floor_divide(day[valid].astype(np.int64), div)
+    d = d[(d >= window[0]) & (d <= window[1])]
+    return (int(d.min()), int(d.max())) if len(d) else None
+
+
 def prepare(
     ck: ModuleType,
     scorer: Scorer,
@@ -175,13 +187,15 @@ def prepare(
     """
     o = scorer.opts
     day, div, lo, hi, dated = _NONE_I32, 1, 0, -1, 0
+    span: tuple[int, int] | None = None
     if o.date is not None:
         day, div = _day_array(cols[o.date], scorer, o.date)
         lo, hi, dated = ck.day_range(day, div)
         if dated and hi - lo >= MAX_DAYS:
             return None
-        if dated:  # the lowest and highest days are examples of implausible dates, if they are
-            scorer.implausible(np.array([lo, hi], dtype=np.int64))
+        span = (lo, hi) if dated else None
+        if dated and scorer.implausible(np.array([lo, hi], dtype=np.int64)).any():
+            span = _plausible_span(day, div, o.date_range)  # lo and hi were examples
     read = scorer.read_flags(cols)
     if scorer.flag_exclusions(read):  # a reason per value of a flag: the column-by-column path
         return None
@@ -212,4 +226,5 @@ def prepare(
         dated=dated,
         flags=flags,
         has_null_code=bool(len(lookup.codes)) and int(lookup.codes.min()) < 0,
+        span=span,
     )
