@@ -243,6 +243,13 @@ def format_summary(meta: dict[str, Any]) -> str:
         lines.append(f"unknown codes    {top}")
     if s["bad_date_examples"]:
         lines.append("unparseable dates, e.g. " + ", ".join(map(repr, s["bad_date_examples"])))
+    if s.get("implausible_date_examples"):
+        lines.append("implausible dates, e.g. " + ", ".join(s["implausible_date_examples"]))
+    for col, n in s.get("blank_flags", {}).items():
+        lines.append(f"blank yes/no values in {col!r}: {n:,}")
+    for col, values in s.get("unknown_flag_values", {}).items():
+        top = ", ".join(f"{v!r} ({n:,})" for v, n in list(values.items())[:5])
+        lines.append(f"unknown yes/no values in {col!r}: {top}")
     if s["ambiguous_codes"]:
         top = ", ".join(f"{c} ({n:,})" for c, n in list(s["ambiguous_codes"].items())[:5])
         lines.append(f"ambiguous codes, scored by rule: {top}")

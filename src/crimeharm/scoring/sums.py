@@ -11,7 +11,8 @@ Crimes and harm are summed into a dense area x period array per status
 ``period_start`` and ``period_end``), ``crimes`` and ``harm_days`` of the
 included records, and for each exclusion reason ``excluded_<reason>`` (crimes)
 and ``excluded_harm_<reason>`` (days, for records whose offence code is known).
-Records whose date is missing or unparseable cannot be placed in a period;
+The crime counts (``crimes``, ``excluded_<reason>``, ``excluded``) are int64.
+Records whose date is missing, unparseable or implausible cannot be placed in a period;
 they appear under a null period, so that every record is accounted for:
 ``sum(crimes) + sum(excluded_*) = crimes in``. With ``excluded="summary"``
 the rows have the included crimes and harm only, and the exclusions are
