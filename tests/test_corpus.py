@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import crimeharm
-from crimeharm import ColumnValueError, FlagValueWarning, OptionError
+from crimeharm import ColumnTypeError, ColumnValueError, FlagValueWarning, OptionError
 from crimeharm.reasons import REASONS
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -298,9 +298,11 @@ def test_a_categorical_of_dates_and_a_dictionary_of_text():
 )
 def test_a_column_that_holds_no_dates_is_an_error_naming_it(column, needle):
     table = pa.table({"offence_code": ["8/6", "8/6"], "when": column})
+    # values of the wrong kind: ColumnValueError; lists and records: ColumnTypeError
+    error = ColumnTypeError if needle in ("list|ndarray", "struct|dict") else ColumnValueError
     for data in (table, table.to_pandas()):
         for call in (crimeharm.score, crimeharm.harm_index):
-            with pytest.raises(ColumnValueError, match=rf"'when'.*({needle})") as info:
+            with pytest.raises(error, match=rf"'when'.*({needle})") as info:
                 call(data, date="when")
             assert info.value.column == "when"
 
@@ -497,9 +499,9 @@ def test_crime_columns_are_integers_everywhere():
 
 def test_implausible_days_on_the_compiled_path(monkeypatch):
     from crimeharm._engine import fused as _fused
-    from crimeharm._engine import kernel as _kernel
+    from crimeharm._engine.compiled import load
 
-    if _kernel.compiled() is None:
+    if load() is None:
         pytest.skip("the compiled module is not built")
     taken = []
     prepare = _fused.prepare
@@ -522,11 +524,14 @@ def test_implausible_days_on_the_compiled_path(monkeypatch):
         {"offence_code": ["8/6"] * 5, "d": pa.array(days, pa.date32()), "a": list("ABABA")}
     )
     options = {"by": "a", "period": "month", "date": "d"}
-    fused = crimeharm.harm_index(table, **options)
+    fused = crimeharm.harm_index(table, engine="compiled", **options)
     assert taken == [True]
-    monkeypatch.setenv("CRIMEHARM_FUSED", "0")
-    general = crimeharm.harm_index(table, **options)
-    pd.testing.assert_frame_equal(fused, general)
+    monkeypatch.setattr(_fused, "eligible", lambda opts, n_by: False)  # the column-by-column path
+    general = crimeharm.harm_index(table, engine="compiled", **options)
+    assert taken == [True]
+    numpy = crimeharm.harm_index(table, engine="numpy", **options)
+    for other in (general, numpy):
+        pd.testing.assert_frame_equal(fused, other, check_like=True)
     s = fused.attrs["crimeharm"]["summary"]
     assert s["rows_excluded"] == {"implausible_date": 2, "missing_date": 1}
     assert s["implausible_date_examples"] == ["1850-06-01", "2101-01-01"]

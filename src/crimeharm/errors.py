@@ -25,20 +25,28 @@ from typing import Any
 __all__ = [
     "AllocationError",
     "CodeError",
+    "ColumnNameError",
+    "ColumnTypeError",
     "ColumnValueError",
     "CrimeHarmError",
     "CrimeHarmWarning",
+    "EmptyDataError",
     "FlagValueWarning",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
+    "MissingPopulationWarning",
     "OptionError",
     "OptionalDependencyError",
+    "OutputFileError",
     "PeriodError",
     "SheetFormatError",
+    "SheetValueWarning",
     "ShortDataWarning",
+    "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
+    "UnknownOutcomeWarning",
     "UnsupportedFormatError",
     "WeightsValidationError",
 ]
@@ -97,11 +105,20 @@ class OptionalDependencyError(CrimeHarmError, ImportError):
 
 
 class InputFileError(CrimeHarmError, OSError):
-    """A path that does not exist, or a file that is not of a readable kind."""
+    """A path that does not exist, or a file that cannot be read.
+
+    A truncated or corrupt Parquet file, a CSV row with the wrong number of
+    fields, text that does not decode in the encoding given (the message names
+    the line, the byte offset and the encoding), a file given twice.
+    """
+
+
+class OutputFileError(CrimeHarmError, OSError):
+    """An output that cannot be written: a folder, a missing folder, no permission, a full disk."""
 
 
 class UnsupportedFormatError(CrimeHarmError, ValueError):
-    """A file that is neither CSV nor Parquet."""
+    """A file that is neither CSV nor Parquet, or an output of a kind that cannot be written."""
 
 
 class InputTypeError(CrimeHarmError, TypeError):
@@ -144,8 +161,28 @@ class MissingColumnError(CrimeHarmError, KeyError):
             )
 
 
+class ColumnNameError(CrimeHarmError, ValueError):
+    """Column names that cannot be read: a name used twice, or one an output column would overwrite.
+
+    ``values`` holds the names at fault.
+    """
+
+
+class ColumnTypeError(CrimeHarmError, TypeError):
+    """A column whose type cannot be read as what the option says it is.
+
+    Lists or records where a code, date, flag, count or area is expected, or a
+    column whose types differ between the files of one input in a way that
+    would change values (``values`` and ``allowed`` hold the two types).
+    """
+
+
 class ColumnValueError(CrimeHarmError, ValueError):
     """A column holds values that cannot be read as what the option says it is."""
+
+
+class EmptyDataError(CrimeHarmError, ValueError):
+    """There is nothing to measure: no rows, no units, or a total of zero where shares are asked."""
 
 
 class CodeError(CrimeHarmError, ValueError):
@@ -168,6 +205,24 @@ class AllocationError(CrimeHarmError, ValueError):
     """A funding formula or areas table that cannot give a defensible allocation."""
 
 
+class Terminated(BaseException):
+    """The command line was asked to stop by a signal (SIGTERM or SIGHUP).
+
+    Raised by the signal handlers that ``crimeharm.cli.main`` installs for its run, so that
+    temporary files are removed on the way out; it derives from ``BaseException``, as
+    ``KeyboardInterrupt`` does, so that ``except Exception`` does not swallow it.
+
+    Parameters
+    ----------
+    signum : int
+        The number of the signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class CrimeHarmWarning(UserWarning):
     """Base class of every warning crimeharm issues."""
 
@@ -180,9 +235,32 @@ class UnknownCodeWarning(CrimeHarmWarning):
     """Records were excluded because the edition does not carry their offence code."""
 
 
+class SheetValueWarning(CrimeHarmWarning):
+    """Cells of a spreadsheet that cannot be read as what their column holds.
+
+    The rows are kept, the cells left empty; the warning lists them (sheet row
+    and value), as do the sheet's notes. ``data`` holds ``rows`` and ``values``.
+    """
+
+
 class ShortDataWarning(CrimeHarmWarning):
     """The data cover less than the window asked for (e.g. no complete rolling window)."""
 
 
 class FlagValueWarning(CrimeHarmWarning):
     """Records were excluded because a yes/no column holds values outside its vocabulary."""
+
+
+class UnknownOutcomeWarning(CrimeHarmWarning):
+    """A detection column holds values outside the outcome vocabulary (counted per value).
+
+    ``data`` holds ``column``, ``values`` (value -> crimes) and ``policy`` (what
+    was done with them: read as not detected, or excluded).
+    """
+
+
+class MissingPopulationWarning(CrimeHarmWarning):
+    """Rows whose area (or period) the population table lacks got NaN rates.
+
+    ``data`` holds ``missing``: the keys without a population, as records.
+    """

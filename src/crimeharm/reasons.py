@@ -33,6 +33,10 @@ reason                  meaning
                         security)
 ``historic``            committed before the period counted, or reported more than
                         the chosen lag after it was committed
+``unknown_outcome``     the record's outcome is not in the detection vocabulary and
+                        :func:`crimeharm.series` was told to exclude such records
+                        (``unknown_outcome='exclude'``); last, because it only
+                        concerns records that every other rule let in
 ======================  ===========================================================
 """
 
@@ -42,7 +46,15 @@ from enum import Enum
 
 import numpy as np
 
-__all__ = ["INCLUDED", "REASONS", "SERIES_REASONS", "STATUS", "Reason", "mark"]
+__all__ = [
+    "INCLUDED",
+    "REASONS",
+    "SCORER_REASONS",
+    "SERIES_REASONS",
+    "STATUS",
+    "Reason",
+    "mark",
+]
 
 
 class Reason(str, Enum):
@@ -68,6 +80,7 @@ class Reason(str, Enum):
     POLICE_INITIATED = "police_initiated"
     COMPANY_DETECTED = "company_detected"
     HISTORIC = "historic"
+    UNKNOWN_OUTCOME = "unknown_outcome"
 
     @property
     def status(self) -> int:
@@ -84,6 +97,9 @@ INCLUDED = 0
 #: Exclusion reasons in order of precedence; the status code of a reason is its
 #: position here plus one (0 means included).
 REASONS: tuple[str, ...] = tuple(r.value for r in Reason)
+
+#: The reasons the scorer gives; :func:`crimeharm.series` adds ``unknown_outcome``.
+SCORER_REASONS: tuple[str, ...] = tuple(r for r in REASONS if r != Reason.UNKNOWN_OUTCOME.value)
 
 #: The reasons whose excluded harm makes a Cambridge consensus series.
 SERIES_REASONS: tuple[str, ...] = (

@@ -37,6 +37,8 @@ _SCORE_ARGUMENTS = SCORE_ARGUMENTS - {"start", "end"}
 def area_harm(
     records: object,
     *,
+    encoding: str = "utf-8",
+    sep: str | None = None,
     area: str,
     end: str,
     months: int = 36,
@@ -45,6 +47,7 @@ def area_harm(
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
     ambiguity: str | Mapping[str, str] | None = None,
+    crosswalk: bool = True,
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",
@@ -68,6 +71,7 @@ def area_harm(
     ----------
     records : DataFrame, Arrow table or path
         Crime records, as for :func:`crimeharm.harm_index`.
+    {read_parameters}
     area : str
         Column of the area (e.g. the Community Safety Partnership).
     end : str
@@ -104,6 +108,8 @@ def area_harm(
         by=area,
         start=first.start_time.date().isoformat(),
         end=last.end_time.date().isoformat(),
+        encoding=encoding,
+        sep=sep,
         **score_options,
     )
     out = pd.DataFrame(

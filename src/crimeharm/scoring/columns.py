@@ -18,11 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm.errors import ColumnValueError
+from crimeharm.vocabulary import FALSE_WORDS, FLAG_WORDS, TRUE_WORDS
 
-__all__ = ["FlagValues", "dictionary_encoded", "factorize", "read_flag", "to_count"]
-
-_TRUE = {"TRUE", "T", "Y", "YES", "1", "1.0"}
-_FALSE = {"FALSE", "F", "N", "NO", "0", "0.0", ""}
+__all__ = ["FlagValues", "dictionary_encoded", "factorize", "read_flag", "to_count", "to_flag"]
 
 
 def _single(col: Any) -> Any:
@@ -189,8 +187,8 @@ def read_flag(col: Any, *, name: str | None = None) -> FlagValues:
     codes, uniques = factorize(col, name=name)
     blank_u = np.array([_is_blank(v) for v in uniques] + [True], dtype=bool)
     text = np.array([str(v).strip().upper() for v in uniques] + [""], dtype=object)
-    yes_u = ~blank_u & np.isin(text, list(_TRUE))
-    unknown_u = ~blank_u & ~yes_u & ~np.isin(text, list(_FALSE))
+    yes_u = ~blank_u & np.isin(text, list(TRUE_WORDS))
+    unknown_u = ~blank_u & ~yes_u & ~np.isin(text, list(FALSE_WORDS))
     unknown_values: dict[str, int] = {}
     if unknown_u.any():
         hits = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:]
@@ -202,6 +200,29 @@ def read_flag(col: Any, *, name: str | None = None) -> FlagValues:
 
 #: Counts above this are not exact in float64 (2**53), so they are not read as counts.
 _MAX_COUNT = 2.0**53
+
+
+def to_flag(col: Any, *, name: str) -> np.ndarray:
+    """Read a yes/no column strictly: blank reads as no, any other unknown value is an error.
+
+    The reading of :func:`read_flag`, for columns that must hold only yes/no
+    values (a user's own table, a value given in an option).
+
+    Raises
+    ------
+    ColumnValueError
+        On a value outside the vocabulary, naming the column and the value.
+    """
+    flag = read_flag(col, name=name)
+    if flag.unknown_values:
+        value = next(iter(flag.unknown_values))
+        raise ColumnValueError(
+            f"column {name!r}: value {value!r} is not a yes/no flag (expected {FLAG_WORDS})",
+            column=name,
+            values=[value],
+            allowed=sorted(TRUE_WORDS | FALSE_WORDS),
+        )
+    return flag.yes
 
 
 def _number_values(uniques: np.ndarray) -> np.ndarray:

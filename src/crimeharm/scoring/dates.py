@@ -87,7 +87,8 @@ __all__ = [
     "usable",
 ]
 
-#: A null or blank date.
+#: A null or blank date. Every date is above the markers; the compiled loops hold the same
+#: values in ``crimeharm/_engine/_markers.pxd`` (the tests check that they agree).
 DAY_MISSING = np.iinfo(np.int64).min
 #: A value that is not a date.
 DAY_BAD = DAY_MISSING + 1

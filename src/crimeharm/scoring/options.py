@@ -20,7 +20,7 @@ import pandas as pd
 
 from crimeharm.errors import OptionError
 from crimeharm.scoring.dates import DEFAULT_FORMS, FIRST_DAY, LAST_DAY, day_of, formats_of
-from crimeharm.weights.editions import resolve_weights
+from crimeharm.weights.editions import load_weights
 from crimeharm.weights.table import WeightTable
 
 __all__ = [
@@ -79,6 +79,13 @@ weights : str or WeightTable, optional
         Rule for codes that several offences of the edition share (see
         :meth:`crimeharm.WeightTable.resolve`): a rule name or a mapping from
         code to the key to use.
+    crosswalk : bool
+        Score a retired Home Office open-data code that the edition does not
+        carry (``28A``, replaced in April 2017) as its successor (``28E``), by
+        the shipped crosswalk (:mod:`crimeharm.weights.crosswalk`); the summary
+        counts the records so read (``crosswalked_codes``). Never overrides a
+        code the edition carries. Default True; False leaves them
+        ``unknown_code``.
     date : str, optional
         Column of the date the crime was committed (the paper: count events
         that occurred in the period).
@@ -148,12 +155,17 @@ weights : str or WeightTable, optional
 def with_score_parameters(func: Any) -> Any:
     """Put the shared parameter documentation in a docstring.
 
-    ``{score_parameters}`` becomes :data:`SCORE_PARAMETERS` and
-    ``{window_parameters}`` :data:`WINDOW_PARAMETERS`.
+    ``{score_parameters}`` becomes :data:`SCORE_PARAMETERS`,
+    ``{window_parameters}`` :data:`WINDOW_PARAMETERS` and ``{read_parameters}``
+    :data:`crimeharm.scoring.inputs.READ_PARAMETERS`.
     """
+    from crimeharm.scoring.inputs import READ_PARAMETERS
+
     if func.__doc__:
-        func.__doc__ = func.__doc__.replace("{score_parameters}", SCORE_PARAMETERS).replace(
-            "{window_parameters}", WINDOW_PARAMETERS
+        func.__doc__ = (
+            func.__doc__.replace("{score_parameters}", SCORE_PARAMETERS)
+            .replace("{window_parameters}", WINDOW_PARAMETERS)
+            .replace("{read_parameters}", READ_PARAMETERS)
         )
     return func
 
@@ -229,6 +241,7 @@ class ScoreOptions:
     code: str = "offence_code"
     code_system: CodeSystem = "auto"
     ambiguity: str | Mapping[str, str] | None = None
+    crosswalk: bool = True
     date: str | None = None
     date_to: str | None = None
     date_rule: DateRule = "start"
@@ -256,6 +269,7 @@ class ScoreOptions:
         code: str = "offence_code",
         code_system: CodeSystem = "auto",
         ambiguity: str | Mapping[str, str] | None = None,
+        crosswalk: bool = True,
         date: str | None = None,
         date_to: str | None = None,
         date_rule: DateRule = "start",
@@ -303,11 +317,14 @@ class ScoreOptions:
             raise OptionError(
                 f"exclude_police_generated={exclude_police_generated!r}; expected True or False"
             )
+        if not isinstance(crosswalk, bool | np.bool_):
+            raise OptionError(f"crosswalk={crosswalk!r}; expected True or False")
         opts = cls(
-            weights=resolve_weights(weights),
+            weights=load_weights(weights),
             code=code,
             code_system=code_system,
             ambiguity=ambiguity,
+            crosswalk=bool(crosswalk),
             date=date,
             date_to=date_to,
             date_rule=date_rule,

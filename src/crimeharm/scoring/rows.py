@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crimeharm.errors import MissingColumnError
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.options import (
@@ -43,17 +42,23 @@ from crimeharm.scoring.options import (
 from crimeharm.scoring.rules import Scorer
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["score"]
+__all__ = ["OUTPUT_COLUMNS", "score"]
+
+#: The columns :func:`score` adds to the input's (and ``period_date`` with a date column).
+OUTPUT_COLUMNS = ("days", "crimes", "harm_days", "excluded")
 
 
 @with_score_parameters
 def score(
     data: Any,
     *,
+    encoding: str = "utf-8",
+    sep: str | None = None,
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
     ambiguity: str | Mapping[str, str] | None = None,
+    crosswalk: bool = True,
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",
@@ -77,9 +82,11 @@ def score(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, or path
-        Records, one per crime (or per area x offence with ``count``); a path
-        to a CSV or Parquet file or a folder of Parquet files.
+    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+        Records, one per crime (or per area x offence with ``count``): a CSV
+        or Parquet file, or several (a folder, read recursively, a glob or a
+        list) read as one input.
+    {read_parameters}
     {score_parameters}
     {window_parameters}
 
@@ -90,7 +97,9 @@ def score(
         ``crimes`` (int64: 1, or the record's count; 1 when the count is
         invalid), ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
-        date column is given. ``attrs["crimeharm"]`` holds the edition, its
+        date column is given. An input column of one of these names raises
+        :class:`~crimeharm.ColumnNameError`, except a ``count`` column named
+        ``crimes``, which the counts read replace. ``attrs["crimeharm"]`` holds the edition, its
         sha256, the options and the :class:`Summary` as a dict.
 
     Examples
@@ -105,14 +114,19 @@ def score(
     2  547.5        0.0  police_generated
     3    NaN        0.0    malformed_code
     """
-    from crimeharm.scoring.inputs import read_table
+    from crimeharm.scoring.inputs import check_new_columns, read_table
 
     opts = ScoreOptions.from_arguments(locals())
-    frame = read_table(data, columns=None)
-    if frame.shape == (0, 0):  # an empty file: a valid, empty result
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in opts.columns()})
+    frame = read_table(data, require=opts.columns(), encoding=encoding, sep=sep)
+    new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
     source = str(data) if isinstance(data, str | os.PathLike) else "data"
-    MissingColumnError.check(list(frame.columns), opts.columns(), source=source)
+    check_new_columns(
+        list(frame.columns),
+        new,
+        source=source,
+        what="score",
+        replaced="crimes" if opts.count == "crimes" else None,
+    )
     scorer = Scorer(opts)
     batch = {c: frame[c] for c in opts.columns()}
     scored = scorer.score_batch(batch, len(frame))

@@ -22,7 +22,7 @@ import pandas as pd
 
 from crimeharm.errors import CodeError, ColumnValueError, FlagValueWarning, UnknownCodeWarning
 from crimeharm.reasons import STATUS, mark
-from crimeharm.scoring.columns import _FALSE, _TRUE, FlagValues, factorize, read_flag, to_count
+from crimeharm.scoring.columns import FlagValues, factorize, read_flag, to_count
 from crimeharm.scoring.dates import (
     DAY_BAD,
     DAY_IMPLAUSIBLE,
@@ -33,6 +33,7 @@ from crimeharm.scoring.dates import (
 )
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.summary import Summary
+from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 __all__ = ["CodeLookup", "ScoredBatch", "Scorer"]
 
@@ -49,6 +50,7 @@ class _Resolver:
         self.flag = np.empty(0, dtype=bool)
         self.ambiguous = np.empty(0, dtype=bool)
         self.canonical = np.empty(0, dtype=object)
+        self.crosswalk = np.empty(0, dtype=object)  # '28A->28E' where read through it
 
     def positions(self, uniques: np.ndarray) -> np.ndarray:
         keys = pd.Index(uniques, dtype=object)
@@ -56,8 +58,9 @@ class _Resolver:
         new = pos < 0
         if new.any():
             fresh = pd.unique(np.asarray(uniques, dtype=object)[new])
-            res = self.opts.weights.resolve(
-                fresh, code_system=self.opts.code_system, ambiguity=self.opts.ambiguity
+            o = self.opts
+            res = o.weights.resolve(
+                fresh, code_system=o.code_system, ambiguity=o.ambiguity, crosswalk=o.crosswalk
             )
             status = np.zeros(len(res), dtype=np.uint8)
             read_as = res["status"].to_numpy()
@@ -72,6 +75,7 @@ class _Resolver:
             self.canonical = np.concatenate(
                 [self.canonical, res["canonical"].to_numpy(dtype=object)]
             )
+            self.crosswalk = np.concatenate([self.crosswalk, res["crosswalk"].to_numpy(object)])
             pos = self.index.get_indexer(keys)
         return pos
 
@@ -174,7 +178,7 @@ class Scorer:
                     "as no, 'exclude' excludes them as bad_flag",
                     column=name,
                     values=[v for v, _ in found],
-                    allowed=sorted(_TRUE | _FALSE),
+                    allowed=sorted(TRUE_WORDS | FALSE_WORDS),
                 )
             out.append((name, reason, flag))
         return out
@@ -231,7 +235,8 @@ class Scorer:
         With ``hits`` None they are counted here when needed. Raises
         :class:`CodeError` when ``unknown='raise'`` and a code is unknown.
         """
-        if not (lookup.unknown.any() or lookup.ambiguous.any()):
+        crossed = pd.notna(self.resolver.crosswalk[lookup.pos])
+        if not (lookup.unknown.any() or lookup.ambiguous.any() or crossed.any()):
             return
         if hits is None:
             hits = np.bincount(lookup.codes + 1, minlength=len(lookup.uniques) + 1)[1:]
@@ -256,6 +261,8 @@ class Scorer:
                 self.summary.unknown_scored_zero += n_unknown
         for i in np.flatnonzero(lookup.ambiguous[:-1] & (hits > 0)):
             self.summary.ambiguous_codes[str(r.canonical[lookup.pos[i]])] += int(hits[i])
+        for i in np.flatnonzero(crossed & (hits > 0)):
+            self.summary.crosswalked_codes[str(r.crosswalk[lookup.pos[i]])] += int(hits[i])
 
     def score_batch(self, batch: Mapping[str, Any], n: int, *, tally: bool = True) -> ScoredBatch:
         """Score one batch: ``batch`` maps column names to columns of length ``n``.
