@@ -21,7 +21,6 @@ if shutil.which("java") is None:  # pragma: no cover - where pyspark is installe
     pytest.skip("Spark needs Java", allow_module_level=True)
 
 from pyspark.sql import SparkSession  # noqa: E402
-
 from test_distributed import assert_same, records  # noqa: E402
 
 
