@@ -16,7 +16,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -29,6 +29,7 @@ from crimeharm.distributed.partials import (
     partition_sums,
 )
 from crimeharm.errors import (
+    InputFileError,
     MissingColumnError,
     OptionalDependencyError,
     OptionError,
@@ -39,16 +40,18 @@ from crimeharm.scoring.options import ScoreOptions
 
 __all__ = [
     "SPLIT_EVERY",
+    "ParquetFile",
     "aggregate",
     "graph",
     "harm_index",
-    "read_parquet",
+    "parquet_files",
     "reduce",
     "score",
 ]
 
 #: Partial sums combined per task in the tree reduction.
 SPLIT_EVERY = 8
+_PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2", ".csv.zst")
 
 
@@ -63,19 +66,30 @@ def _dask() -> Any:
     return dask
 
 
-def read_parquet(data: Any, *, columns: Sequence[str]) -> Any:
-    """A Parquet path, glob or list (local or remote, through fsspec) as a Dask DataFrame.
+@dataclass(frozen=True)
+class ParquetFile:
+    """One Parquet file of an fsspec filesystem: one partition, read a row group at a time."""
 
-    Only ``columns`` are read. Storage options (credentials, endpoints) come
-    from the environment, as fsspec reads them; for others, call
+    fs: Any
+    path: str
+
+
+def parquet_files(data: Any, *, columns: Sequence[str]) -> list[ParquetFile]:
+    """The Parquet files of a path, folder, glob or list (local or remote, through fsspec).
+
+    A folder is read recursively; names starting ``.`` or ``_`` are skipped,
+    as on one machine. Storage options (credentials, endpoints) come from
+    the environment, as fsspec reads them; for others, read the files with
     ``dask.dataframe.read_parquet(..., storage_options=...)`` and pass the frame.
 
     Raises
     ------
     OptionError
         For CSV paths or data that is not a path.
+    InputFileError
+        When no Parquet file is found.
     MissingColumnError
-        When a needed column is not in the files.
+        When a needed column is not in the first file.
     """
     paths = list(data) if isinstance(data, list | tuple) else [data]
     if not paths or not all(isinstance(p, str | os.PathLike) for p in paths):
@@ -91,21 +105,67 @@ def read_parquet(data: Any, *, columns: Sequence[str]) -> Any:
             "with dask.dataframe.read_csv (dtype=str) and pass the frame",
             values=csv,
         )
-    dd = _dask().dataframe
-    frame = dd.read_parquet(names[0] if len(names) == 1 else names)
-    MissingColumnError.check(
-        list(frame.columns), list(columns), source=str(Path(names[0])) if names else "data"
-    )
-    return frame[list(columns)]
+    _dask()
+    import fsspec
+    import pyarrow.parquet as pq
+
+    fs, _, found = fsspec.core.get_fs_token_paths(names, mode="rb")
+    files: list[ParquetFile] = []
+    for path in found:
+        if not fs.isdir(path):
+            files.append(ParquetFile(fs, path))
+            continue
+        root = path.rstrip("/")
+        for inner in sorted(fs.find(root)):
+            rel = inner[len(root) :].strip("/").split("/")
+            if inner.lower().endswith(_PARQUET_SUFFIXES) and not any(
+                r.startswith(("_", ".")) for r in rel
+            ):
+                files.append(ParquetFile(fs, inner))
+    if not files:
+        raise InputFileError(f"no Parquet files in {names}", path=names[0])
+    with fs.open(files[0].path, "rb") as fh:
+        present = pq.read_schema(fh).names
+    MissingColumnError.check(list(present), list(columns), source=files[0].path)
+    return files
 
 
-def _frame(data: Any, columns: Sequence[str]) -> Any:
+def _file_sums(file: ParquetFile, p: Plan) -> Sums:
+    """One file's partial sums, read a row group at a time with text as dictionaries."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def row_groups() -> Any:
+        with file.fs.open(file.path, "rb") as fh:
+            meta = pq.read_metadata(fh)
+            schema = meta.schema.to_arrow_schema()
+            text = [
+                f.name
+                for f in schema
+                if f.name in p.columns
+                and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+            ]
+            fh.seek(0)
+            pf = pq.ParquetFile(fh, metadata=meta, read_dictionary=text)
+            for i in range(pf.num_row_groups):
+                yield pf.read_row_group(i, columns=p.columns)
+
+    return partition_sums(row_groups(), p)
+
+
+def _pieces(data: Any, p: Plan) -> tuple[list[Any], Any]:
+    """The graph's partition tasks (a Dask DataFrame's partitions, or one per file) and plan."""
     from crimeharm.distributed import is_dask_frame
 
+    dask = _dask()
+    plan_key = _plan_key(p)
     if is_dask_frame(data):
-        MissingColumnError.check(list(data.columns), list(columns), source="data")
-        return data[list(columns)]
-    return read_parquet(data, columns=columns)
+        MissingColumnError.check(list(data.columns), p.columns, source="data")
+        part = dask.delayed(partition_sums, pure=True)
+        return [part(piece, plan_key) for piece in data[p.columns].to_delayed()], plan_key
+    files = parquet_files(data, columns=p.columns)
+    part = dask.delayed(_file_sums, pure=True)
+    return [part(f, plan_key) for f in files], plan_key
 
 
 def _plan_key(p: Any) -> Any:
@@ -114,16 +174,17 @@ def _plan_key(p: Any) -> Any:
     return dask.delayed(p, name=f"crimeharm-plan-{uuid.uuid4().hex}", traverse=False)
 
 
-def graph(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Any:
+def graph(data: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Any:
     """The task graph of the combined sums: a ``dask.delayed`` object.
 
-    One task per partition (:func:`partition_sums`), then combining tasks
-    (:func:`combine`) of ``split_every`` sums each, level by level, to one;
-    the plan is one key of the graph that the partition tasks share.
+    One task per partition of a Dask DataFrame, or per Parquet file
+    (:func:`partition_sums`), then combining tasks (:func:`combine`) of
+    ``split_every`` sums each, level by level, to one; the plan is one key
+    of the graph that the partition tasks share.
 
     Parameters
     ----------
-    frame : dask.dataframe.DataFrame
+    data : dask.dataframe.DataFrame, or Parquet path(s)
         With the plan's columns.
     p : Plan
     split_every : int
@@ -132,19 +193,17 @@ def graph(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Any:
     if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
         raise OptionError(f"split_every={split_every!r}; expected an int of at least 2")
     dask = _dask()
-    plan_key = _plan_key(p)
-    part = dask.delayed(partition_sums, pure=True)
+    level, plan_key = _pieces(data, p)
     add = dask.delayed(_combine, pure=True)
-    level = [part(piece, plan_key) for piece in frame.to_delayed()]
     while len(level) > 1:
         groups = [level[i : i + split_every] for i in range(0, len(level), split_every)]
         level = [add(plan_key, *g) if len(g) > 1 else g[0] for g in groups]
     return level[0]
 
 
-def reduce(frame: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Sums:
-    """The combined sums of every partition of ``frame``, computed (see :func:`graph`)."""
-    (sums,) = _dask().compute(graph(frame, p, split_every=split_every))
+def reduce(data: Any, p: Plan, *, split_every: int = SPLIT_EVERY) -> Sums:
+    """The combined sums of every partition of ``data``, computed (see :func:`graph`)."""
+    (sums,) = _dask().compute(graph(data, p, split_every=split_every))
     return sums
 
 
@@ -166,7 +225,7 @@ def harm_index(
     ``progress`` is called once, with the rows read, when every partition is
     done (Dask's own diagnostics follow the tasks).
     """
-    sums = reduce(_frame(data, p.columns), p)
+    sums = reduce(data, p)
     if progress is not None:
         progress(int(sums.cells.rows.sum()))
     return finish(sums, p, complete=complete, population=population, per=per)
@@ -181,9 +240,7 @@ def aggregate(
     per: float,
 ) -> pd.DataFrame:
     """:func:`crimeharm.aggregate` of a Dask DataFrame that :func:`score` returned."""
-    return finish(
-        reduce(_frame(scored, p.columns), p), p, complete=complete, population=population, per=per
-    )
+    return finish(reduce(scored, p), p, complete=complete, population=population, per=per)
 
 
 def provenance(scored: Any) -> dict[str, Any]:
