@@ -162,9 +162,8 @@ def run_dask(folder: Path, workers: int) -> dict:
 
 def partial_figures(folder: Path) -> dict:
     """One partition's (one file's) partial sums: rows, time, cells, pickled size; combining 8."""
-    import pyarrow.parquet as pq
-
     import fsspec
+    import pyarrow.parquet as pq
 
     from crimeharm.distributed import _dask, combine, plan
 
