@@ -84,18 +84,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (every thread)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run_single(folder: Path) -> dict:
     """One process: harm_index over the folder (run in a fresh interpreter)."""
     import crimeharm
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         out = crimeharm.harm_index(folder, **OPTIONS)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     s = out.attrs["crimeharm"]["summary"]
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_rss_mb": peak_rss_mb(),
         "rows_in": s["rows_in"],
         "crimes_included": s["crimes_included"],
@@ -132,12 +139,14 @@ def run_dask(folder: Path, workers: int) -> dict:
         frame = str(folder / "*.parquet")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            cpu0 = client.run(cpu_seconds)
             t1 = time.perf_counter()
             sums = _dask.reduce(frame, p)
             t2 = time.perf_counter()
             out = finish(sums, p)
             t3 = time.perf_counter()
         worker_rss = client.run(peak_rss_mb)
+        cpu1 = client.run(cpu_seconds)
         s = out.attrs["crimeharm"]["summary"]
         return {
             "cluster_start_seconds": started,
@@ -146,6 +155,7 @@ def run_dask(folder: Path, workers: int) -> dict:
             "finish_seconds": t3 - t2,
             "seconds": t3 - t1,
             "worker_peak_rss_mb": sorted(worker_rss.values()),
+            "worker_cpu_seconds": sorted(cpu1[w] - cpu0[w] for w in cpu1 if w in cpu0),
             "client_peak_rss_mb": peak_rss_mb(),
             "combined_sums_mb": len(pickle.dumps(sums)) / 1e6,
             "combined_cells": len(sums.cells.group),
@@ -192,7 +202,9 @@ def estimate(
     single: dict, dask: dict, part: dict, *, rows: int, workers: int, bandwidth_mb_s: float
 ) -> dict:
     """The arithmetic of ``rows`` rows on ``workers`` workers (one core each)."""
-    per_core = dask["rows_in"] / (dask["reduce_seconds"] * 2)  # rows/s per worker core
+    # rows per CPU-second on the workers: what a core does when it is not shared (this machine's
+    # two cores are shared with other work, so wall time per worker is not)
+    per_core = dask["rows_in"] / sum(dask["worker_cpu_seconds"])
     partitions = math.ceil(rows / part["rows"])
     scoring = rows / (workers * per_core)
     levels = math.ceil(math.log(partitions, 8)) if partitions > 1 else 0
@@ -206,6 +218,7 @@ def estimate(
         "partitions": partitions,
         "per_core_rows_per_second": per_core,
         "single_process_rows_per_second": single["rows_in"] / single["seconds"],
+        "single_process_rows_per_cpu_second": single["rows_in"] / single["cpu_seconds"],
         "scoring_seconds": scoring,
         "tree_levels": levels,
         "combine_seconds_per_level": combine_level,
