@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import subprocess
+import sys
 import time
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -85,7 +89,7 @@ def test_ten_thousand_areas_to_the_penny_and_reproducible():
     shuffled = areas.sample(frac=1, random_state=3)
     other = allocate(shuffled, total=639675, terms=FORMULA).set_index("area")
     pd.testing.assert_frame_equal(out.set_index("area"), other.loc[out["area"]])
-    # the previous min-cost flow took 23 s for 1,000 areas and hours for 10,000
+    # a guard against quadratic (or worse) growth: this takes well under a second of CPU
     assert took < 10, f"allocate took {took:.1f} s of CPU for 10,000 areas"
 
 
@@ -190,3 +194,16 @@ def test_decimal_column_survives_parquet(tmp_path):
     back = pd.read_parquet(tmp_path / "out.parquet")
     assert list(back["amount_decimal"]) == list(out["amount_decimal"])
     assert sum(back["amount_decimal"]) == Decimal("1234.57")
+
+
+def test_the_benchmark_runs(tmp_path):
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "allocation.py"
+    out = tmp_path / "results.json"
+    command = [sys.executable, str(bench), "--areas", "300", "--repeats", "1", "--json", str(out)]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (result,) = json.loads(out.read_text())
+    assert result["areas"] == 300
+    assert result["median_s"] > 0
+    assert result["traced_peak_mb"] > 0
+    assert "| 300 |" in proc.stdout

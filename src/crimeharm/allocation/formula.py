@@ -143,16 +143,20 @@ def allocate(
         hi = money.pence(cap, "cap") if cap is not None else None
     order = sorted(range(len(names)), key=keys.__getitem__)  # name order: rounding tie-breaks
     tnames = sorted(weights)  # term name order: rounding tie-breaks
-    shares, quota = {}, {}
+    shares, quota, part = [], {}, {}
     for t in tnames:  # exact share (pence) of every area, in name order, over one denominator
-        v, w = values[t], weights[t]
+        v, w = values.pop(t), weights[t]  # the exact values are not needed after this
+        whole = sum(v.numerators)
+        part[t] = money.quotients(v.numerators, whole)  # value / sum of values
         each = pot * w.numerator  # pence per unit: each / per x the value's denominator
-        per = w.denominator * sum(v.numerators)
+        per = w.denominator * whole
         common = math.gcd(each, per)
         each, per = each // common, per // common
-        shares[t] = money.Exact([each * v.numerators[i] for i in order], per)
+        shares.append(money.Exact([each * v.numerators[i] for i in order], per))
         quota[t] = (each * v.denominator, per)
-    table = money.Table([shares[t] for t in tnames])
+        del v
+    table = money.Table(shares)
+    del shares  # the table holds them as floors and remainders
     formula_pence = table.row_amounts(pot)
     term_pence = money.hamilton(money.Exact.of([pot * weights[t] for t in tnames]), pot)
     cells = table.cells(formula_pence, term_pence)
@@ -165,11 +169,10 @@ def allocate(
     position[order] = np.arange(len(order))  # input row -> row in name order
     out = pd.DataFrame({area: areas[area].to_numpy(dtype=object)})
     for t in weights:  # columns in formula order
-        v, value = values[t], floats[t]
+        value = floats[t]
         pence = np.array(cells[tnames.index(t)], dtype=np.int64)[position]
-        total_value = sum(v.numerators)
         out[f"{t}_value"] = value
-        out[f"{t}_share"] = money.quotients(v.numerators, total_value)
+        out[f"{t}_share"] = part[t]
         out[f"{t}_amount"] = pence / 100
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out[f"{t}_gbp_per_unit"] = np.where(value > 0, pence / 100 / value, np.nan)
@@ -200,9 +203,9 @@ def allocate(
         out.attrs.update(floor_gbp=lo / 100, cap_gbp=None if hi is None else hi / 100)
     given = {"edition": edition, "edition_sha256": edition_sha256, "window": window}
     for key in _PROVENANCE:
-        value = given[key] if given[key] is not None else areas.attrs.get(key)
-        if value is not None:
-            out.attrs[key] = str(value)
+        record = given[key] if given[key] is not None else areas.attrs.get(key)
+        if record is not None:
+            out.attrs[key] = str(record)
     return out
 
 

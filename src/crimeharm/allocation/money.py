@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -153,7 +153,7 @@ def from_floats(values: np.ndarray) -> Exact:
     return Exact([int(v) for v in nums], 1 << max(0, -least))
 
 
-def decimal_gbp(amounts: Sequence[int]):
+def decimal_gbp(amounts: Sequence[int] | np.ndarray) -> Any:
     """Pence as an Arrow ``decimal128`` array of GBP with two decimals: exact, and sums exactly.
 
     The type is ``decimal128(DECIMAL_PRECISION, 2)``; amounts must lie in 0 .. MAX_TOTAL_PENCE.
@@ -205,7 +205,7 @@ def _approx(rems: Sequence[int], den: int) -> np.ndarray:
     return np.array([r >> shift for r in rems], dtype=float) / float(den >> shift)
 
 
-def _largest(approx: np.ndarray, tol: float, key: Callable[[int], object], k: int) -> list[int]:
+def _largest(approx: np.ndarray, tol: float, key: Callable[[int], Any], k: int) -> list[int]:
     """Indices of the ``k`` largest values, ties to the smaller index; exact where floats are close.
 
     ``approx[i]`` is within ``tol`` of value ``i``; ``key(i)`` gives it exactly (any ordered
@@ -326,18 +326,19 @@ class Table:
     """
 
     def __init__(self, shares: Sequence[Exact]) -> None:
-        self.m = len(shares)
-        self.n = len(shares[0].numerators) if shares else 0
-        if any(len(s.numerators) != self.n for s in shares):
-            raise ValueError("every term must have one share per area")
         self.floors: list[list[int]] = []
         self.rems: list[list[int]] = []
+        self.dens: list[int] = []
         for s in shares:
             floors, rems = _divmod(s.numerators, s.denominator)
             self.floors.append(floors)
             self.rems.append(rems)
+            self.dens.append(s.denominator)
+        self.m = len(self.floors)
+        self.n = len(self.floors[0]) if self.floors else 0
+        if any(len(f) != self.n for f in self.floors):
+            raise ValueError("every term must have one share per area")
         self.base = _column_sums(self.floors, self.n)  # every area's floors summed
-        self.dens = [s.denominator for s in shares]
         self.common = math.lcm(*self.dens) if shares else 1
         self.scale = [self.common // d for d in self.dens]  # rem_t / den_t = rem_t x scale / common
         self.approx = np.array(
@@ -363,7 +364,8 @@ class Table:
     def row_amounts(self, total: int) -> list[int]:
         """Largest remainder on the row sums (ties to the earlier area), without forming them."""
         m = self.m
-        tol = (4 * m + m * m) * 2.0**-53  # m terms within 2**-51 each, m roundings of the sum
+        # m terms within 2**-51 each; m - 1 additions, each rounding by at most m x 2**-52
+        tol = (4 * m + 2 * m * m) * 2.0**-53
         sums = self.approx.sum(axis=0)
         whole = np.floor(sums)
         for a in np.flatnonzero(np.abs(sums - np.round(sums)) <= tol).tolist():
@@ -472,9 +474,7 @@ class _Order:
     order the floats cannot tell, are sorted on the exact key when first reached.
     """
 
-    def __init__(
-        self, idx: np.ndarray, x: np.ndarray, key: Callable[[int], object], n: int
-    ) -> None:
+    def __init__(self, idx: np.ndarray, x: np.ndarray, key: Callable[[int], Any], n: int) -> None:
         o = np.lexsort((-idx, x))
         idx, x = idx[o], x[o]
         self.rows: list[int] = idx.tolist()
@@ -673,9 +673,9 @@ class _Cells:
             moved = order.settle(abs(heap[0]))
             if moved is not None:  # the run is now in exact order: offer its areas again
                 for key in self._users[id(order)]:
-                    sign = self._order(*key)[1]
+                    sign = self._order(key[0], key[1], key[2])[1]
                     for p in moved:
-                        if self._allows(*key, order.rows[p]):
+                        if self._allows(key[0], key[1], key[2], order.rows[p]):
                             self._push(key, sign * p)
                 continue
             a = order.rows[abs(heap[0])]
@@ -694,8 +694,8 @@ class _Cells:
             if arc is not None and arc[3][-1] == a:
                 del self._best[key]
         for key in list(self._heaps):
-            if self._allows(*key, a):
-                order, sign = self._order(*key)
+            if self._allows(key[0], key[1], key[2], a):
+                order, sign = self._order(key[0], key[1], key[2])
                 self._push(key, sign * order.pos[a])
         if self.out_rows[a] > 0:  # the heaps of X -> u are built when first needed
             for u in range(self.m):
@@ -712,7 +712,7 @@ class _Cells:
         if key in self._best:
             return self._best[key]
         a = self._top(kind, t, u)
-        arc = None
+        arc: tuple | None = None
         if a is not None:
             m, rems, scale = self.m, self.t.rems, self.t.scale
             if kind == "pair":
@@ -759,6 +759,8 @@ class _Cells:
             v = queue.popleft()
             queued[v] = False
             dv = dist[v]
+            if dv is None:  # pragma: no cover - only nodes with a distance are queued
+                continue
             for _, w, cost, move in out[v]:
                 d = _add(dv, cost)
                 if dist[w] is None or _less(d, dist[w]):
@@ -766,17 +768,20 @@ class _Cells:
                     if not queued[w]:
                         queue.append(w)
                         queued[w] = True
-        best = None
+        best, nearest = None, None
         for w in range(self.m):
-            d = dist[w]
-            if self.excess[w] < 0 and d is not None and (best is None or _less(d, dist[best])):
-                best = w
+            reached = dist[w]
+            if self.excess[w] >= 0 or reached is None:
+                continue
+            if nearest is None or _less(reached, nearest):
+                best, nearest = w, reached
         if best is None:
             return None
-        moves, w = [], best
-        while via[w] is not None:  # back to a node with excess (no negative cycles: a tree)
-            w, move = via[w]
+        moves, w, step = [], best, via[best]
+        while step is not None:  # back to a node with excess (no negative cycles: a tree)
+            w, move = step
             moves.append(move)
+            step = via[w]
         return w, best, moves[::-1]
 
     def _apply(self, move: tuple) -> int | None:
@@ -821,7 +826,7 @@ class _Cells:
             if found is None:  # pragma: no cover - every term reaches X, and X every term
                 raise AssertionError("no augmenting path")
             start, end, moves = found
-            touched = {self._apply(move) for move in moves} - {None}
+            touched = {a for a in map(self._apply, moves) if a is not None}
             self.excess[start] -= 1
             self.excess[end] += 1
             for a in touched:

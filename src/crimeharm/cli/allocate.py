@@ -157,8 +157,14 @@ def _is_number(value: object) -> bool:
 
 def _shown(value: object) -> str:
     """A TOML value and its TOML type, for an error message."""
-    kinds = ((bool, "boolean"), (int, "integer"), (float, "float"), (str, "string"))
-    kinds += ((list, "array"), (dict, "table"))
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "float"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "table"),
+    )
     kind = next((k for t, k in kinds if isinstance(value, t)), "date or time")
     return f"{value!r} (a TOML {kind})"
 
