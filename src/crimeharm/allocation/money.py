@@ -80,18 +80,6 @@ class Exact(NamedTuple):
         den = math.lcm(*{f.denominator for f in fractions}) if fractions else 1
         return cls([f.numerator * (den // f.denominator) for f in fractions], den)
 
-    def floats(self) -> np.ndarray:
-        """The values as float64, correctly rounded (``inf`` beyond the float range)."""
-        den = self.denominator
-        try:
-            return np.array([x / den for x in self.numerators], dtype=float)
-        except OverflowError:
-            return np.array([ratio(x, den) for x in self.numerators], dtype=float)
-
-    def fraction(self, i: int) -> Fraction:
-        """The ``i``-th value as a :class:`fractions.Fraction`."""
-        return Fraction(self.numerators[i], self.denominator)
-
 
 def ratio(num: int, den: int) -> float:
     """``num / den`` as the nearest float; ``inf`` (with the sign) when beyond the float range."""
