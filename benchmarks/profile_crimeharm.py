@@ -10,7 +10,7 @@ with ``--timeline`` every call in order. Optionally also runs cProfile (of the
 calling thread only).
 
     python benchmarks/profile_crimeharm.py benchmarks/data/records-10m.parquet [--frame]
-        [--full] [--timeline] [--cprofile 30]
+        [--full] [--engine numpy] [--timeline] [--cprofile 30]
 """
 
 from __future__ import annotations
@@ -95,25 +95,26 @@ class Tracer:
 
 
 def instrument(tracer: Tracer) -> None:
-    from crimeharm._engine import accumulate as _accumulate
-    from crimeharm._engine import fused as _fused
-    from crimeharm._engine import output as _output
+    from crimeharm._engine import base, compiled, fused, groups, numpy_engine
     from crimeharm.scoring import inputs as io
-    from crimeharm.scoring import rows as scoring
+    from crimeharm.scoring import rules as scoring
     from crimeharm.scoring import sums as aggregation
 
     tracer.wrap_generator(io.Source, "batches", "io.Source.batches (read one batch)")
-    tracer.wrap(_fused, "prepare", "_fused.prepare (one pass: tables per batch)")
-    tracer.wrap(_fused.Prepared, "add", "_fused.Prepared.add (worker thread)")
-    tracer.wrap(_accumulate, "touch", "_memory.touch (map new sums)")
-    tracer.wrap(_accumulate._Ids, "lookup", "_accumulate._Ids.lookup (areas)")
+    tracer.wrap(fused, "prepare", "fused.prepare (one pass: tables per batch)")
+    tracer.wrap(
+        compiled.CompiledEngine, "_add_prepared", "CompiledEngine._add_prepared (worker thread)"
+    )
+    tracer.wrap(compiled.CompiledEngine, "_placed", "CompiledEngine._placed (map new sums)")
+    tracer.wrap(groups.Ids, "lookup", "groups.Ids.lookup (areas)")
     tracer.wrap(scoring.Scorer, "codes", "scoring.Scorer.codes")
     tracer.wrap(scoring.Scorer, "score_batch", "scoring.Scorer.score_batch (column path)")
-    tracer.wrap(_accumulate.Accumulator, "add", "_accumulate.Accumulator.add (column path)")
-    tracer.wrap(_accumulate.Accumulator, "totals", "_accumulate.Accumulator.totals")
-    tracer.wrap(_accumulate.Accumulator, "result", "_accumulate.Accumulator.result")
-    tracer.wrap(_output, "occupied", "_output.occupied")
-    tracer.wrap(_output, "gather_chain", "_output.gather_chain (pool thread)")
+    tracer.wrap(base.Engine, "_add_rows", "Engine._add_rows (column path, worker thread)")
+    tracer.wrap(base.Engine, "totals", "Engine.totals")
+    tracer.wrap(base.Engine, "result", "Engine.result")
+    for cls in (compiled.CompiledEngine, numpy_engine.NumpyEngine):
+        tracer.wrap(cls, "_occupied", f"{cls.__name__}._occupied")
+        tracer.wrap(cls, "_gather", f"{cls.__name__}._gather (pool thread)")
     tracer.wrap(aggregation, "_attach", "aggregation._attach")
 
 
@@ -124,12 +125,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--full", action="store_true", help="the default call (excluded columns per row)"
     )
+    ap.add_argument("--engine", choices=job.ENGINES, default="auto", help="crimeharm's engine=")
     ap.add_argument("--timeline", action="store_true", help="print every call in order")
     ap.add_argument("--cprofile", type=int, default=0, help="print the top N of cProfile")
     ap.add_argument("--json", type=Path, help="write the calls as JSON here")
     args = ap.parse_args(argv)
 
-    tool = job.CrimeharmFull() if args.full else job.Crimeharm()
+    tool = (job.CrimeharmFull if args.full else job.Crimeharm)(args.engine)
     tool.load("")
     data = job.read_frame(args.path) if args.frame else args.path
     tracer = Tracer()
@@ -145,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         out = tool.run(data)
     total = (time.perf_counter() - tracer.t0) * 1e3
-    print(f"job {total:,.0f} ms; rows out {len(out):,}; engine {tool.engine}")
+    engine = out.attrs["crimeharm"]["engine"]
+    print(f"job {total:,.0f} ms; rows out {len(out):,}; engine {engine}")
     print(f"peak RSS {job.maxrss_bytes() / MB:,.0f} MB ({(job.maxrss_bytes() - base) / MB:,.0f} "
           "MB over the RSS before the job)")  # fmt: skip
     print(f"{'function':<48}{'calls':>6}{'wall ms':>10}{'CPU ms':>10}")

@@ -13,6 +13,7 @@ folder of Parquet files as from the one file.
     python benchmarks/run.py --rows 1e6 1e7 --repeats 5
     python benchmarks/run.py --rows 1e8            # streaming: crimeharm from Parquet only
     python benchmarks/run.py --quick               # CI: 200k rows, 1 repeat, no docs
+    python benchmarks/run.py --engine numpy        # crimeharm with engine="numpy"
 
 Writes ``results.json`` and ``results.csv`` to ``--out`` (benchmarks/results/)
 and, unless ``--quick`` or ``--no-docs``, the summary table into
@@ -81,11 +82,12 @@ def last_json(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
-def machine_info() -> dict:
+def machine_info(engine: str) -> dict:
     code = (
         "import json, importlib.metadata as md, crimeharm\n"
-        "from crimeharm._engine.kernel import kernel_name\n"
-        "v = {'crimeharm': crimeharm.__version__, 'engine': kernel_name()}\n"
+        "from crimeharm._engine import new_engine\n"
+        f"engine = new_engine({engine!r}, [], None).name\n"
+        "v = {'crimeharm': crimeharm.__version__, 'engine': engine}\n"
         "for p in ('numpy', 'pandas', 'pyarrow', 'duckdb', 'polars'):\n"
         "    try: v[p] = md.version(p)\n"
         "    except md.PackageNotFoundError: v[p] = None\n"
@@ -175,6 +177,8 @@ def job_args(tool: str, source: str, data: dict, result: Path | None, opts) -> l
         str(opts.threads),
         "--strings",
         opts.strings,
+        "--engine",
+        opts.engine,
     ]
     if result is not None:
         args += ["--result", str(result)]
@@ -527,6 +531,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--threads", type=int, default=2, help="DuckDB threads")
     ap.add_argument(
+        "--engine",
+        choices=("auto", "compiled", "numpy"),
+        default="auto",
+        help="crimeharm's engine= (auto: compiled where it is built; CRIMEHARM_ENGINE sets it)",
+    )
+    ap.add_argument(
         "--no-dataset",
         dest="dataset",
         action="store_false",
@@ -565,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
     opts.out.mkdir(parents=True, exist_ok=True)
     opts.data_dir.mkdir(parents=True, exist_ok=True)
-    machine = machine_info()
+    machine = machine_info(opts.engine)
     print(
         f"crimeharm benchmarks on {machine['cores']} cores; versions {machine['versions']}",
         flush=True,

@@ -38,7 +38,8 @@ def main() -> None:
         "harm_index totals": lambda: crimeharm.harm_index(frame, **kw),
         "score (one row per record)": lambda: crimeharm.score(frame, **kw),
     }
-    print(f"{len(frame):,} rows, engine {crimeharm._engine.kernel.kernel_name()}")
+    engine = jobs["harm_index totals"]().attrs["crimeharm"]["engine"]
+    print(f"{len(frame):,} rows, engine {engine}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, job in jobs.items():

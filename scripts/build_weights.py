@@ -124,6 +124,243 @@ def build_ons(csv: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, mapping
 
 
+# --- retired Home Office open-data codes -------------------------------------------------------
+#
+# The 2017 burglary change. Sources (each row names the ones it rests on):
+SOURCES = {
+    "ons-2017": "ONS offence hierarchy 2017/18 (ONSdigital/dp-hierarchy-builder; "
+    "../shared/reference/ons/offence-hierarchy-2017-18.csv): the old code is marked "
+    "'(outcome only)' beside its successor, in the same ONS subgroup",
+    "hocr": "Home Office Counting Rules for Recorded Crime, Burglary (gov.uk, "
+    "https://www.gov.uk/government/publications/counting-rules-for-recorded-crime; "
+    "edition with effect from April 2021): Burglary - Residential covers the dwelling and "
+    "the buildings within its boundary (sheds, garages, outhouses); other buildings are "
+    "Burglary - Business and Community",
+    "pcc-2017": "Lincolnshire Police and Crime Commissioner, 'Police are changing the way they "
+    "record burglary statistics', 15 December 2017 (https://www.lincolnshire-pcc.gov.uk/"
+    "news-archive/2017/police-stats/): the Home Office change, in force by May 2017",
+    "ons-css": "ONS Crime Severity Score join (M-O-P-D/Police-Supply-Demand, "
+    "../shared/reference/ons/css-weights-and-police-uk-categories.csv): the old code carries "
+    "the weight of its primary successor",
+    "cchi-2020": "CCHI 2020 values sheet (Cambridge Centre for Evidence-Based Policing): "
+    "rows 30E.31.0.1 and 30E.31.0.2A, 'Aggravated Burglary - Business And Community', "
+    "Home Office classification 031/00",
+}
+#: The date the 2017 codes replaced the old ones for new records (start of the 2017/18 year).
+RETIRED_2017 = "2017-04-01"
+#: (old code, new code, relation, primary, sources, note); titles are read from the ONS hierarchy.
+CROSSWALK: tuple[tuple[str, str, str, bool, tuple[str, ...], str], ...] = (
+    ("28A", "28E", "replaced", True, ("ons-2017", "hocr", "pcc-2017", "ons-css"), ""),
+    ("28B", "28F", "replaced", True, ("ons-2017", "hocr", "pcc-2017", "ons-css"), ""),
+    ("28C", "28G", "replaced", True, ("ons-2017", "hocr", "pcc-2017", "ons-css"), ""),
+    ("28D", "28H", "replaced", True, ("ons-2017", "hocr", "pcc-2017", "ons-css"), ""),
+    ("29", "29A", "replaced", True, ("ons-2017", "hocr", "pcc-2017", "ons-css"), ""),
+    (
+        "30A",
+        "30C",
+        "split",
+        True,
+        ("ons-2017", "hocr", "pcc-2017", "ons-css"),
+        "primary: the successor in the old code's ONS subgroup (Non-domestic burglary), whose "
+        "weight the ONS Crime Severity Score gives 30A",
+    ),
+    (
+        "30A",
+        "28E",
+        "split",
+        False,
+        ("hocr", "pcc-2017"),
+        "burglaries of sheds, garages and outbuildings within a home's boundary, counted as "
+        "residential from 2017; not used for scoring (for a sensitivity check)",
+    ),
+    (
+        "30B",
+        "30D",
+        "split",
+        True,
+        ("ons-2017", "hocr", "pcc-2017", "ons-css"),
+        "primary: the successor in the old code's ONS subgroup (Non-domestic burglary), whose "
+        "weight the ONS Crime Severity Score gives 30B",
+    ),
+    (
+        "30B",
+        "28F",
+        "split",
+        False,
+        ("hocr", "pcc-2017"),
+        "attempts on sheds, garages and outbuildings within a home's boundary, counted as "
+        "residential from 2017; not used for scoring (for a sensitivity check)",
+    ),
+    (
+        "31",
+        "31A",
+        "split",
+        True,
+        ("ons-2017", "hocr", "pcc-2017", "ons-css"),
+        "primary: the successor in the old code's ONS subgroup (Non-domestic burglary), whose "
+        "weight the ONS Crime Severity Score gives 31",
+    ),
+    (
+        "31",
+        "29A",
+        "split",
+        False,
+        ("hocr", "pcc-2017"),
+        "aggravated burglaries of outbuildings within a home's boundary, counted as residential "
+        "from 2017; not used for scoring (for a sensitivity check)",
+    ),
+    (
+        "31A",
+        "30E",
+        "alias",
+        True,
+        ("ons-2017", "cchi-2020"),
+        "the CCHI sheet writes 30E (its Athena URN prefix) for the Home Office's 31A",
+    ),
+)
+
+
+def build_crosswalk(reference: Path, cchi: pd.DataFrame) -> pd.DataFrame:
+    """The crosswalk of retired open-data codes, checked against the reference files.
+
+    Titles come from the ONS 2017/18 hierarchy; every retired code must be marked
+    '(outcome only)' there, a primary successor must share its ONS subgroup and carry
+    its ONS severity weight, and an alias target must be an open-data code of the CCHI
+    2020 sheet with the same Home Office class as the aliased code.
+    """
+    ons = pd.read_csv(reference / "ons" / "offence-hierarchy-2017-18.csv", dtype=str)
+    ons = ons.set_index("ho_offence_code")
+    css = pd.read_csv(reference / "ons" / "css-weights-and-police-uk-categories.csv", dtype=str)
+    weight = dict(
+        zip(
+            css["ONS_COUNTS_code"].str.strip(),
+            css["ONS_SEVERITY_weight"].astype(float),
+            strict=True,
+        )
+    )
+    rows = []
+    for old, new, relation, primary, sources, note in CROSSWALK:
+        if relation == "alias":
+            same = cchi.loc[cchi["open_data"] == new, "ho_class"].unique().tolist()
+            assert same == ["031/00"], (new, same)  # Home Office class 31: aggravated B&C
+            title = cchi.loc[cchi["open_data"] == new, "title"].iloc[0]
+            old_title, new_title, retired = ons.loc[old, "offence_description"], title, ""
+        else:
+            old_title = ons.loc[old, "offence_description"]
+            assert old_title.endswith("(outcome only)"), (old, old_title)
+            old_title = old_title.removesuffix("(outcome only)").strip()
+            new_title = ons.loc[new, "offence_description"]
+            assert "(outcome only)" not in new_title, (new, new_title)
+            if primary:
+                assert ons.loc[old, "level3"] == ons.loc[new, "level3"], (old, new)
+                assert weight[old] == weight[new], (old, new, weight[old], weight[new])
+            retired = RETIRED_2017
+        rows.append(
+            {
+                "system": "open_data",
+                "old_code": old,
+                "old_title": old_title,
+                "new_code": new,
+                "new_title": new_title,
+                "relation": relation,
+                "primary": "yes" if primary else "no",
+                "retired": retired,
+                "source": "; ".join(SOURCES[k] for k in sources),
+                "note": note,
+            }
+        )
+    table = pd.DataFrame(rows)
+    firsts = table[table["primary"] == "yes"].groupby("old_code").size()
+    assert (firsts == 1).all(), firsts  # one primary successor per old code
+    assert set(firsts.index) == set(table["old_code"]), firsts
+    return table
+
+
+# --- data.police.uk: API slugs and former crime types -------------------------------------------
+#
+# The street files' "Crime type" names the 14 types of today; the API
+# (https://data.police.uk/docs/method/crime-categories/) writes the same types as slugs, and
+# files before May 2013 used types that were renamed or split then.
+POLICE_UK_SOURCES = {
+    "api": "data.police.uk API, crime categories "
+    "(https://data.police.uk/docs/method/crime-categories/): the slug ('url') of each type",
+    "ukcrimestats": "UKCrimeStats, 'What do the crime categories mean?' "
+    "(https://ukcrimestats.com/blog/faqs/what-do-the-crime-categories-mean/): 'Public disorder "
+    "and weapons' covered offences causing fear, alarm or distress and possession of weapons",
+    "reference": "../shared/reference/police-uk: June 2013 and January 2024 street files, both "
+    "with the current types",
+}
+#: (name as written, kind, current crime type(s) it stands for, used, sources, note)
+POLICE_UK_NAMES: tuple[tuple[str, str, tuple[str, ...], str, tuple[str, ...], str], ...] = (
+    ("anti-social-behaviour", "api_slug", ("Anti-social behaviour",), "", ("api",), ""),
+    ("bicycle-theft", "api_slug", ("Bicycle theft",), "", ("api",), ""),
+    ("burglary", "api_slug", ("Burglary",), "", ("api",), ""),
+    ("criminal-damage-arson", "api_slug", ("Criminal damage and arson",), "", ("api",), ""),
+    ("drugs", "api_slug", ("Drugs",), "", ("api",), ""),
+    ("other-crime", "api_slug", ("Other crime",), "", ("api",), ""),
+    ("other-theft", "api_slug", ("Other theft",), "", ("api",), ""),
+    ("possession-of-weapons", "api_slug", ("Possession of weapons",), "", ("api",), ""),
+    ("public-order", "api_slug", ("Public order",), "", ("api",), ""),
+    ("robbery", "api_slug", ("Robbery",), "", ("api",), ""),
+    ("shoplifting", "api_slug", ("Shoplifting",), "", ("api",), ""),
+    ("theft-from-the-person", "api_slug", ("Theft from the person",), "", ("api",), ""),
+    ("vehicle-crime", "api_slug", ("Vehicle crime",), "", ("api",), ""),
+    (
+        "violent-crime",
+        "api_slug",
+        ("Violence and sexual offences",),
+        "",
+        ("api",),
+        "the slug kept the type's name before May 2013",
+    ),
+    (
+        "Violent crime",
+        "former_type",
+        ("Violence and sexual offences",),
+        "until 2013-04",
+        ("api", "reference"),
+        "renamed Violence and sexual offences in May 2013",
+    ),
+    (
+        "public-disorder-weapons",
+        "api_slug",
+        ("Public order", "Possession of weapons"),
+        "until 2013-04",
+        ("api", "ukcrimestats"),
+        "split in May 2013; proxied over the codes of both types",
+    ),
+    (
+        "Public disorder and weapons",
+        "former_type",
+        ("Public order", "Possession of weapons"),
+        "until 2013-04",
+        ("ukcrimestats", "reference"),
+        "split in May 2013 into Public order and Possession of weapons; proxied over the codes "
+        "of both types",
+    ),
+)
+
+
+def build_police_uk_names(categories: pd.DataFrame) -> pd.DataFrame:
+    """The API slugs and former crime types, checked against the current types."""
+    current = {c[:1] + c[1:].lower() for c in categories["police_uk_category"]}
+    current.add("Anti-social behaviour")
+    rows = []
+    for name, kind, types, used, sources, note in POLICE_UK_NAMES:
+        assert set(types) <= current, (name, types)
+        rows.append(
+            {
+                "name": name,
+                "kind": kind,
+                "crime_types": "; ".join(types),
+                "used": used,
+                "source": "; ".join(POLICE_UK_SOURCES[k] for k in sources),
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def write(frame: pd.DataFrame, name: str, *, force: bool) -> tuple[str, int]:
     path = OUT / name
     text = frame.to_csv(index=False, lineterminator="\n")
@@ -234,6 +471,42 @@ def main(argv: list[str] | None = None) -> int:
             "notes": "Used to derive category-level proxy weights for data.police.uk files.",
         }
     ]
+    names = build_police_uk_names(mapping)
+    sha, n = write(names, "police-uk-crime-types.csv", force=args.force)
+    mappings.append(
+        {
+            "id": "police-uk-crime-types",
+            "title": "data.police.uk API slugs and former crime types -> current crime types",
+            "file": "police-uk-crime-types.csv",
+            "rows": n,
+            "sha256": sha,
+            "source": "transcribed by scripts/build_weights.py (POLICE_UK_NAMES) from the "
+            "data.police.uk API documentation and the sources named per row",
+            "licence": "Open Government Licence v3.0 (data.police.uk); the transcription is "
+            "crimeharm's own work",
+            "notes": "A name standing for one current type gets that type's proxy; one standing "
+            "for several (Public disorder and weapons) is proxied over the codes of all of them.",
+        }
+    )
+    crosswalk = build_crosswalk(args.reference, cchi)
+    sha, n = write(crosswalk, "home-office-code-crosswalk.csv", force=args.force)
+    mappings.append(
+        {
+            "id": "home-office-code-crosswalk",
+            "title": "Retired Home Office open-data codes (2017 burglary change) -> their "
+            "successors",
+            "file": "home-office-code-crosswalk.csv",
+            "rows": n,
+            "sha256": sha,
+            "source": "transcribed by scripts/build_weights.py (CROSSWALK) and checked against "
+            "the ONS 2017/18 offence hierarchy, the ONS Crime Severity Score join and the CCHI "
+            "2020 sheet; each row names its sources and the date the old code was retired",
+            "licence": "Open Government Licence v3.0 (Home Office and ONS codes and titles); "
+            "the transcription is crimeharm's own work",
+            "notes": "Used only for a code an edition does not carry as written; the primary "
+            "successor of a split is the one in the old code's ONS subgroup.",
+        }
+    )
     manifest = {"default": "cchi-2020", "editions": editions, "mappings": mappings}
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     for e in editions + mappings:

@@ -14,7 +14,11 @@ extract and to exercise every exclusion:
   police-initiated, shop thefts detected by store security;
 * historic reports (committed years before they were reported);
 * a handful of unknown, malformed and missing codes, missing and unparseable
-  dates, and UK day-first dates (``31/01/2024``) beside ISO ones.
+  dates, and UK day-first dates (``31/01/2024``) beside ISO ones;
+* ``outcome``: a Home Office outcome type per record (``1``, ``1A``, ``8``,
+  ``18``...; blank where none is assigned yet), drawn with a second seed so
+  that the other columns are as before, with a few values that are not
+  outcome types (``99``, ``TBC``).
 
 The numbers mean nothing about any real place.
 """
@@ -61,11 +65,39 @@ AREAS = {
     "Westfield": (["E01990031", "E01990032"], 0.6),
 }
 N = 5000
+OUTCOME_SEED = 20230402
+# outcome type -> probability, by how the crime came to notice (invented, near national shares)
+OUTCOMES = {
+    "volume": {"18": 0.55, "14": 0.08, "15": 0.07, "16": 0.05, "1": 0.06, "1A": 0.01,
+               "8": 0.04, "3": 0.02, "2": 0.01, "20": 0.01, "21": 0.02, "": 0.08},
+    "person": {"16": 0.30, "15": 0.18, "14": 0.07, "18": 0.12, "1": 0.11, "1A": 0.01,
+               "8": 0.06, "3": 0.04, "2": 0.01, "10": 0.01, "21": 0.01, "22": 0.01, "": 0.07},
+    "proactive": {"1": 0.35, "7": 0.20, "8": 0.15, "3": 0.10, "2": 0.03, "10": 0.02,
+                  "21": 0.05, "22": 0.02, "": 0.08},
+    "store": {"1": 0.50, "8": 0.12, "3": 0.08, "16": 0.10, "18": 0.10, "": 0.10},
+}  # fmt: skip
+PERSON = {"105/01", "008/06", "008/01", "005/01", "001/01", "019/08", "195/94", "008/72", "034/01"}
 
 
 def written(code: str, form: int) -> str:
     c, s = code.split("/")
     return [code, f"{int(c)}/{int(s)}", f"{c}{s}", f"{int(c)}.{s}"][form]
+
+
+def outcomes(offence: np.ndarray, police: np.ndarray, store: np.ndarray) -> np.ndarray:
+    """A Home Office outcome type per record, from a second generator."""
+    rng = np.random.default_rng(OUTCOME_SEED)
+    kind = np.where(np.isin(offence, list(PERSON)), "person", "volume").astype(object)
+    kind[np.isin(offence, ["092/61", "092/70", "005/14"]) | police] = "proactive"
+    kind[store] = "store"
+    out = np.empty(len(offence), dtype=object)
+    for name, dist in OUTCOMES.items():
+        sel = np.flatnonzero(kind == name)
+        p = np.array(list(dist.values()))
+        out[sel] = rng.choice(list(dist), size=len(sel), p=p / p.sum())
+    odd = rng.choice(len(offence), size=9, replace=False)
+    out[odd] = ["99", "99", "TBC", "99", "TBC", "99", "TBC", "99", "99"]  # not outcome types
+    return out
 
 
 def main() -> None:
@@ -133,6 +165,7 @@ def main() -> None:
         "unknown",
         "2023/24",
     ]  # unparseable
+    frame["outcome"] = outcomes(offence, police_initiated, company_detected)
     frame = frame.sort_values("crime_ref").reset_index(drop=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(OUT, index=False, lineterminator="\n")

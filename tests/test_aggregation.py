@@ -25,7 +25,10 @@ import crimeharm
 from crimeharm import CrimeHarmError, MissingColumnError, load_weights
 from crimeharm.reasons import REASONS
 
-pytestmark = pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning"),
+    pytest.mark.usefixtures("each_engine"),  # every test once per engine
+]
 
 W = load_weights()
 PERIODS = [None, "month", "quarter", "year", "financial-year", "rolling:3m"]
@@ -480,8 +483,8 @@ def test_property_any_partition_sums_to_the_whole(df, data):
     whole = crimeharm.harm_index(whole_df, by=by, period=period, **KW)
     if len(whole) == 0:
         assert all(len(r) == 0 for r in results)
-        return
-    pd.testing.assert_frame_equal(sum_by_group(results, by), sum_by_group([whole], by))
+    else:
+        pd.testing.assert_frame_equal(sum_by_group(results, by), sum_by_group([whole], by))
 
 
 @PROPS

@@ -96,7 +96,7 @@ def _old_hamilton(quotas: Sequence[Fraction], total: int) -> list[int]:
     return floors
 
 
-def _old_round_cells(
+def _old_round_cells(  # noqa: C901 - the previous implementation as it was, kept as an oracle
     q: Sequence[Sequence[Fraction]], rows: Sequence[int], cols: Sequence[int]
 ) -> list[list[int]]:
     """Integer cells with the given row and column sums, each near its exact value ``q``.

@@ -68,9 +68,10 @@ def test_quick_run_agrees(tmp_path):
     assert all(c["groups"] > 0 and c["missing"] == 0 and c["extra"] == 0 for c in checks)
     crimeharm = next(r for r in runs if r["tool"] == "crimeharm" and r["source"] == "parquet")
     assert crimeharm["summary"]["rows_in"] == 20_000
-    from crimeharm._engine.kernel import kernel_name
+    from crimeharm._engine import new_engine
 
-    assert {r["engine"] for r in runs if r["tool"].startswith("crimeharm")} == {kernel_name()}
+    used = {r["engine"] for r in runs if r["tool"].startswith("crimeharm")}
+    assert used == {new_engine("auto", [], None).name} == {result["machine"]["versions"]["engine"]}
     assert (out / "results.csv").read_text().startswith("rows,tool,source")
     assert not (ROOT / "docs" / "benchmarks.md").read_text().count("20,000 |")  # docs untouched
 

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from crimeharm.allocation import allocate
-from crimeharm.cli import main
 
 FORMULA = ["--term", "harm=0.65", "--term", "crime_rate=0.20", "--term", "population=0.15"]
 
@@ -25,18 +24,10 @@ def example(tmp_path: Path) -> tuple[Path, Path]:
     return areas, formula
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_allocate_with_terms_writes_and_prints(capsys, example, tmp_path):
+def test_allocate_with_terms_writes_and_prints(cli, example, tmp_path):
     areas, _ = example
     out_file = tmp_path / "out.csv"
-    code, out, err = run(
-        capsys, "allocate", str(areas), "--total", "639675", *FORMULA, "-o", str(out_file)
-    )
+    code, out, err = cli("allocate", str(areas), "--total", "639675", *FORMULA, "-o", str(out_file))
     assert code == 0, err
     assert err == ""
     written = pd.read_csv(out_file)
@@ -59,11 +50,10 @@ def test_allocate_with_terms_writes_and_prints(capsys, example, tmp_path):
     assert "GBP per unit: harm" in out
 
 
-def test_allocate_with_formula_file(capsys, example, tmp_path):
+def test_allocate_with_formula_file(cli, example, tmp_path):
     areas, formula = example
     out_file = tmp_path / "out.parquet"
-    code, out, err = run(
-        capsys,
+    code, out, err = cli(
         "allocate",
         str(areas),
         "--formula",
@@ -80,8 +70,7 @@ def test_allocate_with_formula_file(capsys, example, tmp_path):
     assert int(written["amount_pence"].sum()) == 63_967_500
     assert "window: 2019-2022" in out
     # --term replaces the file's terms, --total overrides its total
-    code, out, err = run(
-        capsys,
+    code, out, err = cli(
         "allocate",
         str(areas),
         "--formula",
@@ -96,7 +85,7 @@ def test_allocate_with_formula_file(capsys, example, tmp_path):
     assert "crime_rate" not in out
 
 
-def test_renamed_columns_and_floor(capsys, tmp_path):
+def test_renamed_columns_and_floor(cli, tmp_path):
     areas = tmp_path / "areas.csv"
     areas.write_text("csp,days,offences,residents\n007,100,10,1000\nB,100,60,2000\nC,400,60,1000\n")
     formula = tmp_path / "f.toml"
@@ -105,16 +94,13 @@ def test_renamed_columns_and_floor(capsys, tmp_path):
         '[columns]\narea = "csp"\nharm = "days"\ncrimes = "offences"\npopulation = "residents"\n'
     )
     out_file = tmp_path / "out.csv"
-    code, out, err = run(
-        capsys, "allocate", str(areas), "--formula", str(formula), "-o", str(out_file)
-    )
+    code, out, err = cli("allocate", str(areas), "--formula", str(formula), "-o", str(out_file))
     assert code == 0, err
     written = pd.read_csv(out_file, dtype={"csp": str})
     assert list(written["csp"]) == ["007", "B", "C"]  # area codes are kept as text
     assert list(written["amount"]) == [200.0, 250.6, 549.4]
     assert list(written["limit"].fillna("")) == ["floor", "", ""]
-    code, out, err = run(
-        capsys,
+    code, out, err = cli(
         "allocate",
         str(areas),
         "--total",
@@ -169,10 +155,10 @@ def test_renamed_columns_and_floor(capsys, tmp_path):
         ),
     ],
 )
-def test_bad_input_exits_2_without_output(capsys, example, tmp_path, extra, message):
+def test_bad_input_exits_2_without_output(cli, example, tmp_path, extra, message):
     areas, _ = example
     out_file = tmp_path / "out.csv"
-    code, out, err = run(capsys, "allocate", str(areas), *extra, "-o", str(out_file))
+    code, out, err = cli("allocate", str(areas), *extra, "-o", str(out_file))
     assert code == 2
     assert message in err
     assert err.startswith("crimeharm: error: ")
@@ -182,7 +168,7 @@ def test_bad_input_exits_2_without_output(capsys, example, tmp_path, extra, mess
     assert sorted(p.name for p in tmp_path.iterdir()) == ["areas.csv", "formula.toml"]
 
 
-def test_bad_rows_exit_2(capsys, tmp_path):
+def test_bad_rows_exit_2(cli, tmp_path):
     areas = tmp_path / "areas.csv"
     out_file = tmp_path / "out.csv"
     for body, message in [
@@ -206,29 +192,26 @@ def test_bad_rows_exit_2(capsys, tmp_path):
         ),
     ]:
         areas.write_text(body)
-        code, _, err = run(
-            capsys, "allocate", str(areas), "--total", "10", *FORMULA, "-o", str(out_file)
-        )
+        code, _, err = cli("allocate", str(areas), "--total", "10", *FORMULA, "-o", str(out_file))
         assert code == 2
         assert message in err, err
         assert "Traceback" not in err
         assert not out_file.exists()
 
 
-def test_missing_files(capsys, tmp_path, example):
+def test_missing_files(cli, tmp_path, example):
     areas, _ = example
-    code, out, err = run(
-        capsys, "allocate", str(tmp_path / "nope.csv"), "--total", "10", "--term", "harm=1"
+    code, out, err = cli(
+        "allocate", str(tmp_path / "nope.csv"), "--total", "10", "--term", "harm=1"
     )
     assert code == 2
     assert f"areas file {str(tmp_path / 'nope.csv')!r} does not exist" in err
     assert "Traceback" not in err
-    code, out, err = run(capsys, "allocate", str(areas), "--formula", str(tmp_path / "nope.toml"))
+    code, out, err = cli("allocate", str(areas), "--formula", str(tmp_path / "nope.toml"))
     assert code == 2
     assert "formula file" in err
     assert "does not exist" in err
-    code, out, err = run(
-        capsys,
+    code, out, err = cli(
         "allocate",
         str(areas),
         "--total",
@@ -243,7 +226,7 @@ def test_missing_files(capsys, tmp_path, example):
     assert out == ""
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    code, out, err = run(capsys, "allocate", str(empty), "--total", "10", "--term", "harm=1")
+    code, out, err = cli("allocate", str(empty), "--total", "10", "--term", "harm=1")
     assert code == 2
     assert "cannot read areas file" in err
 
@@ -314,13 +297,11 @@ def test_missing_files(capsys, tmp_path, example):
         ),
     ],
 )
-def test_bad_formula_file(capsys, example, tmp_path, toml, message):
+def test_bad_formula_file(cli, example, tmp_path, toml, message):
     areas, formula = example
     formula.write_text(toml)
     out_file = tmp_path / "out.csv"
-    code, _, err = run(
-        capsys, "allocate", str(areas), "--formula", str(formula), "-o", str(out_file)
-    )
+    code, _, err = cli("allocate", str(areas), "--formula", str(formula), "-o", str(out_file))
     assert code == 2
     assert message in err
     assert "Traceback" not in err

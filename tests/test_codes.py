@@ -16,6 +16,7 @@ from crimeharm.weights.codes import (
     canonical_open_data,
     classify_codes,
     normalise_text,
+    open_data_from_urn,
 )
 
 # --- Home Office classifications -----------------------------------------------------------
@@ -145,6 +146,19 @@ def test_dotted_open_data_needs_code_system():
     assert classify_codes(["8N", "28E", "105A"]).tolist() == ["open_data"] * 3
 
 
+def test_open_data_from_urn_keeps_the_dotted_codes():
+    urns = pd.Series(["4.3.4.3.0", " 37.2.37.2.0 ", "4.10.4.10.0A", "8N.8.1.1", "NN.111.5.0"])
+    got = open_data_from_urn(urns).tolist()
+    assert got == ["4.3", "37.2", "4.10", "8N", "NN"]
+    # the dotted ones are open-data subcodes, read back as such
+    assert canonical_open_data(got[:3]).tolist() == got[:3]
+
+
+def test_open_data_from_urn_short_and_missing():
+    got = open_data_from_urn(["8N.8.1", "8N", "", "  ", None, np.nan, pd.NA])
+    assert got.tolist() == ["8N", "8N", None, None, None, None, None]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -163,8 +177,8 @@ def test_cjs_forms(value, expected):
 
 
 def test_cjs_malformed():
-    got = canonical_cjs(["OF6100", "OF610033", "COML25", "O61003", "N/A", "", None])
-    assert got.tolist() == [None] * 7
+    values = ["OF6100", "OF610033", "COML25", "O61003", "N/A", "", None]
+    assert canonical_cjs(values).tolist() == [None] * len(values)
 
 
 def test_normalise_text():

@@ -5,14 +5,16 @@ Rules, parameters, parsing, and agreement with the 2020 sheet.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import inspect
 import math
 import re
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from crimeharm.errors import CrimeHarmError, WeightsValidationError
@@ -294,6 +296,57 @@ def test_derivation_params_validate(kwargs):
         DerivationParams(**kwargs)
 
 
+def test_starting_point_days_is_derivation_params_days(monkeypatch):
+    """The rule lives in DerivationParams.days; the function builds the parameters and calls it."""
+    seen = []
+
+    def spy(self, point):
+        seen.append((self, point))
+        return -1.0
+
+    monkeypatch.setattr(DerivationParams, "days", spy)
+    point = fine("C")
+    assert starting_point_days(point, hourly_wage=10.42, rounding="none") == -1.0
+    ((params, got),) = seen
+    assert got is point
+    assert params == DerivationParams(hourly_wage=10.42, rounding="none")
+
+
+def test_function_defaults_are_the_params_defaults():
+    signature = inspect.signature(starting_point_days)
+    defaults = DerivationParams()
+    tables = {"order_hours": DEFAULT_ORDER_HOURS, "fine_band_percent": DEFAULT_FINE_BAND_PERCENT}
+    names = [f.name for f in dataclasses.fields(DerivationParams) if f.init]
+    assert [n for n in signature.parameters if n != "point"] == names
+    for name in names:
+        default = signature.parameters[name].default
+        assert signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        if name in tables:
+            assert default is None
+            assert dict(getattr(defaults, name)) == dict(tables[name])
+        else:
+            assert default == getattr(defaults, name), name
+
+
+def test_the_importer_derives_with_the_same_rule(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from crimeharm.weights.sheets.importer import import_sheet
+
+    texts = ["18 months", "Band C fine", "High level community order", "FPN £100", "Fine", None]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "CCHI 2026 values sheet"
+    ws.append(["ATHENA URN", "CCHI Score", "HOME_OFFICE_CLASSIFICATION", "Starting Point"])
+    for i, text in enumerate(texts):
+        ws.append([f"8N.8.{i}.0", 1, "008/01", text])
+    wb.save(tmp_path / "s.xlsx")
+    got = import_sheet(tmp_path / "s.xlsx")["sp_days"].tolist()
+    points = [parse_starting_point(t) if t else None for t in texts]
+    expected = [starting_point_days(p) if p else math.nan for p in points]
+    assert got == pytest.approx(expected, nan_ok=True)
+    assert sum(p is not None for p in points) == 4
+
+
 def test_derivation_params_tables_are_read_only():
     p = DerivationParams(order_hours={"low": 40, "medium": 80, "high": 150})
     with pytest.raises(TypeError):
@@ -391,20 +444,21 @@ durations = st.integers(min_value=0, max_value=100)
 @given(durations, durations, durations, st.sampled_from(["years", "months", "weeks"]))
 def test_custody_monotone_in_each_component(y, m, w, unit):
     base = {"years": y, "months": m, "weeks": w}
+    assume(any(base.values()))  # custody of no time is not a starting point
     longer = {**base, unit: base[unit] + 1}
-    if any(base.values()):
-        assert starting_point_days(custody(**longer)) > starting_point_days(custody(**base))
+    assert starting_point_days(custody(**longer)) > starting_point_days(custody(**base))
 
 
 @given(durations, durations, durations)
 def test_custody_additive(y, m, w):
-    if y and m and w:
-        whole = starting_point_days(custody(years=y, months=m, weeks=w))
-        parts = sum(
-            starting_point_days(custody(**{k: v}))
-            for k, v in {"years": y, "months": m, "weeks": w}.items()
-        )
-        assert whole == pytest.approx(parts, rel=1e-12)
+    assume(y or m or w)  # custody of no time is not a starting point
+    whole = starting_point_days(custody(years=y, months=m, weeks=w))
+    parts = sum(
+        starting_point_days(custody(**{k: v}))
+        for k, v in {"years": y, "months": m, "weeks": w}.items()
+        if v  # each non-zero part a custody term of its own
+    )
+    assert whole == pytest.approx(parts, rel=1e-12)
 
 
 @given(st.integers(min_value=1, max_value=50))
@@ -418,9 +472,9 @@ def test_twelve_months_is_a_year(n):
     st.integers(min_value=0, max_value=51),
 )
 def test_detail_round_trips_through_parser(y, m, w):
-    if y or m or w:
-        point = custody(years=y, months=m, weeks=w)
-        assert parse_starting_point(point.detail) == point
+    assume(y or m or w)  # custody of no time is not a starting point
+    point = custody(years=y, months=m, weeks=w)
+    assert parse_starting_point(point.detail) == point
 
 
 @given(

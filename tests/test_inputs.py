@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from pathlib import Path
 
@@ -31,6 +30,7 @@ HO_OPTIONS = {
     "count": "Number of Offences",
     "by": "CSP Name",
     "code_system": "open_data",
+    "crosswalk": False,  # these tests follow the unknown codes; tests/test_crosswalk.py the rest
 }
 # burglary codes retired in 2017 (cchi-2020 has their successors 28E-28H, 30C, 30D)
 OLD_BURGLARY = {"28A", "28B", "28C", "28D", "29", "30A", "30B", "31"}
@@ -68,8 +68,7 @@ def ho_index_allow(ho_path):
 
 def test_home_office_one_row_per_csp(ho_index, ho_raw):
     out, _ = ho_index
-    assert ho_raw["CSP Name"].nunique() == 323
-    assert len(out) == 323
+    assert len(out) == ho_raw["CSP Name"].nunique() > 1
     assert sorted(out["CSP Name"].astype(str)) == sorted(ho_raw["CSP Name"].unique())
 
 
@@ -89,7 +88,7 @@ def test_home_office_unknown_codes_are_the_retired_burglary_codes(ho_index, ho_r
 
 def test_home_office_included_harm_equals_a_hand_computation(ho_index, ho_raw):
     out, _ = ho_index
-    days = W.lookup(ho_raw["Offence Code"], code_system="open_data")
+    days = W.lookup(ho_raw["Offence Code"], code_system="open_data", crosswalk=False)
     flagged = (
         W.index("open_data")["police_generated"]
         .reindex(ho_raw["Offence Code"])
@@ -114,17 +113,17 @@ def test_home_office_included_harm_equals_a_hand_computation(ho_index, ho_raw):
 
 def test_home_office_negative_counts(ho_index, ho_index_allow, ho_raw):
     out, _ = ho_index
-    known = ~np.isnan(W.lookup(ho_raw["Offence Code"], code_system="open_data"))
+    known = ~np.isnan(W.lookup(ho_raw["Offence Code"], code_system="open_data", crosswalk=False))
     negative = known & (ho_raw["n"].to_numpy() < 0)
-    # quarterly cancellations: 12 negative counts on codes cchi-2020 carries
-    assert negative.sum() == 12
+    # quarterly cancellations: negative counts on codes cchi-2020 carries
+    assert negative.sum() > 0
     s = out.attrs["crimeharm"]["summary"]
-    assert s["rows_excluded"]["invalid_count"] == 12
+    assert s["rows_excluded"]["invalid_count"] == negative.sum()
     allowed = ho_index_allow.attrs["crimeharm"]["summary"]
     assert "invalid_count" not in allowed["rows_excluded"]
     difference = ho_index_allow["crimes"].sum() - out["crimes"].sum()
     assert difference == ho_raw["n"].to_numpy()[negative].sum() < 0
-    days = W.lookup(ho_raw["Offence Code"][negative], code_system="open_data")
+    days = W.lookup(ho_raw["Offence Code"][negative], code_system="open_data", crosswalk=False)
     harm_difference = ho_index_allow["harm_days"].sum() - out["harm_days"].sum()
     assert harm_difference == pytest.approx((ho_raw["n"].to_numpy()[negative] * days).sum())
 
@@ -142,7 +141,7 @@ def police_uk_path(reference_dir) -> Path:
 
 def test_police_uk_street_file(police_uk_path):
     raw = pd.read_csv(police_uk_path, dtype=str, keep_default_na=False)
-    assert len(raw) == 734
+    assert len(raw) > 0
     options = police_uk_options()
     out = crimeharm.harm_index(police_uk_path, by="LSOA code", **options)
     scored = crimeharm.score(police_uk_path, **options)
@@ -190,43 +189,9 @@ def test_police_uk_by_month(police_uk_path):
 # --- Table 1 of the 2016 paper --------------------------------------------------------------------
 
 
-def _table1_keys() -> dict:
-    spec = importlib.util.spec_from_file_location(
-        "build_weights", ROOT / "scripts" / "build_weights.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.TABLE1_KEYS
-
-
-def _number(cell: str) -> int:
-    return int(cell.replace(",", ""))
-
-
-@pytest.fixture(scope="module")
-def table1(seeds_dir) -> tuple[pd.DataFrame, int, int]:
-    """Table 1 rows as printed, and the printed totals (count, CHI days)."""
-    lines = (seeds_dir / "cchi-paper-2016.txt").read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Crime type\tSubtype"))
-    rows, crime_type = [], ""
-    for line in lines[start + 1 :]:
-        cells = line.split("\t")
-        if cells[0] == "Total":
-            total_count, total_days = _number(cells[2]), _number(cells[4])
-            break
-        crime_type = cells[0] or crime_type  # blank on continuation rows
-        rows.append((crime_type, cells[1], _number(cells[2]), _number(cells[3]), _number(cells[4])))
-    frame = pd.DataFrame(rows, columns=["crime_type", "subtype", "count", "days", "total"])
-    keys = _table1_keys()
-    frame["key"] = [
-        keys[(c, s)] for c, s in zip(frame["crime_type"], frame["subtype"], strict=True)
-    ]
-    return frame, total_count, total_days
-
-
-def test_table1_through_harm_index(table1):
+def test_table1_through_harm_index(table1, table1_keys):
     frame, total_count, printed_total = table1
-    assert len(frame) == 17
+    assert sorted(frame["key"]) == sorted(table1_keys.values())  # each category once
     out = crimeharm.harm_index(
         frame[["key", "count"]],
         weights="cchi-2016-beta",

@@ -1,16 +1,19 @@
-"""The three ways of adding records give the same sums.
+"""The engines, and the three ways of adding records, give the same sums.
 
-- the one-pass compiled path (``crimeharm._engine.fused``: scoring and adding fused),
-- the column-by-column path with the compiled accumulation (``CRIMEHARM_FUSED=0``),
-- the pure numpy path (``CRIMEHARM_COMPILED=0``).
+- the compiled engine's one pass (``crimeharm._engine.fused``: scoring and adding fused),
+- the compiled engine's column-by-column path (options or dates the one pass does not take),
+- the numpy engine (``engine="numpy"``).
 
 The first two add the same numbers in the same order, so they must agree
-exactly; numpy's ``bincount`` adds a batch's sum to a cell at once, so it agrees
-to rounding.
+exactly; numpy's ``bincount`` adds a batch's sum to a cell at once, so its
+harm agrees to rounding (its counts exactly). Also: how the engine is chosen,
+and that the compiled loops hold the marker values and the rule of precedence
+that Python does.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -22,12 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crimeharm
-from crimeharm._engine import fused as _fused
-from crimeharm._engine import kernel as _kernel
+from crimeharm import OptionError
+from crimeharm._engine import base, fused
+from crimeharm._engine.compiled import CompiledEngine, load
+from crimeharm.reasons import INCLUDED, REASONS, STATUS, mark
+from crimeharm.scoring import columns
 
-pytestmark = pytest.mark.skipif(
-    _kernel.compiled() is None, reason="the compiled module is not built"
-)
+needs_compiled = pytest.mark.skipif(load() is None, reason="the compiled engine is not built")
 
 CODES = crimeharm.load_weights().table["ho_class"].dropna().unique()
 
@@ -58,33 +62,50 @@ def _records(n: int, seed: int, *, date_kind: str = "text") -> pd.DataFrame:
     return frame
 
 
-def _run(monkeypatch, engine: str, data, **kw) -> pd.DataFrame:
-    monkeypatch.setenv("CRIMEHARM_COMPILED", "0" if engine == "numpy" else "1")
-    monkeypatch.setenv("CRIMEHARM_FUSED", "1" if engine == "fused" else "0")
+def _run(monkeypatch, path: str, data, **kw) -> pd.DataFrame:
+    """``harm_index`` by one path: ``one-pass``, ``columns`` (compiled) or ``numpy``.
+
+    ``attrs["one_pass_batches"]`` counts the batches the one pass added.
+    """
     calls = []
-    add = _fused.Prepared.add
-    monkeypatch.setattr(_fused.Prepared, "add", lambda self, *a: calls.append(1) or add(self, *a))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
-        out = crimeharm.harm_index(data, **kw)
-    out.attrs["fused_batches"] = len(calls)
+    engine = "numpy" if path == "numpy" else "compiled"
+    add = CompiledEngine._add_prepared
+    with monkeypatch.context() as m:
+        m.setattr(CompiledEngine, "_add_prepared", lambda self, p: calls.append(1) or add(self, p))
+        if path == "columns":
+            m.setattr(fused, "eligible", lambda opts, n_by: False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+            out = crimeharm.harm_index(data, engine=engine, **kw)
+    out.attrs["one_pass_batches"] = len(calls)
     return out
 
 
+PATHS = [
+    pytest.param("one-pass", marks=needs_compiled),
+    pytest.param("columns", marks=needs_compiled),
+    "numpy",
+]
+HARM = ("harm_days", "excluded_harm_")
+
+
 def _same(a: pd.DataFrame, b: pd.DataFrame, *, exact: bool) -> None:
-    if exact:
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
-    else:
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    """Equal results; unless ``exact``, the harm columns (only) to relative 1e-12."""
+    harm = [c for c in a.columns if c.startswith(HARM)]
+    rest = [c for c in a.columns if c not in harm]
+    pd.testing.assert_frame_equal(a[rest], b[rest], check_exact=True)
+    pd.testing.assert_frame_equal(a[harm], b[harm], check_exact=exact, rtol=1e-12)
     sa, sb = a.attrs["crimeharm"]["summary"], b.attrs["crimeharm"]["summary"]
     assert sa["rows_in"] == sb["rows_in"]
     assert sa["rows_excluded"] == sb["rows_excluded"]
+    assert sa["crimes_excluded"] == sb["crimes_excluded"]
     assert sa["unknown_codes_top"] == sb["unknown_codes_top"]
     assert sa["ambiguous_codes"] == sb["ambiguous_codes"]
     assert sa["bad_date_examples"] == sb["bad_date_examples"]
     assert sa["harm_days_included"] == pytest.approx(sb["harm_days_included"], rel=1e-12)
 
 
+@needs_compiled
 @pytest.mark.parametrize("count", [None, "count"])
 @pytest.mark.parametrize("period", ["month", "rolling:3m", None])
 def test_engines_agree(monkeypatch, count, period):
@@ -94,20 +115,41 @@ def test_engines_agree(monkeypatch, count, period):
         "period": period,
         "date": "d",
         "police_initiated": "flag",
+        "company_detected": "company",
         "count": count,
         "batch_rows": 3_000,
     }
-    fused = _run(monkeypatch, "fused", df, **kw)
-    general = _run(monkeypatch, "general", df, **kw)
+    one_pass = _run(monkeypatch, "one-pass", df, **kw)
+    general = _run(monkeypatch, "columns", df, **kw)
     slow = _run(monkeypatch, "numpy", df, **kw)
-    assert fused.attrs["crimeharm"]["engine"] == "compiled"
+    assert one_pass.attrs["crimeharm"]["engine"] == general.attrs["crimeharm"]["engine"]
+    assert one_pass.attrs["crimeharm"]["engine"] == "compiled"
     assert slow.attrs["crimeharm"]["engine"] == "numpy"
-    assert fused.attrs.pop("fused_batches") == (7 if count is None else 0)
-    assert general.attrs.pop("fused_batches") == slow.attrs.pop("fused_batches") == 0
-    _same(fused, general, exact=True)
-    _same(fused, slow, exact=False)
+    assert one_pass.attrs.pop("one_pass_batches") == (-(-len(df) // 3_000) if count is None else 0)
+    assert general.attrs.pop("one_pass_batches") == slow.attrs.pop("one_pass_batches") == 0
+    _same(one_pass, general, exact=True)
+    _same(one_pass, slow, exact=False)
 
 
+@needs_compiled
+@pytest.mark.parametrize("excluded", ["columns", "summary"])
+@pytest.mark.parametrize("period", ["quarter", None])
+def test_aggregate_is_the_same_on_both_engines(excluded, period):
+    df = _records(6_000, seed=17)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        scored = crimeharm.score(df, date="d", count="count", police_initiated="flag")
+    kw = {"by": "area", "period": period, "excluded": excluded}
+    fast = crimeharm.aggregate(scored, engine="compiled", **kw)
+    slow = crimeharm.aggregate(scored, engine="numpy", **kw)
+    assert (fast.attrs["crimeharm"]["engine"], slow.attrs["crimeharm"]["engine"]) == (
+        "compiled",
+        "numpy",
+    )
+    _same(fast, slow, exact=False)
+
+
+@needs_compiled
 @settings(
     max_examples=40,
     deadline=None,
@@ -125,7 +167,7 @@ def test_engines_agree(monkeypatch, count, period):
     complete=st.booleans(),
     batch_rows=st.sampled_from([257, 1_000, 1 << 20]),
 )
-def test_fused_path_matches_column_by_column(
+def test_one_pass_matches_column_by_column(
     monkeypatch, seed, n, date_kind, period, by, window, unknown, flags, complete, batch_rows
 ):
     df = _records(n, seed, date_kind=date_kind)
@@ -141,15 +183,16 @@ def test_fused_path_matches_column_by_column(
         "police_initiated": "flag" if "flag" in flags else None,
         "company_detected": "company" if "company" in flags else None,
     }
-    fused = _run(monkeypatch, "fused", df, **kw)
-    general = _run(monkeypatch, "general", df, **kw)
-    assert fused.attrs.pop("fused_batches") == -(-n // batch_rows)
-    general.attrs.pop("fused_batches")
-    _same(fused, general, exact=True)
+    one_pass = _run(monkeypatch, "one-pass", df, **kw)
+    general = _run(monkeypatch, "columns", df, **kw)
+    assert one_pass.attrs.pop("one_pass_batches") == -(-n // batch_rows)
+    general.attrs.pop("one_pass_batches")
+    _same(one_pass, general, exact=True)
 
 
+@needs_compiled
 @pytest.mark.parametrize("source", ["parquet", "arrow", "categorical"])
-def test_fused_path_reads_arrow_and_categoricals_as_they_are(monkeypatch, tmp_path, source):
+def test_one_pass_reads_arrow_and_categoricals_as_they_are(monkeypatch, tmp_path, source):
     df = _records(5_000, seed=3, date_kind="datetime")
     df["d"] = df["d"].dt.date  # Arrow date32 in Parquet and Arrow tables
     data: object
@@ -165,41 +208,42 @@ def test_fused_path_reads_arrow_and_categoricals_as_they_are(monkeypatch, tmp_pa
             data = tmp_path / "r.parquet"
             pq.write_table(table, data, row_group_size=1_500)
     kw = {"by": "area", "period": "month", "date": "d", "police_initiated": "flag"}
-    fused = _run(monkeypatch, "fused", data, **kw)
-    general = _run(monkeypatch, "general", data, **kw)
-    assert fused.attrs.pop("fused_batches") == (4 if source == "parquet" else 1)
-    general.attrs.pop("fused_batches")
-    _same(fused, general, exact=True)
+    one_pass = _run(monkeypatch, "one-pass", data, **kw)
+    general = _run(monkeypatch, "columns", data, **kw)
+    assert one_pass.attrs.pop("one_pass_batches") == (4 if source == "parquet" else 1)
+    general.attrs.pop("one_pass_batches")
+    _same(one_pass, general, exact=True)
 
 
-def test_unknown_raise_stops_on_the_compiled_path_too(monkeypatch):
+@pytest.mark.parametrize("path", PATHS)
+def test_unknown_raise_stops_on_every_path(monkeypatch, path):
     df = _records(2_000, seed=5)
-    monkeypatch.setenv("CRIMEHARM_FUSED", "1")
     with pytest.raises(crimeharm.CodeError, match="999/99"):
-        crimeharm.harm_index(df, by="area", date="d", unknown="raise")
+        _run(monkeypatch, path, df, by="area", date="d", unknown="raise")
 
 
+@needs_compiled
 def test_dates_spread_over_centuries_take_the_column_path(monkeypatch):
     df = _records(3_000, seed=11, date_kind="datetime")
     df.loc[0, "d"] = pd.Timestamp("1700-01-01")
     df.loc[1, "d"] = pd.Timestamp("2200-01-01")
     kw = {"by": "area", "period": "year", "date": "d", "batch_rows": 1_000}
-    fused = _run(monkeypatch, "fused", df, **kw)
-    general = _run(monkeypatch, "general", df, **kw)
-    assert fused.attrs.pop("fused_batches") == 2  # the first batch took the column path
-    general.attrs.pop("fused_batches")
-    _same(fused, general, exact=True)
-    assert {"1700", "2200"} <= set(fused["period"].astype(str))
+    one_pass = _run(monkeypatch, "one-pass", df, **kw)
+    general = _run(monkeypatch, "columns", df, **kw)
+    assert one_pass.attrs.pop("one_pass_batches") == 2  # the first batch took the column path
+    general.attrs.pop("one_pass_batches")
+    _same(one_pass, general, exact=True)
+    assert {"1700", "2200"} <= set(one_pass["period"].astype(str))
 
 
-@pytest.mark.parametrize("engine", ["fused", "general", "numpy"])
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("period", ["month", None])
-def test_excluded_summary_is_the_included_part_of_the_columns(monkeypatch, engine, period):
+def test_excluded_summary_is_the_included_part_of_the_columns(monkeypatch, path, period):
     df = _records(8_000, seed=13)
     kw = {"by": "area", "period": period, "date": "d", "police_initiated": "flag"}
     kw["batch_rows"] = 3_000
-    full = _run(monkeypatch, engine, df, **kw)
-    lean = _run(monkeypatch, engine, df, excluded="summary", **kw)
+    full = _run(monkeypatch, path, df, **kw)
+    lean = _run(monkeypatch, path, df, excluded="summary", **kw)
     keys = ["area"] + (["period", "period_start", "period_end"] if period else [])
     assert list(lean.columns) == [*keys, "crimes", "harm_days"]
     kept = full[(full["crimes"] != 0) | (full["harm_days"] != 0)]
@@ -258,6 +302,7 @@ def _dated(kind: str) -> object:
     return table.append_column("d", col)
 
 
+@needs_compiled
 @pytest.mark.parametrize(
     "kind",
     [
@@ -275,11 +320,111 @@ def _dated(kind: str) -> object:
 def test_date_types_and_days_before_1970(monkeypatch, kind, period):
     data = _dated(kind)
     kw = {"by": "area", "period": period, "date": "d", "police_initiated": "flag"}
-    fused = _run(monkeypatch, "fused", data, **kw)
-    general = _run(monkeypatch, "general", data, **kw)
-    assert fused.attrs.pop("fused_batches") == 1
-    general.attrs.pop("fused_batches")
-    _same(fused, general, exact=True)
+    one_pass = _run(monkeypatch, "one-pass", data, **kw)
+    general = _run(monkeypatch, "columns", data, **kw)
+    assert one_pass.attrs.pop("one_pass_batches") == 1
+    general.attrs.pop("one_pass_batches")
+    _same(one_pass, general, exact=True)
+    _same(one_pass, _run(monkeypatch, "numpy", data, **kw), exact=False)
     if period == "month" and kind != "tz":
-        labels = set(fused["period"].dropna().astype(str))
+        labels = set(one_pass["period"].dropna().astype(str))
         assert {"1969-11", "1969-12", "1970-01", "2024-02", "2024-03"} <= labels
+
+
+# --- choosing the engine ----------------------------------------------------------------------
+
+choosing = pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning")
+
+
+@choosing
+def test_compiled_without_the_extension_raises_and_auto_takes_numpy(monkeypatch):
+    monkeypatch.delenv("CRIMEHARM_ENGINE", raising=False)
+    monkeypatch.setitem(sys.modules, "crimeharm._engine._ckernel", None)  # import fails
+    assert load() is None
+    df = _records(500, seed=2)
+    for call in (
+        lambda engine: crimeharm.harm_index(df, by="area", engine=engine),
+        lambda engine: crimeharm.aggregate(crimeharm.score(df), by="area", engine=engine),
+    ):
+        with pytest.raises(OptionError, match=r"engine='compiled'.*not built.*pip install") as info:
+            call("compiled")
+        assert isinstance(info.value, ValueError)
+        assert info.value.values == ["compiled"]
+        assert "engine='numpy'" in str(info.value)
+        assert call("auto").attrs["crimeharm"]["engine"] == "numpy"
+
+
+@choosing
+@needs_compiled
+def test_auto_takes_the_compiled_engine_where_it_is_built(monkeypatch):
+    monkeypatch.delenv("CRIMEHARM_ENGINE", raising=False)
+    monkeypatch.delenv("CRIMEHARM_COMPILED", raising=False)
+    df = _records(500, seed=2)
+    assert crimeharm.harm_index(df).attrs["crimeharm"]["engine"] == "compiled"
+    assert crimeharm.aggregate(crimeharm.score(df)).attrs["crimeharm"]["engine"] == "compiled"
+
+
+@choosing
+@pytest.mark.parametrize("variable", ["numpy", "NumPy ", "compiled", "auto", ""])
+def test_the_environment_sets_what_auto_means(monkeypatch, variable):
+    monkeypatch.setenv("CRIMEHARM_ENGINE", variable)
+    monkeypatch.setenv("CRIMEHARM_COMPILED", "0")  # the deprecated name does not count here
+    expected = variable.strip().lower() or "auto"
+    if expected == "auto":
+        expected = "compiled" if load() is not None else "numpy"
+    df = _records(500, seed=2)
+    if expected == "compiled" and load() is None:
+        with pytest.raises(OptionError, match="not built"):
+            crimeharm.harm_index(df)
+        return
+    assert crimeharm.harm_index(df).attrs["crimeharm"]["engine"] == expected
+    # an engine named in the call wins over the environment
+    assert crimeharm.harm_index(df, engine="numpy").attrs["crimeharm"]["engine"] == "numpy"
+
+
+@choosing
+def test_crimeharm_compiled_0_is_a_deprecated_name_for_numpy(monkeypatch):
+    monkeypatch.delenv("CRIMEHARM_ENGINE", raising=False)
+    monkeypatch.setenv("CRIMEHARM_COMPILED", "0")
+    with pytest.warns(DeprecationWarning, match="CRIMEHARM_ENGINE=numpy"):
+        out = crimeharm.harm_index(_records(100, seed=4))
+    assert out.attrs["crimeharm"]["engine"] == "numpy"
+
+
+@choosing
+def test_an_unknown_engine_is_refused(monkeypatch):
+    df = _records(100, seed=4)
+    with pytest.raises(OptionError, match=r"engine='fast'; expected one of") as info:
+        crimeharm.harm_index(df, engine="fast")
+    assert info.value.allowed == ["auto", "compiled", "numpy"]
+    with pytest.raises(OptionError, match="engine="):
+        crimeharm.aggregate(crimeharm.score(df), engine="fast")
+    monkeypatch.setenv("CRIMEHARM_ENGINE", "cython")
+    with pytest.raises(OptionError, match="environment variable CRIMEHARM_ENGINE='cython'"):
+        crimeharm.harm_index(df)
+
+
+# --- one set of markers and one rule of precedence --------------------------------------------
+
+
+@needs_compiled
+def test_the_compiled_markers_are_pythons():
+    assert load().MARKERS == {
+        "DAY_MISSING": columns.DAY_MISSING,
+        "DAY_BAD": columns.DAY_BAD,
+        "UNDATED": base.UNDATED,
+        "INCLUDED": INCLUDED,
+    }
+
+
+@needs_compiled
+def test_the_compiled_rule_of_precedence_is_reasons_mark():
+    everyone = np.arange(len(REASONS) + 1, dtype=np.uint8)  # included, then every reason
+    for reason in REASONS:
+        python, compiled = everyone.copy(), everyone.copy()
+        mark(python, np.ones(len(everyone), dtype=bool), reason)
+        load().mark(compiled, STATUS[reason])
+        np.testing.assert_array_equal(compiled, python, err_msg=reason)
+        # the reason replaces no reason and those after it, and keeps those before it
+        assert python[0] == STATUS[reason]
+        assert (python[1 : STATUS[reason]] == everyone[1 : STATUS[reason]]).all()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import warnings
 
 import numpy as np
@@ -24,7 +25,7 @@ from crimeharm import (
     UnknownCodeWarning,
     load_weights,
 )
-from crimeharm.reasons import REASONS
+from crimeharm.reasons import REASONS, SCORER_REASONS
 
 pytestmark = pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning")
 
@@ -119,10 +120,11 @@ OPTIONS = {
 
 
 def test_the_cases_cover_every_reason():
-    assert set(REASON_ROWS) == set(REASONS)
+    assert set(REASON_ROWS) == set(SCORER_REASONS)  # unknown_outcome: tests/test_series.py
+    assert set(REASONS) - set(SCORER_REASONS) == {"unknown_outcome"}
 
 
-@pytest.mark.parametrize("reason", REASONS)
+@pytest.mark.parametrize("reason", SCORER_REASONS)
 def test_each_reason_from_a_minimal_input(reason):
     df = pd.DataFrame([REASON_ROWS[reason], _row()])
     out = crimeharm.score(df, **OPTIONS)
@@ -136,13 +138,13 @@ def test_each_reason_from_a_minimal_input(reason):
 
 
 def test_all_reasons_at_once_are_counted_in_the_summary():
-    rows = [REASON_ROWS[r] for r in REASONS] + [_row(), _row(offence_code="034/01")]
+    rows = [REASON_ROWS[r] for r in SCORER_REASONS] + [_row(), _row(offence_code="034/01")]
     df = pd.DataFrame(rows)
     out = crimeharm.score(df, **OPTIONS)
-    assert reasons_of(out) == [*REASONS, None, None]
+    assert reasons_of(out) == [*SCORER_REASONS, None, None]
     s = summary(out)
-    assert s["rows_excluded"] == dict.fromkeys(REASONS, 1)
-    assert s["rows_in"] == len(REASONS) + 2
+    assert s["rows_excluded"] == dict.fromkeys(SCORER_REASONS, 1)
+    assert s["rows_in"] == len(SCORER_REASONS) + 2
     assert s["harm_days_included"] == W.lookup(["8/6"])[0] + W.lookup(["034/01"])[0]
     # excluded rows keep their days, so the excluded harm of each series is known
     for reason in ("police_generated", "police_initiated", "company_detected", "historic"):
@@ -314,6 +316,7 @@ def test_csv_keeps_leading_zeros_of_codes(tmp_path):
     np.testing.assert_array_equal(out["days"].to_numpy(), W.lookup(["008/06", "034/01"]))
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_mixed_types_in_the_code_column_do_not_crash():
     values = [806, 8.06, "8/6", None, 34, 8.0, np.nan, True, b"8/6", "034/01", pd.NA, 3.5]
     df = pd.DataFrame({"offence_code": pd.Series(values, dtype=object)})
@@ -432,6 +435,7 @@ def test_window_start_and_end_are_inclusive():
 # --- historic offences ----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_historic_reported_in_window_committed_before_it():
     df = pd.DataFrame(
         {
@@ -550,7 +554,6 @@ SMALL = pd.DataFrame({"offence_code": ["8/6"], "d": ["2024-01-01"]})
 @pytest.mark.parametrize(
     ("call", "needles"),
     [
-        (lambda: crimeharm.score(SMALL, colour="red"), ["colour", "date_format", "reported"]),
         (
             lambda: crimeharm.score(SMALL, date="d", start="2024-02-01", end="2024-01-01"),
             ["2024-02-01", "after", "2024-01-01"],
@@ -566,7 +569,9 @@ SMALL = pd.DataFrame({"offence_code": ["8/6"], "d": ["2024-01-01"]})
         ),
         (lambda: crimeharm.harm_index(SMALL, period="month"), ["month", "date"]),
         (lambda: crimeharm.harm_index(SMALL, date="d", period="rolling:0m"), ["rolling:0m"]),
-        (lambda: crimeharm.harm_index(SMALL, colour="red"), ["colour"]),
+        (lambda: crimeharm.score(SMALL, date="d", historic_lag="1 year"), ["historic_lag"]),
+        (lambda: crimeharm.score(SMALL, code=3), ["code=", "column name"]),
+        (lambda: crimeharm.harm_index(SMALL, excluded="some"), ["excluded", "summary"]),
     ],
 )
 def test_bad_options_raise_clear_errors(call, needles):
@@ -574,6 +579,45 @@ def test_bad_options_raise_clear_errors(call, needles):
         call()
     for needle in needles:
         assert needle in str(info.value), (needle, str(info.value))
+
+
+@pytest.mark.parametrize(
+    "func",
+    [
+        crimeharm.score,
+        crimeharm.harm_index,
+        crimeharm.area_harm,
+        crimeharm.harm_intervals,
+        crimeharm.series,
+    ],
+)
+def test_every_scoring_option_is_named_in_the_signature(func):
+    import inspect
+
+    from crimeharm.scoring.options import SCORE_ARGUMENTS
+
+    params = inspect.signature(func).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in params.values())
+    documented = {
+        name.strip()
+        for line in func.__doc__.splitlines()
+        if re.match(r"^    [\w, ]+ :", line)
+        for name in line.split(" :")[0].split(",")
+    }
+    shared = SCORE_ARGUMENTS - ({"start", "end"} if func is crimeharm.area_harm else set())
+    for name in shared:
+        assert params[name].kind is params[name].KEYWORD_ONLY, name
+        assert name in documented, name
+    with pytest.raises(TypeError, match="colour"):
+        func(SMALL, colour="red")
+
+
+def test_option_errors_carry_the_value_and_what_is_allowed():
+    with pytest.raises(crimeharm.OptionError) as info:
+        crimeharm.score(SMALL, unknown="ignore")
+    assert info.value.values == ["ignore"]
+    assert info.value.allowed == ["exclude", "raise", "zero"]
+    assert isinstance(info.value, ValueError)
 
 
 def test_missing_column_names_it_and_lists_those_present():
@@ -605,6 +649,7 @@ def _assert_empty_result(out: pd.DataFrame) -> None:
     assert out.attrs["crimeharm"]["edition"] == W.edition
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_header_only_csv_gives_an_empty_result(tmp_path):
     (tmp_path / "h.csv").write_text("offence_code,area\n")
     _assert_empty_result(crimeharm.score(tmp_path / "h.csv"))
@@ -618,6 +663,7 @@ def test_empty_csv_file_gives_an_empty_result_from_score(tmp_path):
     _assert_empty_result(crimeharm.score(tmp_path / "e.csv"))
 
 
+@pytest.mark.usefixtures("each_engine")
 def test_empty_csv_file_gives_an_empty_result_from_harm_index(tmp_path):
     (tmp_path / "e.csv").write_bytes(b"")
     hi = crimeharm.harm_index(tmp_path / "e.csv", by="area")

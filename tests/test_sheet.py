@@ -12,10 +12,14 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from crimeharm.errors import CrimeHarmError, InputFileError, SheetFormatError  # noqa: E402
+from crimeharm.weights.codes import canonical_open_data, open_data_from_urn  # noqa: E402
+from crimeharm.weights.editions import load_weights  # noqa: E402
+from crimeharm.weights.sheets.importer import import_sheet  # noqa: E402
 from crimeharm.weights.sheets.read import (  # noqa: E402
     CchiSheet,
     OptionalDependencyError,
     read_cchi_sheet,
+    read_sheet,
     values_sheet_name,
 )
 
@@ -29,7 +33,7 @@ SHIFTED_KEY = "NN.111.5.0"  # dogs worrying livestock: cells shifted one column 
 def cchi2020() -> CchiSheet:
     if not REFERENCE.exists():
         pytest.skip(f"2020 reference sheet not found at {REFERENCE}")
-    return read_cchi_sheet(REFERENCE)
+    return read_sheet(REFERENCE)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +124,21 @@ def test_2020_other_columns(cchi2020):
     assert v.loc["NN.111.5.0", "open_data"] == "NN"
 
 
+def test_2020_open_data_is_the_shipped_editions(cchi2020):
+    """The sheet as read and the shipped edition (built by import_sheet) agree on every row."""
+    read = cchi2020.values.set_index("key")["open_data"]
+    shipped = load_weights("cchi-2020").table.set_index("key")["open_data"]
+    assert read.index.equals(shipped.index)
+    differ = read[read.astype(object) != shipped.astype(object)]
+    assert differ.empty, differ.to_dict()
+    # the sheet's own CLASSIFICATION_CODE writes the dotted codes with a slash (4/3 is 4.3)
+    v = cchi2020.values
+    slash = v["classification_code"].str.contains("/", na=False)
+    assert slash.sum() == (v["key"].str.count(r"\.") > 3).sum() > 0
+    dotted = v.loc[slash, "classification_code"].str.replace("/", ".", regex=False)
+    assert v.loc[slash, "open_data"].tolist() == dotted.tolist()
+
+
 # --- synthetic workbooks --------------------------------------------------------------------
 
 HEADER = ["ATHENA URN", "FULL_OFFENCE_TITLE", "CCHI Score", "HOME_OFFICE_CLASSIFICATION"]
@@ -165,7 +184,7 @@ def test_2026_style_workbook(tmp_path):
             "Offences need clarity": [["Some notes"], [None, "8N.1", 3]],
         },
     )
-    s = read_cchi_sheet(path)
+    s = read_sheet(path)
     assert s.sheet_name == "CCHI 2026 values sheet"
     assert s.edition_year == 2026
     assert s.cover_text == "Cambridge Crime Harm Index 2026\nCopyright CEBP"
@@ -196,20 +215,54 @@ def test_2026_style_workbook(tmp_path):
     assert clarity.loc[2, "B"] == "8N.1"
 
 
+# the Home Office open-data codes of the homicide and death-by-driving subcodes carry a dot
+URN_OPEN_DATA = {
+    "8N.8.1.1A": "8N",
+    "4.3.4.3.0": "4.3",
+    "4.10.4.10.0": "4.10",
+    "37.2.131.1.0A": "37.2",
+    "1.1.1.1": "1",
+    "NN.111.5.0": "NN",
+    "ASB.66.98.0": "ASB",
+}
+
+
+def test_read_and_import_read_the_open_data_code_alike(tmp_path):
+    """read_sheet and import_sheet give one open-data code per URN, the dotted ones included."""
+    rows = [HEADER, *([urn, "t", 1, "001/01"] for urn in URN_OPEN_DATA)]
+    path = make_workbook(tmp_path / "urns.xlsx", {"CCHI 2026 values sheet": rows})
+    read = read_sheet(path).values["open_data"].tolist()
+    imported = import_sheet(path)["open_data"].tolist()
+    assert read == imported == list(URN_OPEN_DATA.values())
+    assert open_data_from_urn(list(URN_OPEN_DATA)).tolist() == read
+    # and each reads as the open-data code it is (NN and ASB are not codes)
+    canon = canonical_open_data(read).tolist()
+    assert canon == [c if c not in ("NN", "ASB") else None for c in URN_OPEN_DATA.values()]
+
+
+def test_read_cchi_sheet_is_a_deprecated_alias(tmp_path):
+    path = make_workbook(
+        tmp_path / "one.xlsx", {"CCHI 2020 values sheet": [HEADER, ["1.1", "t", 5, "1/1"]]}
+    )
+    with pytest.warns(DeprecationWarning, match="read_sheet"):
+        old = read_cchi_sheet(path)
+    pd.testing.assert_frame_equal(old.values, read_sheet(path).values)
+
+
 def test_sheet_chosen_by_name_newest_and_explicit(tmp_path):
     rows = [HEADER, ["1.1", "t", 5, "001/01"]]
     path = make_workbook(
         tmp_path / "two.xlsx",
         {"Notes": [["x"]], "CCHI 2021 values sheet": rows, "cchi2023 VALUES": rows},
     )
-    s = read_cchi_sheet(path)
+    s = read_sheet(path)
     assert (s.sheet_name, s.edition_year) == ("cchi2023 VALUES", 2023)
     assert any("newest" in n for n in s.notes)
     assert set(s.extra_sheets) == {"Notes", "CCHI 2021 values sheet"}
-    s = read_cchi_sheet(path, sheet="CCHI 2021 values sheet")
+    s = read_sheet(path, sheet="CCHI 2021 values sheet")
     assert (s.sheet_name, s.edition_year) == ("CCHI 2021 values sheet", 2021)
     with pytest.raises(SheetFormatError, match=r"no sheet 'nope'.*CCHI 2021 values sheet"):
-        read_cchi_sheet(path, sheet="nope")
+        read_sheet(path, sheet="nope")
 
 
 def test_values_sheet_name():
@@ -220,7 +273,7 @@ def test_values_sheet_name():
 def test_no_values_sheet_lists_sheets(tmp_path):
     path = make_workbook(tmp_path / "x.xlsx", {"Cover page": [["a"]], "Data": [HEADER]})
     with pytest.raises(SheetFormatError, match=r"x\.xlsx.*'Cover page', 'Data'"):
-        read_cchi_sheet(path)
+        read_sheet(path)
 
 
 def test_shift_repair_general_rule(tmp_path):
@@ -229,7 +282,7 @@ def test_shift_repair_general_rule(tmp_path):
     ok = ["1.1", 10, "sp", "max", "http://a", "G", "SG", "SSG", "001/01"]
     shifted = ["2.2", 20, None, "sp", "max", "www.b.org", "G", "SG", "002/01"]
     path = make_workbook(tmp_path / "s.xlsx", {"CCHI 2020 values": [header, ok, shifted]})
-    s = read_cchi_sheet(path)
+    s = read_sheet(path)
     assert s.repairs[["sheet_row", "key"]].values.tolist() == [[3, "2.2"]]
     r = s.values.iloc[1]
     assert r["starting_point"] == "sp"
@@ -245,14 +298,14 @@ def test_header_not_found(tmp_path):
     with pytest.raises(
         SheetFormatError, match=r"h\.xlsx.*CCHI 2026 values sheet.*'ATHENA URN'.*'CCHI Score'"
     ):
-        read_cchi_sheet(path)
+        read_sheet(path)
 
 
 def test_missing_required_column(tmp_path):
     header = ["ATHENA URN", "FULL_OFFENCE_TITLE", "SHORT_TITLE", "HOME_OFFICE_CLASSIFICATION"]
     path = make_workbook(tmp_path / "m.xlsx", {"CCHI 2026 values sheet": [header, ["1", "a"]]})
     with pytest.raises(SheetFormatError) as err:
-        read_cchi_sheet(path)
+        read_sheet(path)
     msg = str(err.value)
     assert "m.xlsx" in msg
     assert "CCHI 2026 values sheet" in msg
@@ -263,7 +316,7 @@ def test_missing_required_column(tmp_path):
 def test_missing_ho_classification_column(tmp_path):
     path = make_workbook(tmp_path / "m.xlsx", {"CCHI 2026 values": [HEADER[:3], ["1", "a", 1]]})
     with pytest.raises(SheetFormatError, match=r"\['HOME_OFFICE_CLASSIFICATION'\]"):
-        read_cchi_sheet(path)
+        read_sheet(path)
 
 
 @pytest.mark.parametrize(("score", "shown"), [("ten", "'ten'"), (-1, "-1"), (None, "None")])
@@ -271,27 +324,27 @@ def test_bad_score_names_sheet_row_and_value(tmp_path, score, shown):
     rows = [["title row"], HEADER, ["1.1", "a", 3, "001/01"], ["1.2", "b", score, "001/02"]]
     path = make_workbook(tmp_path / "bad.xlsx", {"CCHI 2026 values sheet": rows})
     with pytest.raises(SheetFormatError, match=r"CCHI 2026 values sheet'?, row 4: CCHI Score") as e:
-        read_cchi_sheet(path)
+        read_sheet(path)
     assert shown in str(e.value)
 
 
 def test_numeric_text_score_accepted(tmp_path):
     rows = [HEADER, ["1.1", "a", " 12.5 ", "001/01"]]
     path = make_workbook(tmp_path / "t.xlsx", {"CCHI 2026 values sheet": rows})
-    assert read_cchi_sheet(path).values["days"].tolist() == [12.5]
+    assert read_sheet(path).values["days"].tolist() == [12.5]
 
 
 def test_duplicate_keys(tmp_path):
     rows = [HEADER, ["1.1", "a", 3, "001/01"], ["2.1", "b", 4, "001/02"], ["1.1", "c", 5, "x"]]
     path = make_workbook(tmp_path / "d.xlsx", {"CCHI 2026 values sheet": rows})
     with pytest.raises(SheetFormatError, match=r"duplicate ATHENA URN.*'1\.1': \[2, 4\]"):
-        read_cchi_sheet(path)
+        read_sheet(path)
 
 
 def test_row_without_key_or_score_is_reported(tmp_path):
     rows = [HEADER, ["1.1", "a", 3, "001/01"], [None, "Note: scores in days", None, None]]
     path = make_workbook(tmp_path / "n.xlsx", {"CCHI 2026 values sheet": rows})
-    s = read_cchi_sheet(path)
+    s = read_sheet(path)
     assert len(s.values) == 1
     assert s.repairs[["sheet_row", "action"]].values.tolist() == [
         [3, "skipped: no ATHENA URN and no CCHI Score"]
@@ -303,21 +356,21 @@ def test_not_a_spreadsheet(tmp_path, content):
     path = tmp_path / "fake.xlsx"
     path.write_bytes(content)
     with pytest.raises(SheetFormatError, match=r"fake\.xlsx.*\.xlsx workbook was expected"):
-        read_cchi_sheet(path)
+        read_sheet(path)
 
 
 def test_missing_file(tmp_path):
     path = tmp_path / "nowhere.xlsx"
     with pytest.raises(InputFileError, match=r"nowhere\.xlsx"):
-        read_cchi_sheet(path)
+        read_sheet(path)
     with pytest.raises(OSError):  # also an OSError
-        read_cchi_sheet(path)
+        read_sheet(path)
 
 
 def test_openpyxl_missing_gives_install_hint(tmp_path, monkeypatch):
     path = make_workbook(tmp_path / "o.xlsx", {"CCHI 2020 values": [HEADER]})
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     with pytest.raises(OptionalDependencyError, match=r"crimeharm\[xlsx\]") as e:
-        read_cchi_sheet(path)
+        read_sheet(path)
     assert isinstance(e.value, CrimeHarmError)
     assert isinstance(e.value, ImportError)

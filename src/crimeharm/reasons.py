@@ -27,38 +27,89 @@ reason                  meaning
                         security)
 ``historic``            committed before the period counted, or reported more than
                         the chosen lag after it was committed
+``unknown_outcome``     the record's outcome is not in the detection vocabulary and
+                        :func:`crimeharm.series` was told to exclude such records
+                        (``unknown_outcome='exclude'``); last, because it only
+                        concerns records that every other rule let in
 ======================  ===========================================================
 """
 
 from __future__ import annotations
 
-__all__ = ["INCLUDED", "REASONS", "SERIES_REASONS"]
+from enum import Enum
 
+import numpy as np
+
+__all__ = [
+    "INCLUDED",
+    "REASONS",
+    "SCORER_REASONS",
+    "SERIES_REASONS",
+    "STATUS",
+    "Reason",
+    "mark",
+]
+
+
+class Reason(str, Enum):
+    """An exclusion reason; its value is the name written in outputs.
+
+    Reasons are declared in order of precedence. ``Reason.X.status`` is the
+    status code of the reason (its position plus one; 0 means included), the
+    number the engines keep per record.
+    """
+
+    MISSING_CODE = "missing_code"
+    MALFORMED_CODE = "malformed_code"
+    UNKNOWN_CODE = "unknown_code"
+    NOT_CRIME = "not_crime"
+    INVALID_COUNT = "invalid_count"
+    MISSING_DATE = "missing_date"
+    BAD_DATE = "bad_date"
+    OUTSIDE_WINDOW = "outside_window"
+    POLICE_GENERATED = "police_generated"
+    POLICE_INITIATED = "police_initiated"
+    COMPANY_DETECTED = "company_detected"
+    HISTORIC = "historic"
+    UNKNOWN_OUTCOME = "unknown_outcome"
+
+    @property
+    def status(self) -> int:
+        """The status code: 1 for the first reason in precedence, 2 for the next, ..."""
+        return list(Reason).index(self) + 1
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+#: Status of an included record.
 INCLUDED = 0
 
 #: Exclusion reasons in order of precedence; the status code of a reason is its
 #: position here plus one (0 means included).
-REASONS: tuple[str, ...] = (
-    "missing_code",
-    "malformed_code",
-    "unknown_code",
-    "not_crime",
-    "invalid_count",
-    "missing_date",
-    "bad_date",
-    "outside_window",
-    "police_generated",
-    "police_initiated",
-    "company_detected",
-    "historic",
-)
+REASONS: tuple[str, ...] = tuple(r.value for r in Reason)
+
+#: The reasons the scorer gives; :func:`crimeharm.series` adds ``unknown_outcome``.
+SCORER_REASONS: tuple[str, ...] = tuple(r for r in REASONS if r != Reason.UNKNOWN_OUTCOME.value)
 
 #: The reasons whose excluded harm makes a Cambridge consensus series.
 SERIES_REASONS: tuple[str, ...] = (
-    "police_generated",
-    "police_initiated",
-    "company_detected",
-    "historic",
+    Reason.POLICE_GENERATED.value,
+    Reason.POLICE_INITIATED.value,
+    Reason.COMPANY_DETECTED.value,
+    Reason.HISTORIC.value,
 )
 
-STATUS = {reason: i + 1 for i, reason in enumerate(REASONS)}
+#: Status code of each reason, by name.
+STATUS: dict[str, int] = {reason: i + 1 for i, reason in enumerate(REASONS)}
+
+
+def mark(status: np.ndarray, mask: np.ndarray, reason: str) -> None:
+    """Give ``reason`` to the records of ``mask`` unless they have one that precedes it.
+
+    The rule of precedence, for the numpy path; the compiled loops apply the
+    same rule (``precedes`` in ``_engine/_markers.pxd``). ``status`` (uint8,
+    one per record) is changed in place.
+    """
+    code = STATUS[reason]
+    status[mask & ((status == INCLUDED) | (status > code))] = code

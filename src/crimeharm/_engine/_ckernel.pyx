@@ -1,71 +1,82 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled loops of the aggregator (built from this file when the package is installed).
+"""Loops of the compiled engine (:mod:`crimeharm._engine.compiled`), built at install.
 
 The sums are one float64 array per status (a *slab*) of shape (groups,
-period slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm in
-days, so a cell's two sums share a cache line. The loops take the slabs'
-addresses (``ptrs``, one per status row; ``row_of[status]`` is the row) and
-their shape (``n_g`` groups, ``n_s`` slots). They run without the GIL.
-:mod:`crimeharm._engine.kernel` holds the numpy equivalents and says which is used.
+slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm in days, so
+a cell's two sums share a cache line; the last of a group's ``n_s`` slots
+holds its undated records. The loops take the slabs' addresses (``ptrs``,
+one per status row; ``row_of[status]`` is the row, -1 for a status without
+a slab). They run without the GIL. The marker values and the rule of
+precedence are those of ``_markers.pxd``.
+
+How long the raw pointers stay valid:
+
+- A pointer taken here from a typed memoryview argument (``&code[0]``) is
+  valid for the call: the memoryview holds the buffer until the call
+  returns. The arrays behind them are numpy arrays; those that view Arrow
+  memory without a copy (dictionary indices, ``date32`` and ``timestamp``
+  values: ``crimeharm.scoring.columns.values_view``) hold a reference to the
+  Arrow buffer, so the memory outlives the batch it came from.
+- The slab addresses in ``ptrs`` are plain integers: nothing here holds the
+  slabs. They are valid while the engine holds those slabs: until its next
+  ``_ensure`` allocates larger ones (more groups or periods; the old slab is
+  copied, then freed) or ``result()`` drops them. The engine rebuilds
+  ``ptrs`` whenever the slabs change, and makes room and runs a loop in the
+  same thread, one batch at a time, so no loop sees a stale address.
+- ``occupied`` takes the addresses of slabs its caller holds until it returns.
 """
 
-from libc.stdint cimport int16_t, int32_t, int64_t, intptr_t, uint8_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uintptr_t
+
+from crimeharm._engine._markers cimport (
+    DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, is_day, mark as _mark, precedes,
+)
 
 ctypedef fused day_t:
     int32_t
     int64_t
 
-cdef int64_t DAY_MISSING = -9223372036854775807 - 1
-cdef int64_t DAY_BAD = -9223372036854775807
+#: The marker values compiled in, for the tests to compare with Python's.
+MARKERS = {"DAY_MISSING": DAY_MISSING, "DAY_BAD": DAY_BAD, "UNDATED": UNDATED,
+           "INCLUDED": INCLUDED}
 
 
-def accumulate(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[::1] row_of, const int64_t[::1] gid,
-               const int64_t[::1] pid, const uint8_t[::1] status, const double[::1] harm,
-               const double[::1] crimes, bint use_crimes, int64_t p_lo, int64_t width,
-               int64_t undated):
-    """Add scored rows: per-row group id, period id, status, harm and (optionally) crimes."""
-    cdef Py_ssize_t i, n = gid.shape[0]
-    cdef int64_t p, s, cell
-    cdef double h
-    cdef double* A
-    if n == 0:
-        return
-    cdef const int64_t* PT = &ptrs[0]
-    cdef const int64_t* RO = &row_of[0]
-    cdef const int64_t* G = &gid[0]
-    cdef const int64_t* P = &pid[0]
-    cdef const uint8_t* ST = &status[0]
-    cdef const double* HM = &harm[0]
-    cdef const double* CR = &crimes[0]
-    with nogil:
-        for i in range(n):
-            p = P[i]
-            s = width if p == undated else p - p_lo
-            A = <double*><intptr_t>PT[RO[ST[i]]]
-            cell = (G[i] * n_s + s) * 2
-            A[cell] += CR[i] if use_crimes else 1.0
-            h = HM[i]
-            if h == h:  # NaN (unknown offence) adds no harm
-                A[cell + 1] += h
+def mark(uint8_t[::1] status, uint8_t code):
+    """Give reason ``code`` to every record unless it has one that precedes it.
+
+    The compiled rule of precedence, as :func:`crimeharm.reasons.mark` with
+    every record selected; for the tests to compare.
+    """
+    cdef Py_ssize_t i
+    for i in range(status.shape[0]):
+        status[i] = _mark(status[i], code)
 
 
-def day_range(const day_t[::1] day, int64_t div):
-    """(lowest, highest, count) of the valid day numbers of ``day // div``; sentinels skipped."""
-    cdef Py_ssize_t i, n = day.shape[0]
-    cdef int64_t d, lo = 0, hi = -1, k = 0
-    with nogil:
-        for i in range(n):
-            d = day[i]
-            if d == DAY_MISSING or d == DAY_BAD:
-                continue
-            if div != 1:
-                d = _floor_div(d, div)
-            if k == 0 or d < lo:
-                lo = d
-            if k == 0 or d > hi:
-                hi = d
-            k += 1
-    return lo, hi, k
+# ------------------------------------------------------------------ helpers
+cdef inline int64_t _cell(int64_t g, int64_t slot, int64_t n_s) noexcept nogil:
+    """Where a cell's crimes are in a slab (its harm follows)."""
+    return (g * n_s + slot) * 2
+
+
+cdef inline double* _slab(const int64_t* ptrs, const int64_t* row_of, uint8_t st) noexcept nogil:
+    """The slab of status ``st`` (which must have one)."""
+    return <double*><intptr_t>ptrs[row_of[st]]
+
+
+cdef inline double _harm(double h) noexcept nogil:
+    """The harm a record adds: NaN (an unknown offence) adds none."""
+    return h if h == h else 0.0
+
+
+cdef inline void _add_harm(double* at, double h) noexcept nogil:
+    """Add a record's harm at ``at`` (NaN adds none; the add is skipped, which is faster)."""
+    if h == h:
+        at[0] += h
+
+
+cdef inline Py_ssize_t _entry(int64_t c, Py_ssize_t n) noexcept nogil:
+    """Index ``c`` into a table of ``n`` entries, -1 (a null) taking the last."""
+    return n - 1 if c < 0 else c
 
 
 cdef inline int64_t _floor_div(int64_t a, int64_t b) noexcept nogil:
@@ -75,112 +86,191 @@ cdef inline int64_t _floor_div(int64_t a, int64_t b) noexcept nogil:
     return q
 
 
+cdef inline int64_t _day(int64_t d, int64_t div) noexcept nogil:
+    """The day number of a value with ``div`` units per day (floored)."""
+    return d if div == 1 else _floor_div(d, div)
+
+
+ctypedef struct DayTable:
+    int64_t div            # units per day of the day values (1: day numbers)
+    int64_t lo             # the first day of the table
+    Py_ssize_t n           # days in the table
+    const int32_t* slot    # each day's period slot
+    const uint8_t* status  # each day's window status (INCLUDED or outside_window)
+    int64_t undated        # the slot of records without a usable date
+    uint8_t missing        # the status of a missing date
+    uint8_t bad            # the status of a date that could not be read
+
+
+cdef inline bint _place(const DayTable* t, int64_t d, int64_t* slot, uint8_t* st) noexcept nogil:
+    """A record's slot and date status from its day value; False when outside the table."""
+    cdef int64_t k
+    if not is_day(d):
+        slot[0] = t.undated
+        st[0] = t.missing if d == DAY_MISSING else t.bad
+        return True
+    k = _day(d, t.div) - t.lo
+    if k < 0 or k >= t.n:
+        return False
+    slot[0] = t.slot[k]
+    st[0] = t.status[k]
+    return True
+
+
+cdef inline uint8_t _flagged(const uint8_t* on, Py_ssize_t i, uint8_t code, uint8_t st) noexcept nogil:
+    """Status ``st`` once a flag's reason ``code`` applies to record ``i`` (``on`` NULL: no flag)."""
+    if on != NULL and on[i] != 0 and precedes(code, st):
+        return code
+    return st
+
+
+cdef inline bint _has_records(const double** A, Py_ssize_t n_rows, int64_t cell,
+                              bint has_included) noexcept nogil:
+    """Whether any slab has crimes at ``cell``, or the included records (slab 0) harm."""
+    cdef Py_ssize_t k
+    if has_included and A[0][cell + 1] != 0:
+        return True
+    for k in range(n_rows):
+        if A[k][cell] != 0:
+            return True
+    return False
+
+
+# -------------------------------------------------------------------- loops
+def accumulate(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
+               const int64_t[::1] gid, const int64_t[::1] pid, const uint8_t[::1] status,
+               const double[::1] harm, const double[::1] crimes, int64_t p_lo):
+    """Add scored rows to their cells: group id, period id, status, harm and crimes.
+
+    A period id is a slot from ``p_lo``, or ``UNDATED`` (the last slot);
+    ``crimes`` empty means one crime per row.
+    """
+    cdef Py_ssize_t i, n = gid.shape[0]
+    cdef bint counted = crimes.shape[0] > 0
+    cdef int64_t p, cell
+    cdef double* A
+    if n == 0:
+        return
+    cdef const int64_t* PT = &ptrs[0]
+    cdef const int64_t* RO = &row_of[0]
+    cdef const int64_t* G = &gid[0]
+    cdef const int64_t* P = &pid[0]
+    cdef const uint8_t* ST = &status[0]
+    cdef const double* HM = &harm[0]
+    cdef const double* CR = &crimes[0] if counted else NULL
+    with nogil:
+        for i in range(n):
+            p = P[i]
+            cell = _cell(G[i], n_s - 1 if p == UNDATED else p - p_lo, n_s)
+            A = _slab(PT, RO, ST[i])
+            A[cell] += CR[i] if counted else 1.0
+            _add_harm(&A[cell + 1], HM[i])
+
+
+def day_range(const day_t[::1] day, int64_t div):
+    """(lowest, highest, count) of the dates' day numbers (``day // div``); markers skipped."""
+    cdef Py_ssize_t i, n = day.shape[0]
+    cdef int64_t d, lo = 0, hi = -1, k = 0
+    with nogil:
+        for i in range(n):
+            if not is_day(day[i]):
+                continue
+            d = _day(day[i], div)
+            if k == 0 or d < lo:
+                lo = d
+            if k == 0 or d > hi:
+                hi = d
+            k += 1
+    return lo, hi, k
+
+
 cdef enum:
     BLOCK = 2048
 
 
-def add_fused(const int64_t[::1] ptrs, int64_t n_g, int64_t n_s, const int64_t[::1] row_of, int64_t[::1] rows,
-              int64_t[::1] hits, double[::1] spill,
+def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
+              int64_t[::1] rows, int64_t[::1] hits, double[::1] spill,
               const int32_t[::1] code, const uint8_t[::1] u_status, const double[::1] u_harm,
               const int32_t[::1] gidx, const int64_t[::1] gmap,
               const day_t[::1] day, int64_t div, int64_t day_lo,
-              const int32_t[::1] day_slot, const uint8_t[::1] day_status, int64_t undated_slot,
+              const int32_t[::1] day_slot, const uint8_t[::1] day_status,
               uint8_t missing_date, uint8_t bad_date,
               const uint8_t[::1] flag1, uint8_t code1, const uint8_t[::1] flag2, uint8_t code2):
     """Score and add one batch of records in a single pass.
 
     Per row: the offence's status and harm come from its code's entry
-    (``code`` -1, a null, takes the last entry); a date reason, then each flag's
-    reason, replaces the status when it comes first in precedence (lower
-    code); the date's slot comes from a table of days starting at ``day_lo``;
-    the group from ``gmap[gidx]`` (-1 takes the last entry; no groups when
-    ``gidx`` is empty). ``rows`` counts rows per status and ``hits`` rows per
-    code entry. A row whose status has no slab (``row_of`` -1) is added to
-    that status's crimes and harm in ``spill`` (two per status) instead.
-    Returns the number of rows skipped because their day fell outside the
-    table (none when the caller built the table from the batch).
+    (``code`` -1, a null, takes the last entry); the date's reason
+    (``missing_date``, ``bad_date`` or the day's ``day_status``), then each
+    flag's reason, applies by the rule of precedence; the date's slot comes
+    from a table of days starting at ``day_lo`` (undated: the last slot; no
+    dates when ``day`` is empty: slot 0); the group from ``gmap[gidx]`` (-1
+    takes the last entry; no groups when ``gidx`` is empty: group 0). ``rows``
+    counts rows per status and ``hits`` rows per code entry. A row whose
+    status has no slab (``row_of`` -1) is added to that status's crimes and
+    harm in ``spill`` (two per status) instead. Returns the number of rows
+    skipped because their day fell outside the table (none when the caller
+    built the table from the batch).
 
     The rows are taken in blocks: first each row's cell and harm (sequential
     reads, small tables), then the additions, whose random accesses into the
     sums overlap in a tight loop.
     """
     cdef Py_ssize_t n = code.shape[0], n_code = u_status.shape[0], n_gmap = gmap.shape[0]
-    cdef Py_ssize_t n_table = day_slot.shape[0], i, j, m, b
+    cdef Py_ssize_t i, j, m, b
     cdef bint has_day = day.shape[0] > 0, has_g = gidx.shape[0] > 0
-    cdef bint has_f1 = flag1.shape[0] > 0, has_f2 = flag2.shape[0] > 0
-    cdef int64_t c, g, slot, k, d, skipped = 0
+    cdef int64_t c, g, slot, skipped = 0
     cdef uint8_t st, dst
     cdef double h
     cdef int64_t cells[BLOCK]
     cdef double* slab[BLOCK]
     cdef double harms[BLOCK]
+    cdef DayTable days
     if n == 0:
         return 0
+    days.div, days.lo, days.n = div, day_lo, day_slot.shape[0]
+    days.slot = &day_slot[0] if days.n > 0 else NULL
+    days.status = &day_status[0] if days.n > 0 else NULL
+    days.undated, days.missing, days.bad = n_s - 1, missing_date, bad_date
     cdef const int64_t* PT = &ptrs[0]
     cdef const int64_t* RO = &row_of[0]
     cdef int64_t* R = &rows[0]
     cdef int64_t* H = &hits[0]
+    cdef double* SP = &spill[0]
     cdef const int32_t* C = &code[0]
     cdef const uint8_t* US = &u_status[0]
     cdef const double* UH = &u_harm[0]
     cdef const int32_t* GI = &gidx[0] if has_g else NULL
     cdef const int64_t* GM = &gmap[0] if has_g else NULL
     cdef const day_t* D = &day[0] if has_day else NULL
-    cdef const int32_t* TS = &day_slot[0] if n_table > 0 else NULL
-    cdef const uint8_t* TST = &day_status[0] if n_table > 0 else NULL
-    cdef const uint8_t* F1 = &flag1[0] if has_f1 else NULL
-    cdef const uint8_t* F2 = &flag2[0] if has_f2 else NULL
+    cdef const uint8_t* F1 = &flag1[0] if flag1.shape[0] > 0 else NULL
+    cdef const uint8_t* F2 = &flag2[0] if flag2.shape[0] > 0 else NULL
     with nogil:
         j = 0
         while j < n:
             m = BLOCK if j + BLOCK <= n else n - j
             b = 0
             for i in range(j, j + m):
-                c = C[i]
-                if c < 0:
-                    c = n_code - 1
+                c = _entry(C[i], n_code)
                 H[c] += 1
                 st = US[c]
                 h = UH[c]
                 slot = 0
                 if has_day:
-                    d = D[i]
-                    if d == DAY_MISSING:
-                        dst = missing_date
-                        slot = undated_slot
-                    elif d == DAY_BAD:
-                        dst = bad_date
-                        slot = undated_slot
-                    else:
-                        if div != 1:
-                            d = _floor_div(d, div)
-                        k = d - day_lo
-                        if k < 0 or k >= n_table:
-                            skipped += 1
-                            continue
-                        slot = TS[k]
-                        dst = TST[k]
-                    if dst != 0 and (st == 0 or st > dst):
-                        st = dst
-                if has_f1 and F1[i] != 0 and (st == 0 or st > code1):
-                    st = code1
-                if has_f2 and F2[i] != 0 and (st == 0 or st > code2):
-                    st = code2
-                g = 0
-                if has_g:
-                    g = GI[i]
-                    if g < 0:
-                        g = n_gmap - 1
-                    g = GM[g]
+                    if not _place(&days, D[i], &slot, &dst):
+                        skipped += 1
+                        continue
+                    st = _mark(st, dst)
+                st = _flagged(F1, i, code1, st)
+                st = _flagged(F2, i, code2, st)
+                g = GM[_entry(GI[i], n_gmap)] if has_g else 0
                 R[st] += 1
                 if RO[st] < 0:  # no sums by cell for this status: its totals only
-                    spill[2 * st] += 1.0
-                    if h == h:
-                        spill[2 * st + 1] += h
+                    SP[2 * st] += 1.0
+                    _add_harm(&SP[2 * st + 1], h)
                     continue
-                slab[b] = <double*><intptr_t>PT[RO[st]]
-                cells[b] = (g * n_s + slot) * 2
-                harms[b] = h if h == h else 0.0  # NaN (unknown offence) adds no harm
+                slab[b] = _slab(PT, RO, st)
+                cells[b] = _cell(g, slot, n_s)
+                harms[b] = _harm(h)
                 b += 1
             for i in range(b):
                 slab[i][cells[i]] += 1.0
@@ -199,19 +289,17 @@ def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
     A cell is in the output when any slab in ``ptrs`` has crimes there or the
     included records (``has_included``: the first slab is theirs) have harm
     there, and with ``complete`` every dated slot (the first ``n_dated``) of
-    every group. With empty output arrays, only counts the cells. Otherwise
-    writes, from position ``at``, each cell's group and slot, the group's
-    category code (``rank[g]``) and the period's (the slot; -1 when undated).
-    Returns the number of cells.
+    every group. Writes, from position ``at``, each cell's group and slot,
+    the group's category code (``rank[g]``) and the period's (the slot; -1
+    when undated), as far as the output arrays reach. Returns the number of
+    cells.
     """
     cdef Py_ssize_t n_rows = ptrs.shape[0], cap = out_g.shape[0], j, s, k
-    cdef bint write = cap > 0
-    cdef int64_t g, m = 0, base
-    cdef bint keep
+    cdef int64_t g, m = 0, cell
     cdef const double* A[64]
     if n_rows > 64:
         raise ValueError("more than 64 status rows")
-    if write and not (out_s.shape[0] == out_code.shape[0] == out_period.shape[0] == cap):
+    if not (out_s.shape[0] == out_code.shape[0] == out_period.shape[0] == cap):
         raise ValueError("output arrays of different lengths")
     for k in range(n_rows):
         A[k] = <const double*><intptr_t>ptrs[k]
@@ -219,17 +307,9 @@ def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
         for j in range(start, stop):
             g = order[j]
             for s in range(n_s):
-                base = (g * n_s + s) * 2
-                keep = complete and s < n_dated
-                if not keep and has_included and A[0][base + 1] != 0:
-                    keep = True
-                k = 0
-                while not keep and k < n_rows:
-                    if A[k][base] != 0:
-                        keep = True
-                    k += 1
-                if keep:
-                    if write and at + m < cap:
+                cell = _cell(g, s, n_s)
+                if (complete and s < n_dated) or _has_records(A, n_rows, cell, has_included):
+                    if at + m < cap:
                         out_g[at + m] = <int32_t>g
                         out_s[at + m] = <int32_t>s
                         out_code[at + m] = rank[g]
@@ -245,34 +325,31 @@ def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
     When ``total`` is not empty the crimes are also added to it.
     """
     cdef Py_ssize_t n = g.shape[0], j
-    cdef int64_t n_s = slab.shape[1], base
+    cdef int64_t n_s = slab.shape[1], cell
     cdef bint add = total.shape[0] > 0
     if n == 0:
         return
     cdef const double* A = &slab[0, 0, 0]
     with nogil:
         for j in range(n):
-            base = (<int64_t>g[j] * n_s + s[j]) * 2
-            out_n[j] = A[base]
-            out_h[j] = A[base + 1]
+            cell = _cell(g[j], s[j], n_s)
+            out_n[j] = A[cell]
+            out_h[j] = A[cell + 1]
             if add:
-                total[j] = total[j] + A[base]
+                total[j] = total[j] + A[cell]
 
 
 def take(const int64_t[::1] table, const int32_t[::1] code, int64_t[::1] out):
-    """``out[j] = table[code[j]]``, code -1 taking the last entry."""
+    """``out[j] = table[code[j]]``, code -1 (and any past the end) taking the last entry."""
     cdef Py_ssize_t n = code.shape[0], m = table.shape[0], j
-    cdef int32_t c
     if out.shape[0] != n:
         raise ValueError("out has the wrong length")
     with nogil:
         for j in range(n):
-            c = code[j]
-            if c < 0 or c >= m:
-                c = m - 1
-            out[j] = table[c]
+            out[j] = table[_entry(code[j], m) if code[j] < m else m - 1]
 
 
+# ------------------------------------------------------------------- memory
 cdef extern from "sys/mman.h" nogil:
     """
     #ifndef MADV_NOHUGEPAGE
@@ -290,6 +367,17 @@ cdef extern from *:
     """
     int MADV_POPULATE_WRITE
 
+cdef enum:
+    PAGE = 4096
+
+
+cdef inline uintptr_t _page_up(uintptr_t a) noexcept nogil:
+    return (a + PAGE - 1) & ~(<uintptr_t>PAGE - 1)
+
+
+cdef inline uintptr_t _page_down(uintptr_t a) noexcept nogil:
+    return a & ~(<uintptr_t>PAGE - 1)
+
 
 def small_pages(unsigned char[::1] buf):
     """Ask the system to back ``buf`` with ordinary pages, not transparent huge pages.
@@ -300,13 +388,11 @@ def small_pages(unsigned char[::1] buf):
     arrays written once, or in random order all at once, gain little from
     them. Only whole pages inside ``buf`` are advised.
     """
-    cdef uintptr_t start, end, page = 4096
+    cdef uintptr_t start, end
     if MADV_NOHUGEPAGE < 0 or buf.shape[0] == 0:
         return False
-    start = <uintptr_t>&buf[0]
-    end = start + <uintptr_t>buf.shape[0]
-    start = (start + page - 1) & ~(page - 1)
-    end = end & ~(page - 1)
+    start = _page_up(<uintptr_t>&buf[0])
+    end = _page_down(<uintptr_t>&buf[0] + <uintptr_t>buf.shape[0])
     if end <= start:
         return False
     return madvise(<void*>start, end - start, MADV_NOHUGEPAGE) == 0
@@ -320,19 +406,17 @@ def touch(double[::1] zeros, Py_ssize_t start, Py_ssize_t stop):
     else writes 0 to one element per 4 KiB page.
     """
     cdef Py_ssize_t i
-    cdef uintptr_t a, b, page = 4096
+    cdef uintptr_t a, b
+    cdef bint done = False
     if stop > zeros.shape[0]:
         stop = zeros.shape[0]
     if stop <= start:
         return
-    a = <uintptr_t>&zeros[start]
-    b = <uintptr_t>&zeros[stop - 1] + sizeof(double)
-    a = (a + page - 1) & ~(page - 1)
-    b = b & ~(page - 1)
-    cdef bint done = False
+    a = _page_up(<uintptr_t>&zeros[start])
+    b = _page_down(<uintptr_t>&zeros[stop - 1] + sizeof(double))
     with nogil:
         if b > a:
             done = madvise(<void*>a, b - a, MADV_POPULATE_WRITE) == 0
         if not done:
-            for i in range(start, stop, 512):
+            for i in range(start, stop, 512):  # one double (8 bytes) per page
                 zeros[i] = 0.0

@@ -1,4 +1,4 @@
-"""The fast path of :func:`crimeharm.harm_index`: score and add a batch in one compiled pass.
+"""The compiled engine's one pass: a batch read as it is, for the loop that scores and adds it.
 
 For the common options (one offence code column, at most one ``by`` column,
 one date column, yes/no flags; no counts, date ranges, reported dates or
@@ -6,22 +6,20 @@ historic rule) a batch needs no per-row arrays of its own: the compiled loop
 (:func:`crimeharm._engine._ckernel.add_fused`) reads Arrow's or pandas' buffers as
 they are (dictionary indices of codes and areas, day numbers or timestamps,
 flags) with small tables per distinct value: each code's status and days,
-each area's group id, and each day's period slot and window status. It
-follows the same rules as :meth:`crimeharm.scoring.rows.Scorer.score_batch`
-followed by :meth:`crimeharm._engine.accumulate.Accumulator.add`, and the test suite
-checks that both give identical results.
+each area's group id, and each day's period and window status. It follows
+the same rules as :meth:`crimeharm.scoring.rules.Scorer.score_batch`, and the
+test suite checks that both give identical results.
 
-:func:`prepare` runs in the reading thread (Python objects: the code and
-area dictionaries, the tallies); :meth:`Prepared.add` runs in the worker
-thread that owns the sums.
+:func:`prepare` runs in the reading thread (Python objects: the code and area
+dictionaries, the tables); the compiled engine adds the :class:`Prepared`
+batch in the thread that owns the sums.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -29,16 +27,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crimeharm._engine.accumulate import Accumulator
-from crimeharm._engine.kernel import compiled
-from crimeharm.reasons import STATUS
+from crimeharm.reasons import INCLUDED, STATUS
 from crimeharm.scoring.columns import _single, to_flag, values_view
+from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.periods import Period
-from crimeharm.scoring.rows import CodeLookup, ScoreOptions, Scorer
+from crimeharm.scoring.rules import CodeLookup, Scorer
 
 __all__ = ["Prepared", "eligible", "prepare"]
 
-#: Largest span of days (about 270 years) a batch's period table may cover;
+#: Largest span of days (about 270 years) a batch's day table may cover;
 #: a batch whose dates spread wider takes the column-by-column path.
 MAX_DAYS = 100_000
 _NONE_U8 = np.zeros(0, dtype=np.uint8)
@@ -47,89 +44,68 @@ _NONE_I64 = np.zeros(0, dtype=np.int64)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
-def eligible(opts: ScoreOptions, by: Sequence[str]) -> ModuleType | None:
-    """The compiled module when these options can take the fast path, else None."""
-    if os.environ.get("CRIMEHARM_FUSED", "1") == "0":
-        return None
-    simple = (
+def eligible(opts: ScoreOptions, n_by: int) -> bool:
+    """Whether batches scored with these options and ``n_by`` area columns can take one pass."""
+    return (
         opts.count is None
         and opts.date_to is None
         and opts.reported is None
         and opts.historic_lag_days is None
-        and len(by) <= 1
+        and n_by <= 1
     )
-    return compiled() if simple else None
+
+
+@dataclass
+class Days:
+    """A batch's dates, for the loop: each row's day value and a table of its days.
+
+    ``value`` holds each row's day number, or timestamp with ``div`` units
+    per day (empty without a date column). The table covers the days from
+    ``lo`` on, one entry per day: its period id (``period``; empty without a
+    period or without dates) and window status (``status``).
+    """
+
+    value: np.ndarray = field(default_factory=lambda: _NONE_I32)
+    div: int = 1
+    lo: int = 0
+    period: np.ndarray = field(default_factory=lambda: _NONE_I64)
+    status: np.ndarray = field(default_factory=lambda: _NONE_U8)
 
 
 @dataclass
 class Prepared:
-    """One batch, ready for the compiled loop."""
+    """One batch, ready for the compiled loop.
 
-    ck: ModuleType
-    n: int
+    ``code`` are the rows' entries in ``lookup`` (-1 for null); ``gidx`` the
+    rows' entries in ``gmap``, their group ids (both empty without a ``by``
+    column); ``flags`` the flag columns (0 or 1) and their reasons' codes;
+    ``statuses`` those the batch's records may have. ``hits`` is filled by
+    the loop (rows per distinct code).
+    """
+
     lookup: CodeLookup
     code: np.ndarray
     gidx: np.ndarray
     gmap: np.ndarray
-    day: np.ndarray
-    div: int
-    day_lo: int
-    day_hi: int
-    dated: int
+    days: Days
     flags: list[tuple[np.ndarray, int]]
-    has_null_code: bool
-    hits: np.ndarray | None = None
+    statuses: list[int]
+    hits: np.ndarray = field(default_factory=lambda: _NONE_I64)
 
-    def add(self, acc: Accumulator, opts: ScoreOptions, period: Period | None) -> None:
-        """Build the day table, make room in the sums and run the loop (worker thread)."""
-        lk = self.lookup
-        # the last entry is the null code's: its status only when a code is null
-        used = lk.u_status if self.has_null_code else lk.u_status[:-1]
-        statuses = {0, *np.unique(used).tolist()}
-        statuses.update(code for flag, code in self.flags if flag.any())
-        has_day = len(self.day) > 0
-        table = np.zeros(0, dtype=np.int32)
-        status_table = np.zeros(0, dtype=np.uint8)
-        lo = hi = None
-        if has_day:
-            if self.dated < self.n:  # some rows have no usable date
-                statuses.update((STATUS["missing_date"], STATUS["bad_date"]))
-            if self.dated:
-                days = np.arange(self.day_lo, self.day_hi + 1, dtype=np.int64)
-                status_table = np.zeros(len(days), dtype=np.uint8)
-                if opts.start is not None:
-                    status_table[days < opts.start] = STATUS["outside_window"]
-                if opts.end is not None:
-                    status_table[days > opts.end] = STATUS["outside_window"]
-                if status_table.any():
-                    statuses.add(STATUS["outside_window"])
-                if period is not None:
-                    ids = period.ids_from_days(days)
-                    lo, hi = int(ids.min()), int(ids.max())
-        if not acc.excluded_cells:  # excluded records are only counted
-            statuses = {0}
-        acc._ensure(len(acc.groups), lo, hi, sorted(statuses))
-        undated = acc.width if period is not None else 0
-        if has_day and self.dated:
-            if period is not None:
-                table = (ids - acc.p_lo).astype(np.int32)
-            else:
-                table = np.zeros(len(status_table), dtype=np.int32)
-        f1, c1 = self.flags[0] if self.flags else (_NONE_U8, 0)
-        f2, c2 = self.flags[1] if len(self.flags) > 1 else (_NONE_U8, 0)
-        self.hits = np.zeros(len(lk.u_status), dtype=np.int64)
-        skipped = self.ck.add_fused(
-            acc.ptrs, acc.cap_g, acc.n_slots, acc.row_of, acc.rows, self.hits, acc.spill,
-            self.code, lk.u_status, lk.u_days,
-            self.gidx, self.gmap,
-            self.day, self.div, self.day_lo, table, status_table, undated,
-            STATUS["missing_date"], STATUS["bad_date"],
-            f1, c1, f2, c2,
-        )  # fmt: skip
-        if skipped:  # the table is made from this batch's days: cannot happen
-            raise RuntimeError(f"internal error: {skipped} row(s) dated outside the day table")
-        if acc.excluded_cells and acc.spill.any():  # a status without its sums by cell
-            raise RuntimeError("internal error: records of a status with no sums by cell")
+    @property
+    def periods(self) -> tuple[int | None, int | None]:
+        """The lowest and highest period id of the batch's dates (None, None without)."""
+        if len(self.days.period) == 0:
+            return None, None
+        return int(self.days.period.min()), int(self.days.period.max())
+
+    def flag(self, k: int) -> tuple[np.ndarray, int]:
+        """The ``k``-th flag column and its reason's code; empty when absent."""
+        return self.flags[k] if k < len(self.flags) else (_NONE_U8, INCLUDED)
+
+    def tally(self) -> tuple[CodeLookup, np.ndarray]:
+        """The codes and their rows, for :meth:`Scorer.tally_codes` once the loop ran."""
+        return self.lookup, self.hits
 
 
 def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
@@ -148,64 +124,87 @@ def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
     return scorer.days(col), 1
 
 
-def _flag_array(col: Any, name: str) -> np.ndarray:
-    return to_flag(col, name=name).view(np.uint8)
+def _days(
+    ck: ModuleType, scorer: Scorer, col: Any, n: int, period: Period | None, statuses: set[int]
+) -> Days | None:
+    """The date column read for the loop; adds the date reasons its rows may have to ``statuses``.
+
+    None when the dates span more than :data:`MAX_DAYS` days.
+    """
+    o = scorer.opts
+    value, div = _day_array(col, scorer)
+    lo, hi, dated = ck.day_range(value, div)
+    if dated and hi - lo >= MAX_DAYS:
+        return None
+    days = Days(value, div, lo)
+    if dated < n:  # some rows have no usable date
+        statuses.update((STATUS["missing_date"], STATUS["bad_date"]))
+    if dated:
+        each = np.arange(lo, hi + 1, dtype=np.int64)
+        days.status = np.zeros(len(each), dtype=np.uint8)
+        if o.start is not None:
+            days.status[each < o.start] = STATUS["outside_window"]
+        if o.end is not None:
+            days.status[each > o.end] = STATUS["outside_window"]
+        if days.status.any():
+            statuses.add(STATUS["outside_window"])
+        if period is not None:
+            days.period = period.ids_from_days(each)
+    return days
 
 
 def prepare(
     ck: ModuleType,
     scorer: Scorer,
-    acc: Accumulator,
     cols: Mapping[str, Any],
     n: int,
-    by: Sequence[str],
     *,
+    period: Period | None,
+    area: str | None,
+    match: Callable[[Any], tuple[np.ndarray, np.ndarray]] | None,
     helper: Executor | None = None,
 ) -> Prepared | None:
     """Read one batch's columns for the compiled loop (reading thread).
 
-    The area column is matched in the ``helper`` thread, if given, while the
-    offence codes, dates and flags are read here (Arrow hashes text without
-    the GIL). Returns None when the batch's dates span more than
-    :data:`MAX_DAYS` days; it then takes the column-by-column path.
+    ``match`` gives the ``area`` column's row indices and group ids (see
+    :meth:`crimeharm._engine.groups.Ids.lookup`); it runs in the ``helper``
+    thread, if given, while the offence codes, dates and flags are read here
+    (Arrow hashes text without the GIL). Returns None when the batch's dates
+    span more than :data:`MAX_DAYS` days; it then takes the column-by-column
+    path.
     """
     o = scorer.opts
-    day, div, lo, hi, dated = _NONE_I32, 1, 0, -1, 0
+    statuses = {INCLUDED}
+    days = Days()
     if o.date is not None:
-        day, div = _day_array(cols[o.date], scorer)
-        lo, hi, dated = ck.day_range(day, div)
-        if dated and hi - lo >= MAX_DAYS:
+        read = _days(ck, scorer, cols[o.date], n, period, statuses)
+        if read is None:
             return None
+        days = read
     groups = None
-    if by:
-        match, col = acc.groups.columns[0].lookup, cols[by[0]]
+    if area is not None and match is not None:
+        col = cols[area]
         groups = match(col) if helper is None else helper.submit(match, col)
     lookup = scorer.codes(cols[o.code])
-    gidx, gmap = _NONE_I32, _NONE_I64
-    if groups is not None:
-        idx, gmap = groups if isinstance(groups, tuple) else groups.result()
-        gidx = idx.astype(np.int32, copy=False)
-        if len(gmap) == 0:  # no values and no nulls: an empty batch
-            gidx = _NONE_I32
+    has_null_code = bool(len(lookup.codes)) and int(lookup.codes.min()) < 0
+    # the last entry is the null code's: its status only when a code is null
+    statuses.update(np.unique(lookup.u_status if has_null_code else lookup.u_status[:-1]).tolist())
     flags = []
     for name, reason in (
         (o.police_initiated, "police_initiated"),
         (o.company_detected, "company_detected"),
     ):
         if name is not None:
-            flags.append((_flag_array(cols[name], name), STATUS[reason]))
-    return Prepared(
-        ck=ck,
-        n=n,
-        lookup=lookup,
-        code=np.ascontiguousarray(lookup.codes, dtype=np.int32),
-        gidx=np.ascontiguousarray(gidx),
-        gmap=np.ascontiguousarray(gmap, dtype=np.int64),
-        day=day,
-        div=div,
-        day_lo=lo,
-        day_hi=hi,
-        dated=dated,
-        flags=flags,
-        has_null_code=bool(len(lookup.codes)) and int(lookup.codes.min()) < 0,
-    )
+            flag = to_flag(cols[name], name=name).view(np.uint8)
+            flags.append((flag, STATUS[reason]))
+            if flag.any():
+                statuses.add(STATUS[reason])
+    gidx, gmap = _NONE_I32, _NONE_I64
+    if groups is not None:
+        idx, gmap = groups if isinstance(groups, tuple) else groups.result()
+        gidx = idx.astype(np.int32, copy=False)
+        if len(gmap) == 0:  # no values and no nulls: an empty batch
+            gidx = _NONE_I32
+    code = np.ascontiguousarray(lookup.codes, dtype=np.int32)
+    gidx, gmap = np.ascontiguousarray(gidx), np.ascontiguousarray(gmap, dtype=np.int64)
+    return Prepared(lookup, code, gidx, gmap, days, flags, sorted(statuses))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from crimeharm.allocation.formula import allocate, allocation_sensitivity, area_harm
+from crimeharm.allocation.formula import allocate, allocation_sensitivity
+from crimeharm.allocation.window import area_harm
 
 __all__ = ["allocate", "allocation_sensitivity", "area_harm"]

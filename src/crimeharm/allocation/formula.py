@@ -21,7 +21,7 @@ from crimeharm.allocation import money
 from crimeharm.allocation.money import ROUNDING_RULE
 from crimeharm.errors import AllocationError, MissingColumnError
 
-__all__ = ["BUILTIN_TERMS", "ROUNDING_RULE", "allocate", "allocation_sensitivity", "area_harm"]
+__all__ = ["BUILTIN_TERMS", "ROUNDING_RULE", "allocate", "allocation_sensitivity"]
 
 BUILTIN_TERMS = ("harm", "crime_rate", "population")
 _PROVENANCE = ("edition", "edition_sha256", "window")
@@ -422,87 +422,3 @@ def _rates(crimes: money.Exact, residents: money.Exact) -> np.ndarray:
     if max(top) < 2**53 and max(bottom) < 2**53:  # exact operands: one rounding
         return np.array(top, dtype=float) / np.array(bottom, dtype=float)
     return np.array([money.ratio(x, y) for x, y in zip(top, bottom, strict=True)])
-
-
-def area_harm(
-    records: object,
-    *,
-    area: str,
-    end: str,
-    months: int = 36,
-    population: pd.DataFrame | None = None,
-    **score_options: object,
-) -> pd.DataFrame:
-    """Harm and crimes per area over a window of whole months, ready for :func:`allocate`.
-
-    Parameters
-    ----------
-    records : DataFrame, Arrow table or path
-        Crime records, as for :func:`crimeharm.harm_index`.
-    area : str
-        Column of the area (e.g. the Community Safety Partnership).
-    end : str
-        Last month of the window (``"2022-07"`` or any date in that month).
-    months : int
-        Length of the window in months (36: the LLR report's 3-year cumulative sum).
-    population : pandas.DataFrame, optional
-        ``area`` and ``population`` columns, joined on (every area must have one).
-    **score_options
-        As for :func:`crimeharm.score` (``date=`` is required).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``area``, ``harm`` (CHI days over the window), ``crimes`` (included crimes over the
-        window) and ``population`` if given; ``attrs`` carries ``edition``,
-        ``edition_sha256`` and ``window`` (e.g. ``Aug 2019 - Jul 2022``), which
-        :func:`allocate` records with its result.
-    """
-    from crimeharm.scoring.periods import parse_period
-    from crimeharm.scoring.sums import harm_index
-
-    if "date" not in score_options:
-        raise AllocationError("area_harm needs date=<column of committed dates>")
-    if not isinstance(months, int) or months < 1:
-        raise AllocationError(f"months must be a whole number >= 1, got {months!r}")
-    try:
-        last = pd.Period(str(end), freq="M")
-    except (ValueError, TypeError):
-        raise AllocationError(f"end={end!r} is not a month (expected e.g. '2022-07')") from None
-    first = last - (months - 1)
-    table = harm_index(
-        records,
-        by=area,
-        start=first.start_time.date().isoformat(),
-        end=last.end_time.date().isoformat(),
-        **score_options,
-    )
-    out = pd.DataFrame(
-        {
-            "area": table[area].astype(object).to_numpy(),
-            "harm": table["harm_days"].to_numpy(),
-            "crimes": table["crimes"].to_numpy(),
-        }
-    )
-    if out["area"].isna().any():
-        n = int(table.loc[table[area].isna(), ["crimes"]].sum().iloc[0])
-        raise AllocationError(
-            f"{n:,} included crime(s) have no {area!r}: give every record an area"
-        )
-    if population is not None:
-        _require(population, area)
-        _require(population, "population")
-        pop = population[[area, "population"]].rename(columns={area: "area"})
-        out = out.merge(pop, on="area", how="left")
-        missing = out.loc[out["population"].isna(), "area"].tolist()
-        if missing:
-            raise AllocationError(f"population missing for area(s) {_listing(missing)}")
-    meta = table.attrs["crimeharm"]
-    window = parse_period(f"rolling:{months}m").labels([last.ordinal])[0]
-    out.attrs = {
-        "edition": meta["edition"],
-        "edition_sha256": meta["edition_sha256"],
-        "window": window,
-        "summary": meta["summary"],
-    }
-    return out

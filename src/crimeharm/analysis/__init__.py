@@ -1,1 +1,1 @@
-"""Analyses built on the harm index (the consensus series, concentration, people)."""
+"""Analyses on the harm index: consensus series, detection, trends, change, schemes, plots."""

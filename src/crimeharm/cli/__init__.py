@@ -3,17 +3,22 @@
 Each sub-command lives in its own module with a ``register(subparsers)``
 function that adds its parser and sets ``func`` to a callable taking the
 parsed arguments and returning an exit code. Errors that crimeharm raises on
-purpose are printed as one line on stderr and exit with status 2; no
-traceback is shown.
+purpose, and the operating system's (a file that cannot be read or written),
+are printed as one line on stderr, control characters escaped and cut to
+:data:`~crimeharm.cli._text.ERROR_LIMIT` characters, and exit with status 2; no
+traceback is shown. Ctrl-C exits with 130, SIGTERM with 143 and SIGHUP with 129
+(128 + the signal's number), after removing any temporary output file.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
-from crimeharm.errors import CrimeHarmError
+from crimeharm.errors import CrimeHarmError, Terminated
 
 __all__ = ["main"]
 
@@ -33,6 +38,23 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(message: object) -> int:
+    from crimeharm.cli._text import ERROR_LIMIT, printable
+
+    print(f"crimeharm: error: {printable(message, limit=ERROR_LIMIT)}", file=sys.stderr)
+    return 2
+
+
+def _stdout_gone() -> int:
+    """Standard output was closed by its reader (``| head``): stop quietly, as ``cat`` does."""
+    try:  # point stdout at /dev/null so that the flush at exit does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (captured output)
+        pass
+    return 128 + int(getattr(signal, "SIGPIPE", 13))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status.
 
@@ -44,27 +66,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a usage or input error.
+        0 on success, 2 on a usage, input or output error, 128 + the signal's number
+        when stopped by a signal (130 for Ctrl-C).
     """
+    from crimeharm.cli.atomic import stop_on_signals
+
     parser = _build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        with stop_on_signals():
+            return int(args.func(args) or 0)
     except CrimeHarmError as exc:
-        print(f"crimeharm: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc)
     except BrokenPipeError:  # output piped into a command that stopped reading (head)
-        sys.stderr.close()
-        return 141
-    except (OSError, ValueError) as exc:  # e.g. a file that cannot be written
-        print(f"crimeharm: error: {exc}", file=sys.stderr)
-        return 2
+        return _stdout_gone()
+    except (OSError, ValueError) as exc:  # e.g. a file that cannot be read
+        return _error(exc)
     except KeyboardInterrupt:
         print("crimeharm: interrupted", file=sys.stderr)
-        return 130
+        return 128 + int(signal.SIGINT)
+    except Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"crimeharm: stopped by {name}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 if __name__ == "__main__":  # pragma: no cover

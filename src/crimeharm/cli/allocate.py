@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from crimeharm.cli._text import echo
+from crimeharm.cli.atomic import add_output_options, check_output, write_table
 from crimeharm.errors import AllocationError, InputFileError
 
 if sys.version_info >= (3, 11):
@@ -51,7 +53,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--edition", help="weights edition of the harm column, for the record")
     parser.add_argument("--edition-sha256", help="sha256 of the weights file, for the record")
     parser.add_argument("--window", help="period the harm and crimes cover, for the record")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write the table (CSV or .parquet)")
+    add_output_options(parser, what="the table")
     parser.set_defaults(func=run)
 
 
@@ -59,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``crimeharm allocate`` and return the exit status."""
     from crimeharm.allocation import allocate
 
+    output = check_output(args.output) if args.output is not None else None
     formula = _read_formula(args.formula) if args.formula else {}
     columns = dict(formula.get("columns", {}))
     for key in _COLUMN_KEYS:
@@ -87,11 +90,9 @@ def run(args: argparse.Namespace) -> int:
         edition_sha256=args.edition_sha256,
         window=args.window,
     )
-    if args.output:
-        from crimeharm.cli.atomic import write_table
-
-        write_table(result, args.output)
-    print(_render(result))
+    if output is not None:
+        write_table(result, output, csv_safe=args.csv_safe)
+    echo(_render(result), file=sys.stderr if output is not None and output.to_stdout else None)
     return 0
 
 
@@ -116,7 +117,12 @@ def _read_formula(path: str) -> dict[str, Any]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputFileError(f"formula file {path!r} is not valid TOML: {exc}") from None
-    where = f"formula file {path!r}"
+    _check_formula(data, f"formula file {path!r}")
+    return data
+
+
+def _check_formula(data: dict[str, Any], where: str) -> None:
+    """Refuse unknown keys and values of the wrong TOML type; ``where`` names the file."""
     unknown = sorted(set(data) - set(_FORMULA_KEYS))
     if unknown:
         raise AllocationError(
@@ -148,7 +154,6 @@ def _read_formula(path: str) -> dict[str, Any]:
                 f"{where}: [columns] {key} must be a column name (a non-empty string); "
                 f"got {_shown(column)}"
             )
-    return data
 
 
 def _is_number(value: object) -> bool:

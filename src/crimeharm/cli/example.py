@@ -6,6 +6,8 @@ import argparse
 from importlib import resources
 from typing import Any
 
+from crimeharm.cli.score import WEIGHTS_HELP
+
 __all__ = ["EXAMPLE_ARGS", "register"]
 
 #: The job ``crimeharm example`` runs, as ``crimeharm score`` arguments.
@@ -24,6 +26,8 @@ EXAMPLE_ARGS = [
 
 def register(sub: Any) -> None:
     """Add the ``example`` sub-command."""
+    from crimeharm.cli.atomic import add_output_options
+
     p = sub.add_parser(
         "example",
         help="run the main job on the bundled SYNTHETIC example records",
@@ -33,23 +37,28 @@ def register(sub: Any) -> None:
             "Equivalent to: crimeharm score example-records.csv " + " ".join(EXAMPLE_ARGS)
         ),
     )
-    p.add_argument("-o", "--output", default=None, help="also write the table (.csv/.parquet)")
-    p.add_argument("--weights", default=None, help="edition id (default cchi-2020)")
+    add_output_options(p, what="the table as well")
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    import sys
+
     import pandas as pd
 
+    from crimeharm.cli.atomic import check_output
     from crimeharm.cli.score import add_job_options, run_job
 
     parser = argparse.ArgumentParser()
     add_job_options(parser)
     job = parser.parse_args(EXAMPLE_ARGS + (["--weights", args.weights] if args.weights else []))
-    print("crimeharm example: 5,000 SYNTHETIC records (not real data), FY 2023/24\n")
+    output = check_output(args.output) if args.output is not None else None  # before the work
+    info = sys.stderr if output is not None and output.to_stdout else sys.stdout
+    print("crimeharm example: 5,000 SYNTHETIC records (not real data), FY 2023/24\n", file=info)
     ref = resources.files("crimeharm.data").joinpath("example-records.csv")
     with resources.as_file(ref) as path:
-        table = run_job(path, job, args.output)
+        table = run_job(path, job, output, csv_safe=args.csv_safe)
     cols = [
         "neighbourhood",
         "period",
@@ -61,6 +70,6 @@ def _run(args: argparse.Namespace) -> int:
         "excluded_historic",
     ]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print()
-        print(table.loc[table["period"].notna(), cols].to_string(index=False))
+        print(file=info)
+        print(table.loc[table["period"].notna(), cols].to_string(index=False), file=info)
     return 0

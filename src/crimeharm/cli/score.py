@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "run_job"]
+__all__ = ["WEIGHTS_HELP", "register", "run_job"]
+
+#: The help of every ``--weights`` option (read by :func:`crimeharm.load_weights`).
+WEIGHTS_HELP = "edition id (default cchi-2020) or the path of a weights CSV from 'weights import'"
 
 
 def register(sub: Any) -> None:
@@ -20,19 +22,30 @@ def register(sub: Any) -> None:
             "the output is harm by area and period; without, one scored row per record."
         ),
     )
-    p.add_argument("input", help="CSV or Parquet file, or a folder of Parquet files")
-    p.add_argument("-o", "--output", required=True, help="output file (.csv or .parquet)")
+    from crimeharm.cli.atomic import add_output_options
+
+    p.add_argument(
+        "input",
+        nargs="+",
+        help="CSV or Parquet file(s), a folder of them (read recursively, e.g. data.police.uk's "
+        "YYYY-MM/ folders) or a quoted glob ('data/**/*-street.csv'): one input",
+    )
+    add_output_options(p, what="the table; without -o only the summary is printed")
     add_job_options(p)
+    p.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="text encoding of CSV input (default utf-8; e.g. cp1252 for files saved by Excel)",
+    )
+    p.add_argument(
+        "--sep", default=None, help="field separator of CSV input (default ',', tab for .tsv)"
+    )
     p.set_defaults(func=_run)
 
 
 def add_job_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``score`` and ``example``."""
-    p.add_argument(
-        "--weights",
-        default=None,
-        help="edition id (default cchi-2020) or a weights CSV from 'weights import'",
-    )
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
     p.add_argument(
         "--format",
         choices=["auto", "police-uk"],
@@ -80,23 +93,18 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _weights(spec: str | None) -> Any:
-    if spec is None or not (spec.endswith(".csv") or Path(spec).is_file()):
-        return spec
-    from crimeharm.weights.table import WeightTable
-
-    return WeightTable.from_csv(spec)
-
-
 def job_options(args: argparse.Namespace) -> dict[str, Any]:
     """Turn parsed arguments into keyword options for the library."""
+    from crimeharm.weights.editions import load_weights
+
     opts: dict[str, Any] = {}
+    weights = load_weights(args.weights)  # an edition id or a weights CSV, one rule
     if args.format == "police-uk":
         from crimeharm.weights.police_uk import police_uk_options
 
-        opts.update(police_uk_options(_weights(args.weights)))
+        opts.update(police_uk_options(weights))
     else:
-        opts["weights"] = _weights(args.weights)
+        opts["weights"] = weights
         opts["code_system"] = args.code_system
     pairs = {
         "code": args.code_col,
@@ -111,6 +119,9 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         "historic_lag": args.historic_lag,
     }
     opts.update({k: v for k, v in pairs.items() if v is not None})
+    for name in ("encoding", "sep"):  # the reading options ('score' has them, 'example' not)
+        if getattr(args, name, None) is not None:
+            opts[name] = getattr(args, name)
     if args.period_by != "committed":
         opts["period_by"] = args.period_by
     opts["exclude_police_generated"] = not args.keep_police_generated
@@ -137,7 +148,7 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
     import warnings
 
     import crimeharm
-    from crimeharm.scoring.rows import UnknownCodeWarning
+    from crimeharm.errors import UnknownCodeWarning
 
     opts = job_options(args)
     with warnings.catch_warnings():
@@ -159,30 +170,40 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
     return result
 
 
-def run_job(data: Any, args: argparse.Namespace, output: str | None) -> Any:
-    """Score ``data`` per ``args``, write ``output`` atomically, print the summary."""
-    from crimeharm.cli.atomic import write_table
-    from crimeharm.errors import InputFileError
+def run_job(data: Any, args: argparse.Namespace, output: Any, *, csv_safe: bool = True) -> Any:
+    """Score ``data`` per ``args``, write ``output`` if given, print the summary.
 
-    if output and not Path(output).resolve().parent.is_dir():  # say so before the work
-        raise InputFileError(f"output folder {str(Path(output).parent)!r} does not exist")
+    ``output`` is a name, an :class:`~crimeharm.cli.atomic.Output` or None; a name is checked
+    before the work (:func:`crimeharm.cli.atomic.check_output`). When the output is standard
+    output the summary goes to stderr.
+    """
+    from crimeharm.cli._text import echo
+    from crimeharm.cli.atomic import Output, check_output, write_table
+    from crimeharm.scoring.summary import Summary
+
+    target = output if output is None or isinstance(output, Output) else check_output(output)
     result = compute_job(data, args)
-    if output:
-        write_table(for_file(result, output), output)
-    print(format_summary(result.attrs["crimeharm"]))
-    if output:
-        print(f"wrote {output} ({len(result):,} rows)")
+    info = sys.stderr if target is not None and target.to_stdout else sys.stdout
+    if target is not None:
+        write_table(for_file(result, target), target, csv_safe=csv_safe)
+    echo(Summary.from_dict(result.attrs["crimeharm"]["summary"]).to_text(), file=info)
+    if target is not None:
+        where = "standard output" if target.to_stdout else target.name
+        echo(f"wrote {where} ({len(result):,} rows)", file=info)
     return result
 
 
-def for_file(result: Any, output: str) -> Any:
+def for_file(result: Any, output: Any) -> Any:
     """The table as written to ``output``: provenance travels with it.
 
     Parquet keeps ``attrs`` (pandas writes them into the file's metadata); a CSV file
     cannot, so the edition id and the weights file's sha256 are added as the last two
-    columns of every row.
+    columns of every row. ``output`` is an :class:`~crimeharm.cli.atomic.Output` or a name.
     """
-    if Path(output).suffix.lower() in {".parquet", ".pq"}:
+    from crimeharm.cli.atomic import Output, output_format
+
+    fmt = output.format if isinstance(output, Output) else output_format(output)
+    if fmt == "parquet":
         return result
     meta = result.attrs["crimeharm"]
     out = result.copy()
@@ -191,33 +212,7 @@ def for_file(result: Any, output: str) -> Any:
     return out
 
 
-def format_summary(meta: dict[str, Any]) -> str:
-    """The summary block printed after a run."""
-    s = meta["summary"]
-    lines = [
-        f"rows read        {s['rows_in']:>14,}",
-        f"rows included    {s['rows_included']:>14,}",
-    ]
-    for reason, n in s["rows_excluded"].items():
-        harm = s["harm_days_excluded"].get(reason, 0.0)
-        extra = f"   harm {harm:,.1f} days" if harm else ""
-        lines.append(f"  excluded {reason:<17}{n:>11,}{extra}")
-    lines.append(f"crimes included  {s['crimes_included']:>14,.0f}")
-    lines.append(f"harm (days)      {s['harm_days_included']:>16,.1f}")
-    if s["unknown_codes_top"]:
-        top = ", ".join(f"{c} ({n:,})" for c, n in s["unknown_codes_top"][:5])
-        lines.append(f"unknown codes    {top}")
-    if s["bad_date_examples"]:
-        lines.append("unparseable dates, e.g. " + ", ".join(map(repr, s["bad_date_examples"])))
-    if s["ambiguous_codes"]:
-        top = ", ".join(f"{c} ({n:,})" for c, n in list(s["ambiguous_codes"].items())[:5])
-        lines.append(f"ambiguous codes, scored by rule: {top}")
-    scheme = meta.get("scheme", "")
-    note = "  [PROXY weights per crime type]" if scheme == "cchi-proxy" else ""
-    lines.append(f"weights          {meta['edition']}  sha256 {meta['edition_sha256']}{note}")
-    return "\n".join(lines)
-
-
 def _run(args: argparse.Namespace) -> int:
-    run_job(args.input, args, args.output)
+    data = args.input[0] if len(args.input) == 1 else args.input  # several: one input
+    run_job(data, args, args.output, csv_safe=args.csv_safe)
     return 0

@@ -1,10 +1,11 @@
 """``crimeharm weights``: list, show, compare and import weights editions.
 
 A thin layer over :func:`crimeharm.available_weights`,
-:func:`crimeharm.load_weights`, :class:`crimeharm.WeightTable` and
-:func:`crimeharm.import_sheet`. Wherever an edition is asked for, a shipped
-edition id (``cchi-2020``) or the path of a CSV weights table (as written by
-``crimeharm weights import``) is accepted.
+:func:`crimeharm.load_weights`, :class:`crimeharm.WeightTable`,
+:func:`crimeharm.weights.diff.diff_editions` and :func:`crimeharm.import_sheet`.
+Wherever an edition is asked for, a shipped edition id (``cchi-2020``) or the
+path of a CSV weights table (as written by ``crimeharm weights import``) is
+accepted, read by the rule of :func:`crimeharm.load_weights`.
 
 Sub-commands::
 
@@ -20,24 +21,25 @@ import argparse
 import hashlib
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
-from crimeharm.cli.atomic import write_table
-from crimeharm.errors import InputFileError, UnknownEditionError
+from crimeharm.cli._text import echo
+from crimeharm.cli.atomic import check_output, write_table
 from crimeharm.weights.codes import canonical_cjs, canonical_open_data, normalise_text
-from crimeharm.weights.editions import available_weights, edition_info, load_weights
+from crimeharm.weights.diff import DIFF_BY, diff_editions
+from crimeharm.weights.editions import available_weights, load_weights
 from crimeharm.weights.sheets.importer import import_sheet
 from crimeharm.weights.table import AMBIGUITY_RULES, DEFAULT_AMBIGUITY, WeightTable
 
 __all__ = ["load_table", "register"]
 
 _CODE_SYSTEMS = ("auto", "ho_class", "open_data", "cjs", "key")
-_DIFF_BY = ("key", "ho_class", "open_data")
 _TITLE_WIDTH = 90
 _FORMS = (
     "forms: ho_class 008/01 8/1 00801 8.01, open_data 8N 28E 105A, cjs OF61003 COML025C, "
@@ -84,42 +86,14 @@ def _render(
     return "\n".join([line(headers), *(line(r) for r in rows)])
 
 
-def _shipped_ids() -> list[str]:
-    return available_weights()["id"].tolist()
-
-
 def load_table(name: str) -> WeightTable:
-    """Load a shipped edition by id, or a CSV weights table by path.
-
-    Parameters
-    ----------
-    name : str
-        An edition id from ``crimeharm weights list`` or the path of a CSV
-        weights table (``key`` and ``days`` columns at least).
-
-    Returns
-    -------
-    WeightTable
-        The loaded, validated table.
-
-    Raises
-    ------
-    UnknownEditionError
-        If ``name`` is neither a shipped edition nor a path; the message lists
-        the shipped editions.
-    InputFileError, WeightsValidationError
-        If a CSV path cannot be read or breaks the schema.
-    """
-    ids = _shipped_ids()
-    if name in ids:
-        return load_weights(name)
-    path = Path(name)
-    if path.exists() or path.suffix.lower() == ".csv" or "/" in name or "\\" in name:
-        return WeightTable.from_csv(path)
-    raise UnknownEditionError(
-        f"unknown weights edition {name!r}; available: {', '.join(ids)}; "
-        "or give the path of a CSV weights table (crimeharm weights import writes one)"
+    """Deprecated alias of :func:`crimeharm.load_weights`; removed in the next release."""
+    warnings.warn(
+        "crimeharm.cli.weights.load_table is deprecated; use crimeharm.load_weights",
+        DeprecationWarning,
+        stacklevel=2,
     )
+    return load_weights(name)
 
 
 def _label(name: str, table: WeightTable) -> str:
@@ -165,15 +139,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
         ]
         for r in frame.itertuples(index=False)
     ]
-    print(_render(["id", "scheme", "rows", "published", "sha256", "default"], rows, right=["rows"]))
+    echo(_render(["id", "scheme", "rows", "published", "sha256", "default"], rows, right=["rows"]))
     return 0
 
 
 # ---------------------------------------------------------------------- show
 def _show_metadata(name: str, table: WeightTable, *, n_rows: int) -> None:
     t = table.table
-    if name in _shipped_ids():
-        info = edition_info(name).model_dump()
+    shipped = available_weights().drop(columns="default").set_index("id", drop=False)
+    if name in shipped.index:  # an edition id, as load_weights reads it
+        info = shipped.loc[name]
         fields: list[tuple[str, Any]] = [(k.replace("_", " "), v) for k, v in info.items()]
     else:
         fields = [
@@ -186,22 +161,22 @@ def _show_metadata(name: str, table: WeightTable, *, n_rows: int) -> None:
         ]
     width = max(len(k) for k, _ in fields)
     for key, value in fields:
-        print(f"{key.ljust(width)}  {_fmt(value)}")
-    print()
+        echo(f"{key.ljust(width)}  {_fmt(value)}")
+    echo()
     days = t["days"]
-    print(
+    echo(
         f"days: min {_fmt_days(days.min())}, median {_fmt_days(days.median())}, "
         f"max {_fmt_days(days.max())}"
     )
-    print(f"police_generated: {_police_generated_summary(table)}")
+    echo(f"police_generated: {_police_generated_summary(table)}")
     codes = []
     for system in table.code_systems:
         index = table.index(system)
         codes.append(f"{system} {len(index)} ({int(index['ambiguous'].sum())} ambiguous)")
-    print(f"distinct codes: {', '.join(codes)}")
-    print()
+    echo(f"distinct codes: {', '.join(codes)}")
+    echo()
     shown = t if n_rows <= 0 else t.head(n_rows)
-    print(f"{'all' if len(shown) == len(t) else f'first {len(shown)} of'} {len(t)} rows:")
+    echo(f"{'all' if len(shown) == len(t) else f'first {len(shown)} of'} {len(t)} rows:")
     cols = [c for c in ("key", "days", "ho_class", "open_data", "police_generated") if c in t]
     rows = [
         [_fmt_days(v) if c == "days" else _fmt(v) for c, v in zip(cols, r, strict=True)]
@@ -212,7 +187,7 @@ def _show_metadata(name: str, table: WeightTable, *, n_rows: int) -> None:
             strict=True,
         )
     ]
-    print(_render([*cols, "title"], rows, right=["days"]))
+    echo(_render([*cols, "title"], rows, right=["days"]))
 
 
 def _show_codes(
@@ -225,14 +200,14 @@ def _show_codes(
     for r in res.itertuples(index=False):
         system, canon, status = r.system, r.canonical, r.status
         if status == "missing":
-            print(f"{r.code!r}: missing (empty)")
+            echo(f"{r.code!r}: missing (empty)")
             continue
         if status == "malformed":
             what = "fits no code form" if system == "malformed" else f"not a {system} code"
-            print(f"{r.code!r}: malformed: {what} ({_FORMS})")
+            echo(f"{r.code!r}: malformed: {what} ({_FORMS})")
             continue
         if status == "unknown":
-            print(f"{r.code!r}: {system} {canon}: unknown (not in {table.edition})")
+            echo(f"{r.code!r}: {system} {canon}: unknown (not in {table.edition})")
             continue
         used = rule or DEFAULT_AMBIGUITY[system]
         index = table.index(system, used)
@@ -245,18 +220,18 @@ def _show_codes(
         else:
             how = f"{int(entry['n_rows'])} row{'s' if entry['n_rows'] != 1 else ''}, not ambiguous"
         flag = ", police_generated" if r.police_generated else ""
-        print(f"{r.code!r}: {system} {canon}: ok, {_fmt_days(r.days)} days ({how}){flag}")
+        echo(f"{r.code!r}: {system} {canon}: ok, {_fmt_days(r.days)} days ({how}){flag}")
         chosen = int(entry["row"])
         for i in _rows_for(table, system, canon):
             mark = "*" if i == chosen else " "
             title = _short(titles.iat[i]) if titles is not None else ""
-            print(f"  {mark} {keys[i]:<16} {_fmt_days(days[i]):>8}  {title}".rstrip())
+            echo(f"  {mark} {keys[i]:<16} {_fmt_days(days[i]):>8}  {title}".rstrip())
 
 
 def _show_ambiguous(table: WeightTable, *, code_system: str) -> None:
     system = "ho_class" if code_system == "auto" else code_system
     amb = table.ambiguous_codes(system)
-    print(f"{len(amb)} ambiguous {system} codes in {table.edition} (days):")
+    echo(f"{len(amb)} ambiguous {system} codes in {table.edition} (days):")
     rows = [
         [
             str(code),
@@ -270,99 +245,45 @@ def _show_ambiguous(table: WeightTable, *, code_system: str) -> None:
         for code, a in zip(amb.index, amb.itertuples(index=False), strict=True)
     ]
     headers = [system, "rows", "base", "median", "min", "max", "base_key"]
-    print(_render(headers, rows, right=["rows", "base", "median", "min", "max"]))
+    echo(_render(headers, rows, right=["rows", "base", "median", "min", "max"]))
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    table = load_table(args.edition)
+    table = load_weights(args.edition)
     if not args.code and not args.ambiguous:
         _show_metadata(args.edition, table, n_rows=args.rows)
         return 0
-    print(f"{_label(args.edition, table)}  sha256 {table.sha256}")
+    echo(f"{_label(args.edition, table)}  sha256 {table.sha256}")
     if args.code:
         _show_codes(table, args.code, code_system=args.code_system, rule=args.rule)
     if args.ambiguous:
         if args.code:
-            print()
+            echo()
         _show_ambiguous(table, code_system=args.code_system)
     return 0
 
 
 # ---------------------------------------------------------------------- diff
-def _by_code(table: WeightTable, by: str, rule: str | None) -> pd.DataFrame:
-    if by == "key":
-        t = table.table
-        title = t["title"] if "title" in t else pd.Series("", index=t.index)
-        frame = {"days": t["days"].to_numpy(), "title": title.to_numpy()}
-        return pd.DataFrame(frame, index=t["key"])
-    index = table.index(by, rule)
-    detail = [
-        f"{n}, ambiguous ({rule or DEFAULT_AMBIGUITY[by]})" if amb else str(n)
-        for n, amb in zip(index["n_rows"], index["ambiguous"], strict=True)
-    ]
-    return pd.DataFrame({"days": index["days"].to_numpy(), "title": detail}, index=index.index)
-
-
-def diff_tables(
-    old: WeightTable, new: WeightTable, *, by: str = "key", rule: str | None = None
-) -> dict[str, pd.DataFrame]:
-    """Compare two weights tables offence by offence (or code by code).
-
-    Parameters
-    ----------
-    old, new : WeightTable
-        The tables to compare.
-    by : {'key', 'ho_class', 'open_data'}
-        Compare rows by ``key``, or codes of a code system after the ambiguity
-        rule (:meth:`WeightTable.index`).
-    rule : str, optional
-        The ambiguity rule for ``by`` other than ``key``.
-
-    Returns
-    -------
-    dict of str to pandas.DataFrame
-        ``added``, ``removed``, ``rescored`` (``old_days``, ``new_days``) and
-        ``unchanged``, each indexed by key or code.
-    """
-    a, b = _by_code(old, by, rule), _by_code(new, by, rule)
-    both = a.index.intersection(b.index, sort=False)
-    merged = pd.DataFrame(
-        {
-            "old_days": a.loc[both, "days"].to_numpy(),
-            "new_days": b.loc[both, "days"].to_numpy(),
-            "title": b.loc[both, "title"].to_numpy(),
-        },
-        index=both,
-    )
-    changed = merged["old_days"] != merged["new_days"]
-    return {
-        "added": b.loc[b.index.difference(a.index, sort=False)],
-        "removed": a.loc[a.index.difference(b.index, sort=False)],
-        "rescored": merged[changed],
-        "unchanged": merged[~changed],
-    }
-
-
 def _cmd_diff(args: argparse.Namespace) -> int:
-    old, new = load_table(args.a), load_table(args.b)
-    parts = diff_tables(old, new, by=args.by, rule=args.rule)
+    old, new = load_weights(args.a), load_weights(args.b)
+    parts = diff_editions(old, new, by=args.by, rule=args.rule)
     label = args.by
     detail = "title" if args.by == "key" else "rows"
-    print(
+    echo(
         f"diff {_label(args.a, old)} (sha256 {old.sha256[:12]}) -> "
         f"{_label(args.b, new)} (sha256 {new.sha256[:12]}), by {label}"
     )
     for name in ("added", "removed"):
         frame = parts[name]
-        print(f"\n{name} ({len(frame)}):")
+        echo(f"\n{name} ({len(frame)}):")
         if len(frame):
             rows = [
                 [str(k), _fmt_days(d), _short(t)]
                 for k, d, t in zip(frame.index, frame["days"], frame["title"], strict=True)
             ]
-            print(_render([label, "days", detail], rows, right=["days"]))
+            echo(_render([label, "days", detail], rows, right=["days"]))
     frame = parts["rescored"]
-    print(f"\nre-scored ({len(frame)}):")
+    echo(f"\nre-scored ({len(frame)}):")
     if len(frame):
         rows = [
             [str(k), _fmt_days(o), _fmt_days(n), _fmt_days(n - o), _short(t)]
@@ -371,8 +292,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             )
         ]
         headers = [label, "old days", "new days", "change", detail]
-        print(_render(headers, rows, right=["old days", "new days", "change"]))
-    print(
+        echo(_render(headers, rows, right=["old days", "new days", "change"]))
+    echo(
         f"\n{len(parts['added'])} added, {len(parts['removed'])} removed, "
         f"{len(parts['rescored'])} re-scored, {len(parts['unchanged'])} unchanged"
     )
@@ -380,50 +301,51 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- import
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+def _write_csv(fh: BinaryIO, data: bytes) -> None:
+    fh.write(data)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    out = Path(args.output)
-    if out.suffix.lower() != ".csv":
-        raise InputFileError(
-            f"output {str(out)!r} must be a .csv file (WeightTable.from_csv reads CSV)"
-        )
-    if not out.parent.exists():  # checked before the (slow) read, and again by write_table
-        raise InputFileError(f"output folder {str(out.parent)!r} does not exist")
+    out = check_output(args.output, formats=("csv",))  # checked before the (slow) read
     frame = import_sheet(args.sheet_file, sheet=args.sheet)
     attrs = dict(frame.attrs)
     year = attrs.get("edition_year")
-    edition = f"cchi-{year}" if year else out.stem
+    is_file = out.kind == "file"
+    edition = f"cchi-{year}" if year else (Path(out.name).stem if is_file else "imported")
     checked = WeightTable.from_frame(frame, edition=edition)  # refuse to write a bad table
-    try:
-        write_table(frame, out, writer=_write_csv)
-    except OSError as exc:  # disk full, permission denied: nothing is left behind
-        if isinstance(exc, InputFileError):
-            raise
-        raise InputFileError(f"cannot write {str(out)!r}: {exc}") from exc
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    # written as it is (no spreadsheet quoting): WeightTable.from_csv reads it back
+    data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    write_table(frame, out, writer=lambda fh: _write_csv(fh, data))
+    digest = hashlib.sha256(data).hexdigest()
     notes = frame["repair_note"].fillna("").astype(str) if "repair_note" in frame else None
     repaired = frame.loc[notes != "", ["key", "repair_note"]] if notes is not None else frame[[]]
     same = available_weights()
     same = same.loc[same["sha256"] == digest, "id"].tolist()
 
-    print(f"read    {attrs.get('source', args.sheet_file)}")
-    print(f"        sha256 {attrs.get('source_sha256', '')}")
-    print(f"        sheet {attrs.get('sheet', '')!r}, edition year {year or 'unknown'}")
-    print(f"rows    {len(frame)}")
-    print(f"repairs {len(repaired)}")
-    for key, note in zip(repaired["key"], repaired["repair_note"], strict=True):
-        print(f"        {key}: {note}")
-    print(f"police_generated {_police_generated_summary(checked)}")
-    print(f"wrote   {out}")
-    print(f"        sha256 {digest}")
+    info = sys.stderr if out.to_stdout else sys.stdout
+    lines = [
+        f"read    {attrs.get('source', args.sheet_file)}",
+        f"        sha256 {attrs.get('source_sha256', '')}",
+        f"        sheet {attrs.get('sheet', '')!r}, edition year {year or 'unknown'}",
+        f"rows    {len(frame)}",
+        f"repairs {len(repaired)}",
+        *(
+            f"        {key}: {note}"
+            for key, note in zip(repaired["key"], repaired["repair_note"], strict=True)
+        ),
+        f"police_generated {_police_generated_summary(checked)}",
+        f"wrote   {'standard output' if out.to_stdout else out.name}",
+        f"        sha256 {digest}",
+    ]
     if same:
-        print(f"        identical to the shipped edition {', '.join(same)}")
-    print("use it:")
-    print(f"  python: crimeharm.WeightTable.from_csv({str(out)!r}, edition={edition!r})")
-    print(f"  cli:    crimeharm weights show {out}")
+        lines.append(f"        identical to the shipped edition {', '.join(same)}")
+    if is_file:
+        lines += [
+            "use it:",
+            f"  python: crimeharm.WeightTable.from_csv({out.name!r}, edition={edition!r})",
+            f"  cli:    crimeharm weights show {out.name}",
+        ]
+    echo("\n".join(lines), file=info)
     return 0
 
 
@@ -492,7 +414,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("a", metavar="A", help="the old edition (id or CSV path)")
     p.add_argument("b", metavar="B", help="the new edition (id or CSV path)")
-    p.add_argument("--by", choices=_DIFF_BY, default="key", help="compare by key or by code")
+    p.add_argument("--by", choices=DIFF_BY, default="key", help="compare by key or by code")
     p.add_argument(
         "--rule", choices=AMBIGUITY_RULES, default=None, help="ambiguity rule for --by codes"
     )
@@ -505,6 +427,12 @@ def register(subparsers: Any) -> None:
         "it as a CSV weights table, atomically; load it with WeightTable.from_csv.",
     )
     p.add_argument("sheet_file", metavar="SHEET.xlsx", help="the downloaded spreadsheet")
-    p.add_argument("-o", "--output", required=True, metavar="TABLE.csv", help="CSV to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="TABLE.csv",
+        help="CSV to write ('-' for standard output; a device or FIFO is written directly)",
+    )
     p.add_argument("--sheet", default=None, metavar="NAME", help="the values sheet's name")
     p.set_defaults(func=_cmd_import)

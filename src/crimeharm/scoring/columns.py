@@ -15,18 +15,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crimeharm.errors import CrimeHarmError
+from crimeharm.errors import ColumnValueError
+from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 __all__ = ["dates_to_days", "dictionary_encoded", "factorize", "to_count", "to_flag"]
 
+#: The day number of a missing date (null or blank), and of one that could not be read;
+#: every date is above both. The compiled loops hold the same values in
+#: ``crimeharm/_engine/_markers.pxd`` (the tests check that they agree).
 DAY_MISSING = np.iinfo(np.int64).min
 DAY_BAD = DAY_MISSING + 1
-_TRUE = {"TRUE", "T", "Y", "YES", "1", "1.0"}
-_FALSE = {"FALSE", "F", "N", "NO", "0", "0.0", ""}
-
-
-class ColumnValueError(CrimeHarmError, ValueError):
-    """A column holds values that cannot be read as what the option says it is."""
 
 
 def _single(col: Any) -> Any:
@@ -216,8 +214,8 @@ def to_flag(col: Any, *, name: str) -> np.ndarray:
         ],
         dtype=object,
     )
-    truth = np.isin(text, list(_TRUE))
-    bad = ~truth & ~np.isin(text, list(_FALSE))
+    truth = np.isin(text, list(TRUE_WORDS))
+    bad = ~truth & ~np.isin(text, list(FALSE_WORDS))
     if bad.any():
         raise ColumnValueError(
             f"column {name!r}: value {uniques[np.flatnonzero(bad)[0]]!r} is not a yes/no flag "

@@ -1,139 +1,938 @@
-"""Read records: pandas, Arrow, CSV, Parquet (a file or a folder), in one go or in batches.
+"""Read records: pandas, Arrow, CSV, Parquet (a file, a folder, a glob or a list), in batches.
 
 CSV is read with Arrow's reader, every column as text (an offence code such
 as ``801`` or ``00801`` must not become a number) and dictionary-encoded;
 Parquet keeps its own types, with text columns read as dictionaries. Batches
 are a row group (Parquet) or a block (CSV) at a time, so memory stays bounded
-whatever the size of the file.
+whatever the size of the input.
+
+Several files (a folder, read recursively, a glob or a list) are one input:
+their columns are matched by name and their types unified where no value can
+change (see :func:`unify_types`); every error names the file at fault. What a
+file is depends on its content as well as its name (see :func:`sniff`).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv as pycsv
+import glob
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from crimeharm.errors import CrimeHarmError, InputFileError, MissingColumnError
+from crimeharm.errors import (
+    ColumnNameError,
+    ColumnTypeError,
+    InputFileError,
+    InputTypeError,
+    MissingColumnError,
+    OptionError,
+    UnsupportedFormatError,
+)
+from crimeharm.reasons import REASONS
 
-__all__ = ["Source", "open_source", "read_table"]
+__all__ = [
+    "INDEX_OUTPUT_COLUMNS",
+    "READ_PARAMETERS",
+    "CsvOptions",
+    "Source",
+    "check_by_names",
+    "check_new_columns",
+    "check_progress",
+    "open_source",
+    "read_table",
+    "sniff",
+    "unify_types",
+]
 
 _PARQUET = {".parquet", ".pq", ".parq"}
-_CSV = {".csv", ".txt", ".tsv"}
+_CSV = {".csv", ".tsv", ".txt"}
+#: Compressed text, told by its first bytes (whatever the file's name).
+_COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\x28\xb5\x2f\xfd": "zstd"}
+_COMPRESSION_SUFFIXES = {".gz", ".gzip", ".bz2", ".zst"}
+#: Binary content that is not CSV, by its first bytes: what it is, for the message.
+_BINARY_MAGIC = {
+    b"PAR1": "Parquet data (name the file .parquet)",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook, or a download still zipped: unzip it)",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (save it as CSV)",
+    b"\xfd7zXZ\x00": "xz-compressed (decompress it, or recompress it with gzip)",
+    b"%PDF": "a PDF document",
+}
+_SNIFF_BYTES = 1 << 16
+_CSV_BLOCK = 1 << 24
 DEFAULT_BATCH_ROWS = 1 << 20
 
+#: Columns :func:`crimeharm.harm_index` writes (besides the ``by`` columns), which a ``by``
+#: column may not be named: the period's, the sums', one pair per exclusion reason, the
+#: population's. Rate columns are ``harm_days_per_<per>`` and ``crimes_per_<per>``
+#: (:data:`INDEX_OUTPUT_PREFIXES`).
+INDEX_OUTPUT_COLUMNS = frozenset(
+    {
+        "period",
+        "period_start",
+        "period_end",
+        "crimes",
+        "harm_days",
+        "excluded",
+        "population",
+        *(f"excluded_{r}" for r in REASONS),
+        *(f"excluded_harm_{r}" for r in REASONS),
+    }
+)
+INDEX_OUTPUT_PREFIXES = ("harm_days_per_", "crimes_per_")
 
-class UnsupportedFormatError(CrimeHarmError, ValueError):
-    """A file that is neither CSV nor Parquet."""
+
+#: The documentation of the reading options, put into the docstrings of the functions
+#: that take them (:func:`crimeharm.scoring.options.with_score_parameters`).
+READ_PARAMETERS = """\
+encoding : str
+        Text encoding of CSV files: ``utf-8`` by default (a byte order mark
+        is skipped), or any codec Python knows (``cp1252``, ``latin-1``,
+        ``utf-16``). Text that does not decode raises
+        :class:`~crimeharm.InputFileError` naming the file, line and byte.
+    sep : str, optional
+        Field separator of CSV files, one character: ``,`` by default (a tab
+        for ``.tsv`` files)."""
+
+# --- options -------------------------------------------------------------------------------------
 
 
-def _kind(path: Path) -> str:
-    if path.is_dir():
-        return "dataset"
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in _PARQUET:
-        return "parquet"
-    if suffixes and (
-        suffixes[-1] in _CSV
-        or (suffixes[-1] == ".gz" and len(suffixes) > 1 and suffixes[-2] in _CSV)
-    ):
-        return "csv"
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if head == b"PAR1":
-        return "parquet"
-    raise UnsupportedFormatError(
-        f"{str(path)!r} is neither CSV nor Parquet (expected a .csv, .csv.gz, .parquet file or a "
-        "folder of .parquet files)"
+@dataclass(frozen=True)
+class CsvOptions:
+    """How to read CSV files: their text encoding and field separator, checked once.
+
+    ``sep`` None means ``,`` (a tab for ``.tsv`` files).
+    """
+
+    encoding: str = "utf-8"
+    sep: str | None = None
+
+    @classmethod
+    def make(cls, *, encoding: object = "utf-8", sep: object = None) -> CsvOptions:
+        """Check ``encoding`` (a codec Python knows) and ``sep`` (one character).
+
+        Raises
+        ------
+        OptionError
+            Naming the option, the value and what is allowed.
+        """
+        if not isinstance(encoding, str):
+            raise OptionError(f"encoding={encoding!r}; expected a codec name such as 'cp1252'")
+        try:
+            info = codecs.lookup(encoding)
+            if not getattr(info, "_is_text_encoding", True):  # base64, zlib: bytes to bytes
+                raise LookupError(encoding)
+            name = info.name
+        except LookupError:
+            raise OptionError(
+                f"encoding={encoding!r} is not a text encoding Python knows "
+                "(e.g. 'utf-8', 'cp1252', 'latin-1', 'utf-16')",
+                values=[encoding],
+            ) from None
+        if name == "utf-8-sig":  # Arrow's UTF-8 reading skips a byte order mark itself
+            name = "utf-8"
+        if sep is not None and (
+            not isinstance(sep, str) or len(sep) != 1 or sep in '\r\n"' or ord(sep) > 127
+        ):
+            raise OptionError(
+                f"sep={sep!r}; expected one ASCII character other than a quote or a line end "
+                "(',', ';', '\\t', '|')",
+                values=[sep],
+            )
+        return cls(encoding=name, sep=sep)
+
+    @property
+    def ascii_compatible(self) -> bool:
+        """Whether the encoding writes ASCII as ASCII (not UTF-16 or UTF-32)."""
+        return "\n,".encode(self.encoding) == b"\n,"
+
+
+def _check_batch_rows(batch_rows: object) -> int:
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int | np.integer):
+        raise OptionError(
+            f"batch_rows={batch_rows!r}; expected a whole number of rows >= 1", values=[batch_rows]
+        )
+    if batch_rows < 1:
+        raise OptionError(f"batch_rows={batch_rows!r}; expected a number of rows >= 1")
+    return int(batch_rows)
+
+
+def check_progress(progress: object) -> None:
+    """Refuse a ``progress`` that is neither None nor callable.
+
+    Raises
+    ------
+    OptionError
+        For ``True`` (there is no built-in progress display) or any other non-callable.
+    """
+    if progress is None or callable(progress):
+        return
+    hint = (
+        " (there is no built-in display: pass e.g. progress=lambda n: print(n, end='\\r'), "
+        "or use the command line's --progress)"
+        if isinstance(progress, bool)
+        else ""
+    )
+    raise OptionError(
+        f"progress={progress!r}; expected a function called with the number of rows done{hint}",
+        values=[progress],
     )
 
 
-def _check_path(data: str | os.PathLike[str]) -> Path:
-    path = Path(data)
-    if not path.exists():
-        raise InputFileError(f"input {str(path)!r} does not exist")
-    return path
+# --- column names --------------------------------------------------------------------------------
 
 
-def _csv_reader(path: Path, *, columns: Sequence[str] | None) -> tuple[Any, list[str]]:
-    read = pacsv.ReadOptions(block_size=1 << 24)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    parse = pacsv.ParseOptions(delimiter=delimiter)
+def _check_unique(names: Sequence[object], *, source: str) -> None:
+    seen: dict[object, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    dups = [name for name, k in seen.items() if k > 1]
+    if dups:
+        raise ColumnNameError(
+            f"{source}: duplicate column name(s) {dups}: each column needs its own name "
+            "(a reader would take one of them and drop the other)",
+            path=source,
+            column=str(dups[0]),
+            values=dups,
+        )
+
+
+def check_new_columns(
+    present: Sequence[object],
+    new: Sequence[str],
+    *,
+    source: str,
+    what: str,
+    replaced: str | None = None,
+) -> None:
+    """Refuse input columns that an output column would overwrite.
+
+    Parameters
+    ----------
+    present : sequence
+        The input's columns.
+    new : sequence of str
+        The columns the output adds.
+    source : str
+        The input, for the message.
+    what : str
+        The function writing the output, for the message.
+    replaced : str, optional
+        An input column that may be replaced (``score``'s ``count`` column named ``crimes``).
+
+    Raises
+    ------
+    ColumnNameError
+        Listing the clashing names.
+    """
+    have = {str(c) for c in present}
+    clash = [c for c in new if c in have and c != replaced]
+    if clash:
+        raise ColumnNameError(
+            f"{source}: column(s) {clash} would be overwritten by {what}'s output column(s) of "
+            "the same name: rename them in the input",
+            path=source,
+            column=clash[0],
+            values=clash,
+            allowed=list(new),
+        )
+
+
+def check_by_names(by: Sequence[object]) -> None:
+    """Refuse ``by`` columns named as an output column of :func:`crimeharm.harm_index`.
+
+    Raises
+    ------
+    ColumnNameError
+        Listing the clashing names (see :data:`INDEX_OUTPUT_COLUMNS`).
+    """
+    clash = [
+        c
+        for c in by
+        if isinstance(c, str) and (c in INDEX_OUTPUT_COLUMNS or c.startswith(INDEX_OUTPUT_PREFIXES))
+    ]
+    if clash:
+        raise ColumnNameError(
+            f"by column(s) {clash} have the name of an output column (period, period_start, "
+            "period_end, crimes, harm_days, excluded, excluded_<reason>, excluded_harm_<reason>, "
+            "population, harm_days_per_<n>, crimes_per_<n>): rename them in the input",
+            column=clash[0],
+            values=clash,
+        )
+
+
+def _require(
+    names: Sequence[object], needed: Sequence[str], *, source: str, hint: str = ""
+) -> None:
     try:
-        header = pacsv.open_csv(path, read_options=read, parse_options=parse).schema.names
-    except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            return None, []
-        raise InputFileError(f"{str(path)!r} is not a readable CSV: {exc}") from None
-    if columns is not None:
-        _require(header, columns, source=str(path))
-    include = list(columns) if columns is not None else header
+        MissingColumnError.check(names, needed, source=source)
+    except MissingColumnError as exc:
+        if not hint:
+            raise
+        raise MissingColumnError(
+            f"{exc}{hint}", path=exc.path, column=exc.column, values=exc.values, allowed=exc.allowed
+        ) from None
+
+
+def _separator_hint(names: Sequence[object]) -> str:
+    if len(names) == 1:
+        for sep in (";", "\t", "|"):
+            if sep in str(names[0]):
+                return (
+                    f" (the header has one column: is the file separated by {sep!r}? "
+                    f"pass sep={sep!r})"
+                )
+    return ""
+
+
+# --- column types --------------------------------------------------------------------------------
+
+
+def _is_text(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _family(t: pa.DataType) -> str | None:
+    if _is_text(t):
+        return "text"
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    return None
+
+
+_UNITS = ["s", "ms", "us", "ns"]
+
+
+def _merge(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
+    """The one type that holds every value of ``a`` and ``b`` unchanged, or None."""
+    if a == b:
+        return a
+    if pa.types.is_null(a):
+        return b
+    if pa.types.is_null(b):
+        return a
+    fa, fb = _family(a), _family(b)
+    if fa == fb == "text":
+        return pa.string()
+    if {fa, fb} <= {"integer", "float"}:
+        if "float" in (fa, fb):
+            return pa.float64()
+        if pa.uint64() in (a, b):
+            return None
+        return pa.int64()
+    if fa == fb == "date":
+        return pa.date32()
+    if fa == fb == "timestamp" and a.tz == b.tz:
+        unit = max(a.unit, b.unit, key=_UNITS.index)
+        return pa.timestamp(unit, tz=a.tz)
+    return None
+
+
+def unify_types(schemas: Sequence[tuple[str, pa.Schema]], columns: Sequence[str]) -> dict[str, Any]:
+    """One type per column over several files, where no value changes; else an error.
+
+    Unified: null-typed columns with any type; ``string``, ``large_string`` and text
+    dictionaries (as text); integers of any width (``int64``; ``uint64`` only with
+    itself); integers with floats (``float64``, exact up to 2**53); ``date32`` with
+    ``date64``; timestamps of one time zone (the finest unit). Anything else (text in
+    one file and numbers in another, two time zones) is refused.
+
+    Parameters
+    ----------
+    schemas : sequence of (str, pyarrow.Schema)
+        Each file's name and schema.
+    columns : sequence of str
+        The columns to unify (every file has them).
+
+    Raises
+    ------
+    ColumnTypeError
+        Naming the column, the two files and their types.
+    """
+    out: dict[str, Any] = {}
+    first: dict[str, tuple[str, pa.DataType]] = {}
+    for name, schema in schemas:
+        for col in columns:
+            t = schema.field(col).type
+            if col not in out:
+                out[col], first[col] = t, (name, t)
+                continue
+            merged = _merge(out[col], t)
+            if merged is None:
+                where, was = first[col]
+                raise ColumnTypeError(
+                    f"column {col!r} is {was} in {where!r} but {t} in {name!r}: the files cannot "
+                    "be read as one input without changing values (write them with one type, "
+                    "or read them in separate calls)",
+                    path=name,
+                    column=col,
+                    values=[str(t)],
+                    allowed=[str(was)],
+                )
+            out[col] = merged
+            if not pa.types.is_null(t) and pa.types.is_null(first[col][1]):
+                first[col] = (name, t)
+    return out
+
+
+def _check_flat(types: Mapping[str, Any], columns: Sequence[str], *, source: str) -> None:
+    """Refuse nested (list, struct, map, union) columns among those read as values."""
+    for col in columns:
+        t = types.get(col)
+        if isinstance(t, pd.ArrowDtype):
+            t = t.pyarrow_dtype
+        if isinstance(t, pa.DataType) and pa.types.is_dictionary(t):
+            t = t.value_type
+        if isinstance(t, pa.DataType) and pa.types.is_nested(t):
+            raise ColumnTypeError(
+                f"{source}: column {col!r} is of type {t}: a code, date, flag, count or area "
+                "column must hold one value per row (text, numbers or dates), not lists or records",
+                path=source,
+                column=col,
+                values=[str(t)],
+            )
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray)
+
+
+def _check_object_values(frame: pd.DataFrame, columns: Sequence[str], *, source: str) -> None:
+    """Refuse pandas object columns (among ``columns``) that hold lists, dicts or arrays."""
+    for col in columns:
+        s = frame[col]
+        if s.dtype != object or "mixed" not in pd.api.types.infer_dtype(s, skipna=True):
+            continue
+        nested = s.map(lambda v: isinstance(v, _CONTAINERS)).to_numpy(dtype=bool)
+        if nested.any():
+            i = int(np.flatnonzero(nested)[0])
+            value = s.iloc[i]
+            raise ColumnTypeError(
+                f"{source}: column {col!r} holds {type(value).__name__} values (e.g. {value!r} "
+                f"in row {i}): a code, date, flag, count or area column must hold one value per "
+                "row",
+                path=source,
+                column=col,
+                values=[type(value).__name__],
+            )
+
+
+# --- finding the files ---------------------------------------------------------------------------
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def _suffixes(path: Path) -> list[str]:
+    s = [x.lower() for x in path.suffixes]
+    if s and s[-1] in _COMPRESSION_SUFFIXES:
+        s = s[:-1]
+    return s
+
+
+def _named_kind(path: Path) -> str | None:
+    s = _suffixes(path)
+    if s and s[-1] in _PARQUET:
+        return "parquet"
+    if s and s[-1] in _CSV:
+        return "csv"
+    return None
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every data file under ``folder`` (recursively; hidden and ``_`` names skipped), sorted."""
+    found: list[Path] = []
+    others: list[Path] = []
+    seen_dirs: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen_dirs:  # a link to a folder already read (or back into the tree)
+            raise InputFileError(
+                f"folder {root!r} is {real!r} again (by a link): its records would be "
+                "counted twice",
+                path=root,
+            )
+        seen_dirs.add(real)
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        for name in sorted(files):
+            if _hidden(name):
+                continue
+            path = Path(root) / name
+            (found if _named_kind(path) is not None else others).append(path)
+    if others:
+        names = [str(p) for p in others[:5]]
+        raise UnsupportedFormatError(
+            f"folder {str(folder)!r} holds {len(others):,} file(s) that are neither CSV nor "
+            f"Parquet by their names (e.g. {names}); pass a glob (e.g. "
+            f"{str(folder / '**' / '*.csv')!r}) or a list of files to choose",
+            path=str(others[0]),
+            values=names,
+            allowed=sorted(_CSV | _PARQUET),
+        )
+    return sorted(found)
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _expand(item: str | os.PathLike[str]) -> list[Path]:
+    """A path (file or folder) or a glob as the files it stands for."""
+    path = Path(item)
+    if path.is_dir():
+        files = _walk(path)
+        if not files:
+            raise InputFileError(
+                f"folder {str(path)!r} holds no CSV or Parquet file", path=str(path)
+            )
+        return files
+    if path.exists():
+        if not path.is_file():
+            raise InputFileError(
+                f"input {str(path)!r} is not a regular file or a folder", path=str(path)
+            )
+        return [path]
+    text = os.fspath(item)
+    if _GLOB_CHARS & set(text):
+        matches = sorted(glob.glob(text, recursive=True))
+        files = [f for m in matches for f in (_walk(Path(m)) if Path(m).is_dir() else [Path(m)])]
+        if not files:
+            raise InputFileError(f"no file matches {text!r}", path=text)
+        return files
+    raise InputFileError(f"input {text!r} does not exist", path=text)
+
+
+def _paths(data: Any) -> tuple[list[Path], bool]:
+    """The files of a path, glob or list of them; and whether ``data`` was one file."""
+    if isinstance(data, str | os.PathLike):
+        files = _expand(data)
+        single = len(files) == 1 and Path(data).is_file()
+    else:
+        items = list(data)
+        if not items:
+            raise InputFileError("data is an empty list of files")
+        for item in items:
+            if not isinstance(item, str | os.PathLike):
+                raise _unreadable(data)
+        files = [f for item in items for f in _expand(item)]
+        single = False
+    seen: dict[str, Path] = {}
+    for f in files:
+        key = os.path.realpath(f)
+        if key in seen:
+            also = f" (also as {str(seen[key])!r})" if str(seen[key]) != str(f) else ""
+            raise InputFileError(
+                f"file {str(f)!r} is given twice{also}: its records would be counted twice",
+                path=str(f),
+            )
+        seen[key] = f
+    return files, single
+
+
+def _unreadable(data: object) -> InputTypeError:
+    return InputTypeError(
+        "data must be a pandas DataFrame, a pyarrow Table, a path (file or folder), a glob or "
+        f"a list of paths, not {type(data).__name__}",
+        allowed=["pandas.DataFrame", "pyarrow.Table", "path", "glob", "list of paths"],
+    )
+
+
+# --- what a file is ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _File:
+    """One file of the input, inspected: its kind, its columns and their types."""
+
+    path: Path
+    kind: str  # "csv" or "parquet"
+    schema: pa.Schema
+    rows: int | None = None
+    compression: str | None = None
+    delimiter: str = ","
+    empty: bool = False  # a CSV with no header at all: no rows, no columns
+    no_rows: bool = False  # a CSV header with no line end and nothing after it
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+def _head(path: Path, n: int, compression: str | None = None) -> bytes:
+    with pa.input_stream(str(path), compression=compression) as stream:
+        return stream.read(n)
+
+
+def sniff(path: Path, *, encoding: str = "utf-8") -> tuple[str, str | None]:
+    """What a file holds, from its first bytes and its name: (kind, compression).
+
+    * A name ending ``.parquet``, ``.pq`` or ``.parq`` must hold Parquet (``PAR1``).
+    * gzip, bzip2 and zstd content (told by its magic bytes, whatever the name) is
+      decompressed and read as CSV; so a gzip file saved as ``x.csv`` is read as the
+      CSV it holds, and a ``.csv.gz`` that is plain text is read as plain text.
+    * CSV content must be text: ZIP archives (an ``.xlsx`` workbook), Excel 97-2003
+      files, Parquet, PDF, xz, or bytes with NULs (binary, or UTF-16 read as UTF-8)
+      are refused.
+    * Any other name is read as Parquet when it starts with ``PAR1`` and refused
+      otherwise.
+
+    Raises
+    ------
+    UnsupportedFormatError
+        For content that is neither CSV nor Parquet (the message says what it looks like).
+    InputFileError
+        For a file that cannot be opened, or a ``.parquet`` name on other content.
+    """
+    named = _named_kind(path)
+    try:
+        head = _head(path, _SNIFF_BYTES)
+    except OSError as exc:
+        raise InputFileError(f"cannot read {str(path)!r}: {exc}", path=str(path)) from None
+    if named == "parquet" or (named is None and head[:4] == b"PAR1"):
+        if head[:4] != b"PAR1":
+            raise InputFileError(
+                f"{str(path)!r} is not a Parquet file (it does not start with the bytes PAR1)",
+                path=str(path),
+            )
+        return "parquet", None
+    if named is None:
+        raise UnsupportedFormatError(
+            f"{str(path)!r} is neither CSV nor Parquet (expected a .csv, .csv.gz, .tsv or "
+            ".parquet file, or a folder of them)",
+            path=str(path),
+            allowed=sorted(_CSV | _PARQUET),
+        )
+    compression = next((c for m, c in _COMPRESSION_MAGIC.items() if head.startswith(m)), None)
+    if compression is not None:
+        try:
+            head = _head(path, _SNIFF_BYTES, compression)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputFileError(
+                f"{str(path)!r} starts as {compression} data but cannot be decompressed: {exc}",
+                path=str(path),
+            ) from None
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise UnsupportedFormatError(
+                f"{str(path)!r} is named as CSV but holds {what}", path=str(path)
+            )
+    wide = encoding.startswith(("utf-16", "utf-32"))
+    if b"\x00" in head and not wide:
+        hint = (
+            ": it looks like UTF-16 text, pass encoding='utf-16'"
+            if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else ""
+        )
+        raise UnsupportedFormatError(
+            f"{str(path)!r} is named as CSV but holds binary data (NUL bytes){hint}",
+            path=str(path),
+        )
+    return "csv", compression
+
+
+def _inspect(path: Path, csv: CsvOptions) -> _File:
+    kind, compression = sniff(path, encoding=csv.encoding)
+    if kind == "parquet":
+        try:
+            pf = pq.ParquetFile(path)
+            schema, rows = pf.schema_arrow, pf.metadata.num_rows
+            pf.close()
+        except (pa.ArrowException, OSError) as exc:
+            raise InputFileError(
+                f"{str(path)!r} is not a readable Parquet file (truncated or corrupt?): {exc}",
+                path=str(path),
+            ) from None
+        _check_unique(schema.names, source=str(path))
+        return _File(path, "parquet", schema, rows=rows)
+    delimiter = csv.sep or ("\t" if _suffixes(path)[-1:] == [".tsv"] else ",")
+    file = _File(path, "csv", pa.schema([]), compression=compression, delimiter=delimiter)
+    names, no_rows = _csv_header(file, csv)
+    if names is None:
+        return _File(path, "csv", pa.schema([]), compression=compression, empty=True)
+    _check_unique(names, source=str(path))
+    schema = pa.schema([(n, pa.string()) for n in names])
+    return _File(path, "csv", schema, compression=compression, delimiter=delimiter, no_rows=no_rows)
+
+
+# --- reading CSV ---------------------------------------------------------------------------------
+
+
+def _first_record(text: str, delimiter: str) -> tuple[list[str] | None, bool]:
+    """The first CSV record of ``text`` (None if there is none) and whether a line end closes it."""
+    lines: list[str] = []
+
+    def read() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            lines.append(line)
+            yield line
+
+    try:
+        row = next(pycsv.reader(read(), delimiter=delimiter))
+    except StopIteration:
+        return None, False
+    except pycsv.Error:  # Arrow's reading reports it, naming the file
+        return None, True
+    return row, bool(lines) and lines[-1].endswith(("\n", "\r"))
+
+
+def _csv_header(file: _File, csv: CsvOptions) -> tuple[list[str] | None, bool]:
+    """The header's column names (None for a file with no header at all); whether no rows follow.
+
+    The first record is found in a sample first, so that Arrow's first block, from which it
+    reads the names, holds the whole header (a longer one would be cut at the block's end).
+    """
+    block = 0
+    for sample, size in ((1 << 16, 1 << 18), (1 << 22, _CSV_BLOCK)):  # room for 4x transcoding
+        with pa.input_stream(file.name, compression=file.compression) as stream:
+            raw = stream.read(sample)
+        text = raw.decode(csv.encoding, errors="replace").lstrip("\ufeff")
+        row, closed = _first_record(text, file.delimiter)
+        if len(raw) < sample and not closed:  # the whole file: empty, or a header alone
+            return (row if text.strip() else None), True
+        if closed:
+            block = size
+            break
+    else:
+        raise InputFileError(
+            f"{file.name!r}: the first line (the header) is longer than {sample >> 20} MiB: "
+            "is it a CSV file?",
+            path=file.name,
+        )
+    read = pacsv.ReadOptions(block_size=block, encoding=csv.encoding)
+    parse = pacsv.ParseOptions(delimiter=file.delimiter)
+    try:
+        with pa.input_stream(file.name, compression=file.compression) as stream:
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)
+            return list(reader.schema.names), False
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _csv_error(file, csv, exc) from None
+
+
+def _open_csv(
+    file: _File, csv: CsvOptions, columns: Sequence[str] | None, *, threads: bool = True
+) -> Any:
+    names = file.schema.names
+    read = pacsv.ReadOptions(block_size=_CSV_BLOCK, encoding=csv.encoding, use_threads=threads)
+    parse = pacsv.ParseOptions(delimiter=file.delimiter)
     convert = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in header},
-        include_columns=include,
+        column_types={c: pa.string() for c in names},
+        include_columns=list(columns) if columns is not None else names,
         strings_can_be_null=True,
         null_values=[""],
         auto_dict_encode=True,
         auto_dict_max_cardinality=1 << 20,
     )
-    reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    return reader, header
+    stream = pa.input_stream(file.name, compression=file.compression)
+    return pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
 
 
-def _require(present: Sequence[str], needed: Sequence[str], *, source: str) -> None:
-    missing = [c for c in needed if c not in present]
-    if missing:
-        raise MissingColumnError(
-            f"{source}: column(s) {missing} not found; columns present: {list(present)}"
-        )
+def _csv_batches(file: _File, csv: CsvOptions, columns: Sequence[str] | None) -> Iterator[Any]:
+    if file.empty or file.no_rows:
+        return
+    try:
+        reader = _open_csv(file, csv, columns)
+        for batch in reader:
+            if batch.num_rows:
+                yield batch
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _csv_error(file, csv, exc, columns=columns) from None
 
 
-def read_table(data: Any, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Read records into one pandas DataFrame.
+def _decode_error(file: _File, csv: CsvOptions) -> tuple[int, int | None, bytes] | None:
+    """Where the content first fails to decode: (byte offset, line or None, bad bytes)."""
+    decoder = codecs.getincrementaldecoder(csv.encoding)(errors="strict")
+    offset = newlines = 0
+    with pa.input_stream(file.name, compression=file.compression) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                data = pending + chunk
+                at = offset - len(pending) + exc.start
+                line = newlines + data[: exc.start].count(b"\n") - pending.count(b"\n") + 1
+                return at, line if csv.ascii_compatible else None, data[exc.start : exc.end]
+            if not chunk:
+                return None
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
 
-    Parameters
-    ----------
-    data : pandas.DataFrame, pyarrow.Table, or path
-        A path to CSV (all columns read as text) or Parquet (a file or a folder).
-    columns : sequence of str, optional
-        Columns to read (all by default); a missing one raises
-        :class:`MissingColumnError` listing the columns present.
 
-    Returns
-    -------
-    pandas.DataFrame
-        For a DataFrame, the same object (not copied).
+def _parse_error_row(file: _File, csv: CsvOptions, columns: Sequence[str] | None) -> str | None:
+    """The message of Arrow's single-threaded reader, which numbers the row at fault."""
+    try:
+        for _ in _open_csv(file, csv, columns, threads=False):
+            pass
+    except pa.ArrowInvalid as exc:
+        return str(exc)
+    return None
+
+
+def _csv_error(
+    file: _File, csv: CsvOptions, exc: Exception, *, columns: Sequence[str] | None = None
+) -> InputFileError:
+    message = str(exc)
+    if isinstance(exc, UnicodeDecodeError) or "UTF8" in message or "UTF-8" in message:
+        where = _decode_error(file, csv)
+        if where is not None:
+            at, line, bad = where
+            place = f"line {line:,} (byte {at:,})" if line is not None else f"byte {at:,}"
+            hint = (
+                "; pass encoding= the file's encoding (files saved by Excel on Windows are "
+                "often 'cp1252')"
+                if csv.encoding == "utf-8"
+                else "; pass encoding= the file's encoding"
+            )
+            return InputFileError(
+                f"{file.name!r}: the bytes {bad!r} at {place} are not valid {csv.encoding} "
+                f"text{hint}",
+                path=file.name,
+                values=[bad],
+                allowed=[csv.encoding],
+            )
+    if "CSV parse error" in message and "Row #" not in message:
+        message = _parse_error_row(file, csv, columns) or message
+    if len(message) > 300:
+        message = message[:300] + "..."
+    return InputFileError(
+        f"{file.name!r} is not a readable CSV (separator {file.delimiter!r}, encoding "
+        f"{csv.encoding}): {message}",
+        path=file.name,
+    )
+
+
+# --- reading Parquet -----------------------------------------------------------------------------
+
+
+def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iterator[pa.Table]:
+    """One Parquet row group per batch, text columns read as dictionaries.
+
+    Reading whole row groups keeps Parquet's dictionary pages as Arrow
+    dictionaries; batches that straddle row groups would re-slice them.
     """
-    if isinstance(data, pd.DataFrame):
-        if columns is not None:
-            _require(list(data.columns), columns, source="data")
-        return data
-    if isinstance(data, pa.Table | pa.RecordBatch):
-        if columns is not None:
-            _require(data.schema.names, columns, source="data")
-            data = data.select(list(columns))
-        return data.to_pandas()
-    if not isinstance(data, str | os.PathLike):
-        raise TypeError(
-            f"data must be a pandas DataFrame, a pyarrow Table or a path, not {type(data).__name__}"
-        )
-    source = open_source(data, columns=columns)
-    parts = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in source.batches()]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in source.columns})
-    return pa.concat_tables(parts).to_pandas()
+    try:
+        schema = pq.read_schema(path)
+        names = columns or schema.names
+        text = [
+            c
+            for c in names
+            if c in schema.names
+            and (
+                pa.types.is_string(schema.field(c).type)
+                or pa.types.is_large_string(schema.field(c).type)
+            )
+        ]
+        pf = pq.ParquetFile(path, read_dictionary=text)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputFileError(
+            f"{str(path)!r} is not a readable Parquet file (truncated or corrupt?): {exc}",
+            path=str(path),
+        ) from None
+    with pf:
+        n = pf.num_row_groups
+        for i in range(n):
+            try:
+                table = pf.read_row_group(i, columns=columns, use_threads=threads or i == 0)
+            except (pa.ArrowException, OSError) as exc:
+                raise InputFileError(
+                    f"{str(path)!r}: row group {i + 1} of {n} cannot be read (corrupt file?): "
+                    f"{exc}",
+                    path=str(path),
+                ) from None
+            if table.num_rows:
+                yield table
+
+
+# --- one batch in the input's types --------------------------------------------------------------
+
+
+def _nan_to_null(col: Any) -> Any:
+    """Float NaN as null: a NaN area, code or flag is a blank one (as pandas reads it)."""
+    if pa.types.is_floating(col.type) and len(col) and pc.any(pc.is_nan(col)).as_py():
+        return pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
+    return col
+
+
+def _conform(batch: Any, types: Mapping[str, Any] | None, *, source: str) -> Any:
+    """A batch with NaN read as null and, for several files, each column in its unified type."""
+    names = batch.schema.names
+    out = []
+    changed = False
+    for i, name in enumerate(names):
+        col = batch.column(i)
+        target = None if types is None else types.get(name)
+        new = col
+        if target is not None and col.type != target:
+            if pa.types.is_string(target) and _is_text(col.type):
+                if pa.types.is_large_string(col.type):
+                    new = col.cast(pa.string())
+                elif pa.types.is_large_string(col.type.value_type):
+                    new = col.cast(pa.dictionary(pa.int32(), pa.string()))
+            else:
+                try:
+                    new = col.cast(target, safe=True)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise ColumnTypeError(
+                        f"{source}: column {name!r} ({col.type}) cannot be read as {target}, "
+                        f"the type it has in the other files: {exc}",
+                        path=source,
+                        column=name,
+                        values=[str(col.type)],
+                        allowed=[str(target)],
+                    ) from None
+        new = _nan_to_null(new)
+        changed |= new is not col
+        out.append(new)
+    if not changed:
+        return batch
+    if isinstance(batch, pa.RecordBatch):
+        return pa.RecordBatch.from_arrays(out, names=names)
+    return pa.Table.from_arrays(out, names=names)
+
+
+def _as_dictionaries(table: pa.Table) -> pa.Table:
+    """Text columns as ``dictionary<int32, string>``, so that parts of any file concatenate."""
+    target = pa.dictionary(pa.int32(), pa.string())
+    cols = []
+    for col in table.columns:
+        if _is_text(col.type) and col.type != target:
+            col = pc.dictionary_encode(col) if not pa.types.is_dictionary(col.type) else col
+            col = col.cast(target)
+        cols.append(col)
+    return pa.Table.from_arrays(cols, names=table.schema.names)
+
+
+# --- the source ----------------------------------------------------------------------------------
 
 
 @dataclass
 class Source:
-    """Records to read in batches: a DataFrame, an Arrow table, or files."""
+    """Records to read in batches: a DataFrame, an Arrow table, or files.
+
+    ``kind`` is ``pandas``, ``arrow``, ``parquet`` or ``csv`` (one file),
+    ``dataset`` (a folder, glob or list of files) or ``empty`` (one CSV file
+    with no header). ``columns`` are the input's columns, ``wanted`` those read
+    (None: all), ``types`` the unified Arrow type of each column read from files.
+    """
 
     data: Any
     kind: str
@@ -142,9 +941,12 @@ class Source:
     path: Path | None = None
     wanted: list[str] | None = None
     batch_rows: int = DEFAULT_BATCH_ROWS
+    files: list[_File] = field(default_factory=list)
+    types: dict[str, Any] | None = None
+    csv: CsvOptions = field(default_factory=CsvOptions)
 
     def batches(self, *, decode_threads: bool = True) -> Iterator[Any]:
-        """Yield record batches (Arrow ``RecordBatch``) or DataFrame slices.
+        """Yield record batches (Arrow ``RecordBatch`` or ``Table``) or DataFrame slices.
 
         ``decode_threads=False`` decodes each Parquet row group after the first
         on the calling thread, for a caller that works on several batches at
@@ -158,45 +960,197 @@ class Source:
                 yield frame.iloc[i : i + self.batch_rows]
         elif self.kind == "arrow":
             table = self.data if cols is None else self.data.select(cols)
-            yield from table.to_batches(max_chunksize=self.batch_rows)
-        elif self.kind == "parquet":
-            yield from _row_groups(self.path, cols, threads=decode_threads)
-        elif self.kind == "dataset":
-            for f in self.data.files:
-                yield from _row_groups(Path(f), cols, threads=decode_threads)
-        elif self.kind == "csv":
-            reader, _ = _csv_reader(self.path, columns=cols)
-            if reader is None:
-                return
-            for batch in reader:
-                if batch.num_rows:
-                    yield batch
-        elif self.kind == "empty":
-            return
+            for batch in table.to_batches(max_chunksize=self.batch_rows):
+                yield _conform(batch, None, source="data")
+        else:
+            several = len(self.files) > 1
+            for file in self.files:
+                types = self.types if several else None
+                if file.kind == "parquet":
+                    parts: Iterator[Any] = _row_groups(file.path, cols, threads=decode_threads)
+                else:
+                    parts = _csv_batches(file, self.csv, cols)
+                for part in parts:
+                    yield _conform(part, types, source=file.name)
+
+    def read(self) -> pd.DataFrame:
+        """Every batch in one DataFrame (text columns as categoricals, for files)."""
+        if self.kind == "pandas":
+            return self.data if self.wanted is None else self.data[self.wanted]
+        names = self.wanted if self.wanted is not None else self.columns
+        parts = [
+            b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in self.batches()
+        ]
+        if self.kind != "arrow":
+            parts = [_as_dictionaries(p.select(names)) for p in parts]
+        if not parts:
+            if self.kind == "arrow":
+                return self.data.select(names).to_pandas()
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        return pa.concat_tables(parts).to_pandas()
 
 
-def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iterator[pa.Table]:
-    """One Parquet row group per batch, text columns read as dictionaries.
+def _files_source(
+    data: Any, wanted: list[str] | None, require: list[str], csv: CsvOptions, batch_rows: int
+) -> Source:
+    paths, single = _paths(data)
+    files = [_inspect(p, csv) for p in paths]
+    full = [f for f in files if not f.empty]
+    several = len(files) > 1
+    if not full:  # only files with no header: a valid, empty result
+        names = list(dict.fromkeys([*(wanted or []), *require]))
+        kind = "empty" if single else "dataset"
+        return Source(None, kind, names, 0, path=paths[0], wanted=wanted, files=files, csv=csv)
+    hint = (
+        "; to read only some of the files, pass a glob (such as 'folder/**/*-street.csv' for "
+        "data.police.uk street files) or a "
+        "list of files"
+        if several
+        else ""
+    )
+    needed = list(dict.fromkeys([*(wanted or []), *require]))
+    for f in full:
+        names = f.schema.names
+        _require(names, needed, source=f.name, hint=hint or _separator_hint(names))
+    columns = list(full[0].schema.names)
+    if wanted is None and several:  # every column is read: every file must have the same
+        for f in full[1:]:
+            extra = [c for c in f.schema.names if c not in columns]
+            if extra:
+                raise MissingColumnError(
+                    f"{f.name}: column(s) {extra} are not in {full[0].name!r}; every file of one "
+                    f"input needs the same columns{hint}",
+                    path=f.name,
+                    column=extra[0],
+                    values=extra,
+                    allowed=columns,
+                )
+            _require(f.schema.names, columns, source=f.name, hint=hint)
+    for f in full:
+        _check_flat({fld.name: fld.type for fld in f.schema}, require, source=f.name)
+    read = wanted if wanted is not None else columns
+    types = unify_types([(f.name, f.schema) for f in full], read)
+    rows = sum(f.rows or 0 for f in files) if all(f.kind == "parquet" for f in files) else None
+    kind = files[0].kind if single else "dataset"
+    return Source(
+        None,
+        kind,
+        columns,
+        rows,
+        path=paths[0] if single else None,
+        wanted=wanted,
+        batch_rows=batch_rows,
+        files=files,
+        types=types,
+        csv=csv,
+    )
 
-    Reading whole row groups keeps Parquet's dictionary pages as Arrow
-    dictionaries; batches that straddle row groups would re-slice them.
+
+def open_source(
+    data: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    require: Sequence[str] | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    encoding: str = "utf-8",
+    sep: str | None = None,
+) -> Source:
+    """Open records for reading in batches, checking the columns the caller reads.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+        Records. A path is a CSV or Parquet file or a folder of them (read
+        recursively; names starting ``.`` or ``_`` skipped); a glob (``*``,
+        ``?``, ``[``; ``**`` for any depth) or a list names several files,
+        read as one input.
+    columns : sequence of str, optional
+        Columns to read (all by default).
+    require : sequence of str, optional
+        Columns read as values (codes, dates, flags, counts, areas): each must
+        be present in every file and hold one plain value per row. Default
+        ``columns``.
+    batch_rows : int
+        Rows per batch of in-memory data (files keep their row groups and blocks).
+    encoding : str
+        Text encoding of CSV files (``utf-8`` by default; a byte order mark is skipped).
+    sep : str, optional
+        Field separator of CSV files: one character (``,`` by default, a tab for ``.tsv``).
+
+    Raises
+    ------
+    InputFileError
+        If a path does not exist or a file cannot be read (the file, and the
+        line or row group, named).
+    UnsupportedFormatError
+        If a file is neither CSV nor Parquet.
+    MissingColumnError
+        If a needed column is absent (the message names the file and lists the
+        columns present).
+    ColumnNameError
+        If column names repeat.
+    ColumnTypeError
+        If a column read as values holds lists or records, or its types
+        differ between files in a way that would change values.
+    OptionError
+        For ``batch_rows``, ``encoding`` or ``sep`` that are not valid.
     """
-    schema = pq.read_schema(path)
-    names = columns or schema.names
-    text = [
-        c
-        for c in names
-        if c in schema.names
-        and (
-            pa.types.is_string(schema.field(c).type)
-            or pa.types.is_large_string(schema.field(c).type)
+    batch_rows = _check_batch_rows(batch_rows)
+    csv = CsvOptions.make(encoding=encoding, sep=sep)
+    wanted = list(columns) if columns is not None else None
+    needed = list(require) if require is not None else list(wanted or [])
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if isinstance(data, pd.DataFrame):
+        _check_unique(list(data.columns), source="data")
+        MissingColumnError.check(list(data.columns), [*(wanted or []), *needed], source="data")
+        _check_flat(dict(data.dtypes.items()), needed, source="data")
+        _check_object_values(data, needed, source="data")
+        return Source(
+            data, "pandas", list(data.columns), len(data), wanted=wanted, batch_rows=batch_rows
         )
-    ]
-    pf = pq.ParquetFile(path, read_dictionary=text)
-    for i in range(pf.num_row_groups):
-        table = pf.read_row_group(i, columns=columns, use_threads=threads or i == 0)
-        if table.num_rows:
-            yield table
+    if isinstance(data, pa.Table):
+        _check_unique(data.schema.names, source="data")
+        MissingColumnError.check(data.schema.names, [*(wanted or []), *needed], source="data")
+        _check_flat({f.name: f.type for f in data.schema}, needed, source="data")
+        return Source(
+            data, "arrow", data.schema.names, data.num_rows, wanted=wanted, batch_rows=batch_rows
+        )
+    if isinstance(data, str | os.PathLike) or (
+        isinstance(data, list | tuple) and not isinstance(data, str)
+    ):
+        return _files_source(data, wanted, needed, csv, batch_rows)
+    raise _unreadable(data)
+
+
+def read_table(
+    data: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    require: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+    sep: str | None = None,
+) -> pd.DataFrame:
+    """Read records into one pandas DataFrame.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+        As for :func:`open_source`; several files are read as one table.
+    columns : sequence of str, optional
+        Columns to read (all by default); a missing one raises
+        :class:`MissingColumnError` listing the columns present.
+    require, encoding, sep
+        As for :func:`open_source`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        For a DataFrame, the same object (not copied). Text read from files
+        comes as categoricals. A CSV file with no header gives an empty frame
+        with the ``columns`` and ``require`` columns.
+    """
+    return open_source(data, columns=columns, require=require, encoding=encoding, sep=sep).read()
 
 
 def batch_columns(batch: Any) -> Mapping[str, Any]:
@@ -204,65 +1158,3 @@ def batch_columns(batch: Any) -> Mapping[str, Any]:
     if isinstance(batch, pd.DataFrame):
         return {c: batch[c] for c in batch.columns}
     return {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
-
-
-def open_source(
-    data: Any, *, columns: Sequence[str] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
-) -> Source:
-    """Open records for reading in batches, checking that ``columns`` are present.
-
-    Raises
-    ------
-    InputFileError
-        If the path does not exist or cannot be read.
-    UnsupportedFormatError
-        If the file is neither CSV nor Parquet.
-    MissingColumnError
-        If a needed column is absent (the message lists those present).
-    """
-    wanted = list(columns) if columns is not None else None
-    if isinstance(data, pd.DataFrame):
-        if wanted:
-            _require(list(data.columns), wanted, source="data")
-        return Source(
-            data, "pandas", list(data.columns), len(data), wanted=wanted, batch_rows=batch_rows
-        )
-    if isinstance(data, pa.Table):
-        if wanted:
-            _require(data.schema.names, wanted, source="data")
-        return Source(
-            data, "arrow", data.schema.names, data.num_rows, wanted=wanted, batch_rows=batch_rows
-        )
-    if not isinstance(data, str | os.PathLike):
-        raise TypeError(
-            f"data must be a pandas DataFrame, a pyarrow Table or a path, not {type(data).__name__}"
-        )
-    path = _check_path(data)
-    kind = _kind(path)
-    if kind == "csv":
-        reader, header = _csv_reader(path, columns=wanted)
-        if reader is None:  # an empty file: a valid, empty result
-            return Source(None, "empty", list(wanted or []), 0, path=path, wanted=wanted)
-        return Source(None, "csv", header, None, path=path, wanted=wanted, batch_rows=batch_rows)
-    try:
-        if kind == "parquet":
-            pf = pq.ParquetFile(path)
-            names = pf.schema_arrow.names
-            if wanted:
-                _require(names, wanted, source=str(path))
-            return Source(
-                pf,
-                "parquet",
-                names,
-                pf.metadata.num_rows,
-                path=path,
-                wanted=wanted,
-                batch_rows=batch_rows,
-            )
-        dataset = pads.dataset(path, format="parquet")
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputFileError(f"{str(path)!r} is not a readable Parquet file: {exc}") from None
-    names = dataset.schema.names
-    if wanted:
-        _require(names, wanted, source=str(path))
-    return Source(dataset, "dataset", names, None, path=path, wanted=wanted, batch_rows=batch_rows)

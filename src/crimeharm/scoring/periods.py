@@ -27,16 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crimeharm.errors import CrimeHarmError
+from crimeharm.errors import PeriodError
 
 __all__ = ["Period", "parse_period"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _KINDS = ("month", "quarter", "year", "financial-year")
-
-
-class PeriodError(CrimeHarmError, ValueError):
-    """A period specification that is not understood."""
 
 
 @dataclass(frozen=True)

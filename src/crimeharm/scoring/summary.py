@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from crimeharm.reasons import REASONS
+from crimeharm.weights.police_uk import PROXY_SCHEME
 
 __all__ = ["Summary"]
 
@@ -35,6 +36,7 @@ class Summary:
     harm_excluded: Counter = field(default_factory=Counter)
     unknown_codes: Counter = field(default_factory=Counter)
     ambiguous_codes: Counter = field(default_factory=Counter)
+    crosswalked_codes: Counter = field(default_factory=Counter)
     bad_dates: list = field(default_factory=list)
     unknown_scored_zero: int = 0
     options: dict = field(default_factory=dict)
@@ -43,6 +45,40 @@ class Summary:
     def reconciles(self) -> bool:
         """True when rows in = rows included + rows excluded (always, by construction)."""
         return self.rows_in == self.rows_included + sum(self.rows_excluded.values())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Summary:
+        """Rebuild a summary from :meth:`as_dict`, as results carry it in ``attrs``.
+
+        ``as_dict`` keeps the ten most frequent unknown codes and five bad
+        dates, so a summary rebuilt from it holds those only. A summary
+        written before ``crosswalked_codes`` existed is read with none.
+
+        Parameters
+        ----------
+        data : mapping
+            ``result.attrs["crimeharm"]["summary"]``; the JSON form a Parquet
+            file keeps (lists for pairs) is read too.
+        """
+        return cls(
+            edition=data["edition"],
+            edition_sha256=data["edition_sha256"],
+            scheme=data["scheme"],
+            rows_in=data["rows_in"],
+            rows_included=data["rows_included"],
+            crimes_included=data["crimes_included"],
+            harm_included=data["harm_days_included"],
+            rows_excluded=Counter(data["rows_excluded"]),
+            crimes_excluded=Counter(data["crimes_excluded"]),
+            harm_excluded=Counter(data["harm_days_excluded"]),
+            unknown_codes=Counter(dict(data["unknown_codes_top"])),
+            ambiguous_codes=Counter(data["ambiguous_codes"]),
+            crosswalked_codes=Counter(data.get("crosswalked_codes", {})),
+            bad_dates=list(data["bad_date_examples"]),
+            unknown_scored_zero=data["unknown_scored_zero"],
+            options=dict(data["options"]),
+            notes=list(data["notes"]),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values, in the order a report reads them."""
@@ -63,6 +99,7 @@ class Summary:
             },
             "unknown_codes_top": self.unknown_codes.most_common(10),
             "ambiguous_codes": dict(self.ambiguous_codes.most_common()),
+            "crosswalked_codes": dict(self.crosswalked_codes.most_common()),
             "bad_date_examples": self.bad_dates[:5],
             "unknown_scored_zero": self.unknown_scored_zero,
             "options": self.options,
@@ -70,27 +107,48 @@ class Summary:
         }
 
     def to_text(self) -> str:
-        """A short report for a terminal."""
+        """The report printed after a run (``crimeharm score``, ``crimeharm example``).
+
+        Rows read, included and excluded (in total, then per reason with the
+        harm excluded, in days), crimes and harm (days) included, the most
+        frequent unknown codes, the retired codes read through the crosswalk
+        (``28A->28E``: records whose code was scored as its successor's,
+        whether included or excluded for another reason), examples of
+        unparseable dates, the ambiguous
+        codes scored by a rule, the edition and its sha256 (flagged when the
+        weights are data.police.uk proxies) and any notes.
+        """
+        excluded = sum(self.rows_excluded.values())
         lines = [
             f"rows read        {self.rows_in:>14,}",
             f"rows included    {self.rows_included:>14,}",
+            f"rows excluded    {excluded:>14,}",
         ]
-        for r in REASONS:
-            if self.rows_excluded[r]:
-                harm = self.harm_excluded[r]
-                extra = f"  (harm {harm:,.1f} days)" if harm else ""
-                lines.append(f"excluded {r:<18}{self.rows_excluded[r]:>9,}{extra}")
+        for reason in REASONS:
+            if self.rows_excluded[reason]:
+                harm = self.harm_excluded[reason]
+                extra = f"   harm {harm:,.1f} days" if harm else ""
+                lines.append(f"  excluded {reason:<17}{self.rows_excluded[reason]:>11,}{extra}")
+        if not self.reconciles():
+            lines.append(
+                f"NOT RECONCILED: rows read {self.rows_in:,} != included + excluded "
+                f"{self.rows_included + excluded:,}"
+            )
         lines.append(f"crimes included  {self.crimes_included:>14,.0f}")
         lines.append(f"harm (days)      {self.harm_included:>16,.1f}")
         if self.unknown_codes:
             top = ", ".join(f"{c!s} ({n:,})" for c, n in self.unknown_codes.most_common(5))
             lines.append(f"unknown codes    {top}")
+        if self.crosswalked_codes:
+            top = ", ".join(f"{c} ({n:,})" for c, n in self.crosswalked_codes.most_common(5))
+            lines.append(f"retired codes, scored by their successors: {top}")
         if self.bad_dates:
-            lines.append(f"unparseable dates, e.g. {', '.join(map(repr, self.bad_dates[:5]))}")
+            lines.append("unparseable dates, e.g. " + ", ".join(map(repr, self.bad_dates[:5])))
         if self.ambiguous_codes:
             top = ", ".join(f"{c} ({n:,})" for c, n in self.ambiguous_codes.most_common(5))
-            lines.append(f"ambiguous codes scored by rule: {top}")
-        lines.append(f"weights          {self.edition} (sha256 {self.edition_sha256})")
+            lines.append(f"ambiguous codes, scored by rule: {top}")
+        proxy = "  [PROXY weights per crime type]" if self.scheme == PROXY_SCHEME else ""
+        lines.append(f"weights          {self.edition}  sha256 {self.edition_sha256}{proxy}")
         lines.extend(self.notes)
         return "\n".join(lines)
 

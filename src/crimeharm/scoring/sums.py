@@ -6,11 +6,12 @@ file or folder a row group at a time, so memory is bounded by the number of
 groups, not the number of records.
 
 Crimes and harm are summed into a dense area x period array per status
-(included, or an exclusion reason), by compiled loops (see
-:mod:`crimeharm._engine.kernel`). Each output row has the ``by`` columns, ``period`` (its label,
-``period_start`` and ``period_end``), ``crimes`` and ``harm_days`` of the
-included records, and for each exclusion reason ``excluded_<reason>`` (crimes)
-and ``excluded_harm_<reason>`` (days, for records whose offence code is known).
+(included, or an exclusion reason) by an engine, compiled loops or numpy
+(see :mod:`crimeharm._engine`), chosen once per call. Each output row has
+the ``by`` columns, ``period`` (its label, ``period_start`` and
+``period_end``), ``crimes`` and ``harm_days`` of the included records, and
+for each exclusion reason ``excluded_<reason>`` (crimes) and
+``excluded_harm_<reason>`` (days, for records whose offence code is known).
 Records whose date is missing or unparseable cannot be placed in a period;
 they appear under a null period, so that every record is accounted for:
 ``sum(crimes) + sum(excluded_*) = crimes in``. With ``excluded="summary"``
@@ -21,51 +22,54 @@ counted in the summary alone.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from crimeharm._engine import fused as _fused
-from crimeharm._engine.accumulate import UNDATED, Accumulator
-from crimeharm._engine.kernel import kernel_name
-from crimeharm.errors import MissingColumnError
+from crimeharm._engine import EngineName, new_engine
+from crimeharm._engine.base import Engine, Tally
+from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
-from crimeharm.scoring.columns import DAY_BAD
-from crimeharm.scoring.inputs import batch_columns, open_source
+from crimeharm.scoring.columns import DAY_MISSING
+from crimeharm.scoring.inputs import batch_columns, check_by_names, check_progress, open_source
+from crimeharm.scoring.options import (
+    CodeSystem,
+    DateLike,
+    DateRule,
+    Lag,
+    NegativeCounts,
+    PeriodBy,
+    ScoreOptions,
+    UnknownPolicy,
+    with_score_parameters,
+)
 from crimeharm.scoring.periods import Period, parse_period
-from crimeharm.scoring.rows import OptionError, ScoreOptions, Scorer, Summary
+from crimeharm.scoring.rates import add_rates
+from crimeharm.scoring.rules import Scorer
+from crimeharm.scoring.summary import Summary
+from crimeharm.weights.table import WeightTable
 
-__all__ = ["ShortDataWarning", "aggregate", "harm_index"]
+__all__ = ["Excluded", "aggregate", "harm_index"]
+
+#: What the output says of excluded records: columns per reason, or the summary alone.
+Excluded = Literal["columns", "summary"]
 
 
-class ShortDataWarning(UserWarning):
-    """The dated records span fewer months than a rolling window: no window is complete."""
-
-
-def _warn_short(acc: Accumulator, period: Period | None) -> None:
-    if period is None or period.kind != "rolling" or acc.p_lo is None:
+def _warn_short(eng: Engine, period: Period | None) -> None:
+    spanned = eng.periods_spanned
+    if period is None or period.kind != "rolling" or spanned == 0:
         return
-    if acc.width < period.window:
+    if spanned < period.window:
         warnings.warn(
-            f"the dated records span {acc.width} month(s), fewer than the {period.window}-month "
+            f"the dated records span {spanned} month(s), fewer than the {period.window}-month "
             "window: no complete window, so the result has no dated rows (the summary still "
             "counts every record)",
             ShortDataWarning,
             stacklevel=3,
         )
-
-
-def _period_ids(period: Period | None, pday: np.ndarray | None, n: int) -> np.ndarray:
-    if period is None:
-        return np.zeros(n, dtype=np.int64)
-    valid = pday > DAY_BAD
-    pid = np.full(n, UNDATED, dtype=np.int64)
-    if valid.any():
-        pid[valid] = period.ids_from_days(pday[valid])
-    return pid
 
 
 def _read_ahead(batches: Iterator[Any], reader: ThreadPoolExecutor) -> Iterator[Any]:
@@ -81,56 +85,27 @@ def _read_ahead(batches: Iterator[Any], reader: ThreadPoolExecutor) -> Iterator[
 
 
 def _excluded_cells(excluded: str) -> bool:
-    if excluded not in ("columns", "summary"):
-        raise OptionError(f"excluded={excluded!r}; expected 'columns' or 'summary'")
+    if excluded not in get_args(Excluded):
+        raise OptionError(
+            f"excluded={excluded!r}; expected one of {list(get_args(Excluded))}",
+            values=[excluded],
+            allowed=get_args(Excluded),
+        )
     return excluded == "columns"
 
 
-def _finish(pending: tuple | None, scorer: Scorer) -> None:
-    """Wait for the batch in flight; tally its offence codes when it took the compiled path."""
-    if pending is None:
-        return
-    future, prepared = pending
-    future.result()
-    if prepared is not None:
-        scorer.tally_codes(prepared.lookup, prepared.hits)
+def _finish(pending: Future[Tally] | None, scorer: Scorer) -> None:
+    """Wait for the batch in flight; tally its offence codes when the engine left them."""
+    tally = None if pending is None else pending.result()
+    if tally is not None:
+        scorer.tally_codes(*tally)
 
 
-def _add_rates(out: pd.DataFrame, by: Sequence[str], population: Any, per: float) -> None:
-    if isinstance(population, pd.Series):
-        population = population.rename("population").reset_index()
-    if not isinstance(population, pd.DataFrame):
-        raise OptionError("population must be a DataFrame with the by column(s) and 'population'")
-    keys = [c for c in by if c in population.columns]
-    if not keys or "population" not in population.columns:
-        raise MissingColumnError(
-            f"population needs the by column(s) {list(by)} and a 'population' column; "
-            f"it has {list(population.columns)}"
-        )
-    if "period" in population.columns and "period" in out.columns:
-        keys.append("period")
-    pop = population[[*keys, "population"]]
-    if pop.duplicated(keys).any():
-        raise OptionError(f"population has duplicate rows for {keys}")
-    merged = out[keys].merge(pop, on=keys, how="left")
-    values = pd.to_numeric(merged["population"], errors="coerce").to_numpy(dtype=float)
-    areas = out[keys]
-    missing = np.isnan(values) & areas.notna().all(axis=1).to_numpy()
-    if missing.any():
-        examples = areas[missing].drop_duplicates().head(5).to_dict("records")
-        raise OptionError(
-            f"population missing or not a number for {int(missing.sum())} row(s), e.g. {examples}"
-        )
-    if (values[~np.isnan(values)] <= 0).any():
-        raise OptionError("population must be positive")
-    label = str(int(per)) if float(per).is_integer() else f"{per:g}"
-    out["population"] = values
-    out[f"harm_days_per_{label}"] = out["harm_days"].to_numpy() / values * per
-    out[f"crimes_per_{label}"] = out["crimes"].to_numpy() / values * per
-
-
-def _prepare(by: str | Sequence[str] | None, period: Any, *, has_date: bool) -> tuple[list, Period]:
+def _prepare(
+    by: str | Sequence[str] | None, period: Any, *, has_date: bool
+) -> tuple[list[str], Period | None]:
     by_list = [by] if isinstance(by, str) else list(by or [])
+    check_by_names(by_list)
     per = parse_period(period)
     if per is not None and not has_date:
         raise OptionError(f"period={per.spec!r} needs a date column: pass date=<column>")
@@ -141,13 +116,14 @@ def _attach(
     out: pd.DataFrame,
     *,
     summary: Summary,
+    engine: str,
     by: list,
     period: Period | None,
     provenance: Mapping[str, Any],
 ) -> pd.DataFrame:
     out.attrs["crimeharm"] = {
         **provenance,
-        "engine": kernel_name(),
+        "engine": engine,
         "by": by,
         "period": period.spec if period is not None else None,
         "summary": summary.as_dict(),
@@ -155,27 +131,54 @@ def _attach(
     return out
 
 
+@with_score_parameters
 def harm_index(
     data: Any,
     *,
+    encoding: str = "utf-8",
+    sep: str | None = None,
     by: str | Sequence[str] | None = None,
-    period: Any = None,
+    period: str | Period | None = None,
     complete: bool = False,
-    excluded: str = "columns",
-    population: Any = None,
+    excluded: Excluded = "columns",
+    population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
     batch_rows: int = 1 << 20,
-    progress: Any = None,
-    **score_options: Any,
+    progress: Callable[[int], object] | None = None,
+    weights: str | WeightTable | None = None,
+    code: str = "offence_code",
+    code_system: CodeSystem = "auto",
+    ambiguity: str | Mapping[str, str] | None = None,
+    crosswalk: bool = True,
+    date: str | None = None,
+    date_to: str | None = None,
+    date_rule: DateRule = "start",
+    date_format: str | None = None,
+    reported: str | None = None,
+    period_by: PeriodBy = "committed",
+    count: str | None = None,
+    exclude_police_generated: bool = True,
+    police_initiated: str | None = None,
+    company_detected: str | None = None,
+    historic_lag: Lag = None,
+    start: DateLike = None,
+    end: DateLike = None,
+    unknown: UnknownPolicy = "exclude",
+    negative_counts: NegativeCounts = "exclude",
+    engine: EngineName = "auto",
 ) -> pd.DataFrame:
     """Score records and sum harm by area and period in one streaming pass.
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, or path
-        Records; a Parquet file or folder is read a row group at a time.
+    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+        Records; a CSV or Parquet file, or several (a folder, read
+        recursively, a glob or a list) read as one input, a row group or a
+        block at a time.
+    {read_parameters}
     by : str or list of str, optional
-        Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``).
+        Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``); not named as
+        an output column (``period``, ``crimes``, ``excluded_<reason>``...).
     period : str, optional
         ``month``, ``quarter``, ``year``, ``financial-year`` or
         ``rolling:36m``; needs ``date=`` (or ``reported=`` with
@@ -197,18 +200,28 @@ def harm_index(
     per : float
         Rate base: 100,000 residents by default.
     batch_rows : int
-        Rows per batch for in-memory data (files keep their row groups).
+        Rows per batch for in-memory data, at least 1 (files keep their row
+        groups and blocks).
     progress : callable, optional
         Called with the number of rows done after each batch.
-    **score_options
-        As for :func:`crimeharm.score` (``weights``, ``code``, ``date``, ...).
+    {score_parameters}
+    {window_parameters}
+    engine : {'auto', 'compiled', 'numpy'}
+        What adds the records into the sums. ``compiled``: loops compiled
+        from Cython at install, which score and add most batches in one
+        pass; an :class:`~crimeharm.OptionError` where they are not built.
+        ``numpy``: :func:`numpy.bincount`, on any platform; the same counts,
+        the same harm to rounding (relative 1e-12). ``auto`` (the default):
+        compiled when it is built, else numpy; the environment variable
+        ``CRIMEHARM_ENGINE`` (``numpy``, ``compiled`` or ``auto``) changes
+        this default. ``attrs["crimeharm"]["engine"]`` records the one used.
 
     Returns
     -------
     pandas.DataFrame
         One row per area x period (one row of totals with neither), see the
         module docstring; ``attrs["crimeharm"]`` holds the edition, its sha256,
-        the options and the reconciliation summary.
+        the options, the engine and the reconciliation summary.
 
     Examples
     --------
@@ -220,15 +233,14 @@ def harm_index(
     0    A     2.0      375.0
     1    B     0.0        0.0
     """
-    score_options.setdefault("code", "offence_code")
-    opts = ScoreOptions.make(**score_options)
+    opts = ScoreOptions.from_arguments(locals())
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
+    eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
-    source = open_source(data, columns=needed, batch_rows=batch_rows)
+    check_progress(progress)
+    source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
-    acc = Accumulator(by_list, per_spec, excluded_cells=excluded_cells)
-    ck = _fused.eligible(opts, by_list)
     done = 0
     # batch i is added in a worker thread (the compiled loops release the GIL) while
     # batch i+1 is read and prepared; one batch in flight, added in order
@@ -244,31 +256,26 @@ def harm_index(
         for batch in batches:
             cols = batch_columns(batch)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
-            prepared = None
-            if ck is not None and n:
-                prepared = _fused.prepare(ck, scorer, acc, cols, n, by_list, helper=helper)
-            if prepared is None:
-                scored = scorer.score_batch(cols, n, tally=False)
-                gid = acc.groups.ids(cols, n)
-                pid = _period_ids(per_spec, scored.period_day, n)
+            add = eng.prepare(scorer, cols, n, helper=helper)
             _finish(pending, scorer)
-            if prepared is not None:
-                pending = (pool.submit(prepared.add, acc, opts, per_spec), prepared)
-            else:
-                args = (gid, pid, scored.status, scored.crimes, scored.harm)
-                pending = (pool.submit(acc.add, *args), None)
+            pending = pool.submit(add)
             done += n
             if progress is not None:
                 progress(done)
         _finish(pending, scorer)
-    scorer.summary.add_totals(acc.totals())
+    scorer.summary.add_totals(eng.totals())
     summary = scorer.finish()
-    _warn_short(acc, per_spec)
-    out = acc.result(complete=complete)
+    _warn_short(eng, per_spec)
+    out = eng.result(complete=complete)
     if population is not None:
-        _add_rates(out, by_list, population, per)
+        add_rates(out, by_list, population, per=per)
     return _attach(
-        out, summary=summary, by=by_list, period=per_spec, provenance=opts.weights.provenance()
+        out,
+        summary=summary,
+        engine=eng.name,
+        by=by_list,
+        period=per_spec,
+        provenance=opts.weights.provenance(),
     )
 
 
@@ -276,11 +283,12 @@ def aggregate(
     scored: pd.DataFrame,
     *,
     by: str | Sequence[str] | None = None,
-    period: Any = None,
+    period: str | Period | None = None,
     complete: bool = False,
-    excluded: str = "columns",
-    population: Any = None,
+    excluded: Excluded = "columns",
+    population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
+    engine: EngineName = "auto",
 ) -> pd.DataFrame:
     """Sum a scored frame by area and period.
 
@@ -289,7 +297,7 @@ def aggregate(
     scored : pandas.DataFrame
         The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
         ``excluded`` and, for a period, ``period_date`` columns are used).
-    by, period, complete, excluded, population, per
+    by, period, complete, excluded, population, per, engine
         As for :func:`harm_index`.
 
     Returns
@@ -298,18 +306,10 @@ def aggregate(
         As for :func:`harm_index`.
     """
     needed = ["days", "crimes", "excluded"]
-    missing = [c for c in needed if c not in scored.columns]
-    if missing:
-        raise MissingColumnError(
-            f"aggregate needs the output of crimeharm.score; column(s) {missing} not found "
-            f"(columns present: {list(scored.columns)})"
-        )
+    present = list(scored.columns)
+    MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
     by_list, per_spec = _prepare(by, period, has_date="period_date" in scored.columns)
-    for c in by_list:
-        if c not in scored.columns:
-            raise MissingColumnError(
-                f"by column {c!r} not found; columns present: {list(scored.columns)}"
-            )
+    MissingColumnError.check(present, by_list, source="scored", what="by ")
     n = len(scored)
     reasons = pd.Categorical(scored["excluded"], categories=list(REASONS))
     status = (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
@@ -318,15 +318,16 @@ def aggregate(
     pday = None
     if per_spec is not None:
         dates = scored["period_date"].to_numpy(dtype="datetime64[D]")
-        pday = np.where(np.isnat(dates), DAY_BAD - 1, dates.astype(np.int64))
-    acc = Accumulator(by_list, per_spec, excluded_cells=_excluded_cells(excluded))
-    gid = acc.groups.ids({c: scored[c] for c in by_list}, n)
-    acc.add(gid, _period_ids(per_spec, pday, n), status, crimes, harm)
-    totals = acc.totals()  # read before result(), which frees the sums
-    _warn_short(acc, per_spec)
-    out = acc.result(complete=complete)
+        pday = np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
+    eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
+    eng.add_scored(
+        {c: scored[c] for c in by_list}, n, status=status, crimes=crimes, harm=harm, period_day=pday
+    )
+    totals = eng.totals()  # read before result(), which frees the sums
+    _warn_short(eng, per_spec)
+    out = eng.result(complete=complete)
     if population is not None:
-        _add_rates(out, by_list, population, per)
+        add_rates(out, by_list, population, per=per)
     meta = dict(scored.attrs.get("crimeharm", {}))
     summary = Summary(
         edition=meta.get("edition", ""),
@@ -335,4 +336,6 @@ def aggregate(
     )
     summary.add_totals(totals)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
-    return _attach(out, summary=summary, by=by_list, period=per_spec, provenance=prov)
+    return _attach(
+        out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov
+    )

@@ -11,7 +11,8 @@ spreadsheets (:mod:`.sheets`). Nothing is read at import time.
 
 from __future__ import annotations
 
+from crimeharm.weights.diff import diff_editions
 from crimeharm.weights.editions import available_weights, edition_info, load_weights
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["WeightTable", "available_weights", "edition_info", "load_weights"]
+__all__ = ["WeightTable", "available_weights", "diff_editions", "edition_info", "load_weights"]

@@ -7,8 +7,10 @@ Three code systems identify an offence in England and Wales:
     (``008/01``). Force systems write it ``8/1``, ``008/01``, ``00801``,
     ``8.01``, ``8/01``, with spaces or in lower case: all mean ``008/01``.
 ``open_data``
-    The Home Office open-data offence code (``8N``, ``28E``, ``105A``, ``802``),
-    the first part of an Athena URN and the code of the Home Office count tables.
+    The Home Office open-data offence code (``8N``, ``28E``, ``105A``, ``802``;
+    the homicide and death-by-driving subcodes ``4.1``, ``4.10``, ``37.2``), the
+    code of the Home Office count tables and the leading part of an Athena URN
+    (:func:`open_data_from_urn`).
 ``cjs``
     The Criminal Justice System offence code used by courts and the PNC
     (``OF61003``, ``COML025C``).
@@ -43,6 +45,7 @@ __all__ = [
     "canonical_open_data",
     "classify_codes",
     "normalise_text",
+    "open_data_from_urn",
 ]
 
 CodeSystem = Literal["ho_class", "open_data", "cjs", "key"]
@@ -64,9 +67,29 @@ def _as_object_array(values: Iterable[object] | np.ndarray | pd.Series) -> np.nd
 
 
 def _per_value(values: Iterable[object] | np.ndarray | pd.Series, read) -> np.ndarray:
-    """Apply ``read(text) -> canonical or None`` to each normalised distinct value."""
+    """Apply ``read(text) -> canonical or None`` once per distinct normalised value."""
     text = normalise_text(values)
-    return np.array([None if t is None else read(t) for t in text], dtype=object)
+    inverse, uniques = pd.factorize(text, use_na_sentinel=True)
+    read_u = np.array([read(t) for t in uniques] + [None], dtype=object)
+    return read_u[inverse]  # the sentinel -1 takes the last slot: None
+
+
+def _normalise_one(v: object) -> str | None:
+    if type(v) is str:  # the common case, without the checks below
+        return "".join(v.split()).upper() or None
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, bool | np.bool_):
+        return repr(bool(v)).upper()
+    if isinstance(v, int | np.integer):
+        s = str(int(v))
+    elif isinstance(v, float | np.floating):
+        s = repr(float(v))
+        if s.endswith(".0"):
+            s = s[:-2]
+    else:
+        s = str(v)
+    return _SPACES.sub("", s).upper() or None
 
 
 def normalise_text(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
@@ -74,7 +97,10 @@ def normalise_text(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndar
 
     Numbers are turned into their shortest text (``801`` -> ``'801'``,
     ``8.01`` -> ``'8.01'``); booleans and other objects are left to fail the
-    pattern checks that follow.
+    pattern checks that follow. This is the one normalisation of codes and
+    keys: lookups use it, and :func:`crimeharm.weights.table.validate_table`
+    checks that a table's keys are unique after it. Each distinct value is
+    read once.
 
     Parameters
     ----------
@@ -92,28 +118,31 @@ def normalise_text(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndar
     ['8/01', '28E', None, None]
     """
     arr = _as_object_array(values)
+    if pd.api.types.infer_dtype(arr, skipna=False) in ("string", "empty"):
+        return _normalise_strings(arr)
     out = np.empty(len(arr), dtype=object)
-    for i, v in enumerate(arr):
-        if type(v) is str:  # the common case, without the checks below
-            out[i] = "".join(v.split()).upper() or None
-            continue
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out[i] = None
-            continue
-        if isinstance(v, bool | np.bool_):
-            out[i] = repr(bool(v)).upper()
-            continue
-        if isinstance(v, int | np.integer):
-            s = str(int(v))
-        elif isinstance(v, float | np.floating):
-            s = repr(float(v))
-            if s.endswith(".0"):
-                s = s[:-2]
-        else:
-            s = str(v)
-        s = _SPACES.sub("", s).upper()
-        out[i] = s or None
+    is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=len(arr))
+    if is_str.any():
+        out[is_str] = _normalise_strings(arr[is_str])
+    for i in np.flatnonzero(~is_str):  # numbers, nulls and other objects (1 and True differ)
+        out[i] = _normalise_one(arr[i])
     return out
+
+
+def _normalise_strings(arr: np.ndarray) -> np.ndarray:
+    """:func:`normalise_text` of an array of str, each distinct value read once.
+
+    Values that are mostly distinct (keys; judged on the first 10,000) are read
+    one by one: finding the distinct ones would cost more than it saves.
+    """
+    if len(arr) == 0:
+        return np.empty(0, dtype=object)
+    sample = arr[:10_000]
+    if len(arr) > 20_000 and len(pd.unique(sample)) > len(sample) // 2:
+        return np.array(["".join(v.split()).upper() or None for v in arr], dtype=object)
+    inverse, uniques = pd.factorize(arr)
+    done = ["".join(v.split()).upper() or None for v in uniques]
+    return np.array(done, dtype=object)[inverse]
 
 
 def canonical_ho_class(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
@@ -170,6 +199,47 @@ def canonical_open_data(values: Iterable[object] | np.ndarray | pd.Series) -> np
         return f"{int(m.group(1))}.{m.group(2)}" if m else None
 
     return _per_value(values, read)
+
+
+def open_data_from_urn(urns: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
+    """The Home Office open-data code of each Athena URN.
+
+    An Athena URN is ``<open-data code>.<HO class>.<HO subclass>.<sub-sub-code>``,
+    with ``A`` appended for an attempt. The open-data code is everything before
+    the last three parts, because it may itself contain a dot: ``4.3.4.3.0``
+    (intentional destruction of a viable unborn child) has the open-data code
+    ``4.3``, not ``4``, and ``37.2.131.1.0`` has ``37.2``. A value of three
+    parts or fewer gives its first part. ``NN`` (non-notifiable) and ``ASB``
+    are kept as written: they are not open-data codes and the code lookups
+    ignore them. This is the one reading of the rule: the sheet reader and the
+    importer both use it.
+
+    Parameters
+    ----------
+    urns : array-like
+        Athena URNs as written in a CCHI sheet's ``ATHENA URN`` column.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        The open-data code of each URN as written (stripped), ``None`` where a
+        URN is missing or blank.
+
+    Examples
+    --------
+    >>> open_data_from_urn(["8N.8.1.1A", "4.3.4.3.0", "37.2.131.1.0", "NN.111.5.0", None]).tolist()
+    ['8N', '4.3', '37.2', 'NN', None]
+    """
+    arr = _as_object_array(urns)
+    out = np.full(len(arr), None, dtype=object)
+    for i, v in enumerate(arr):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        text = str(v).strip()
+        if text:
+            parts = text.split(".")
+            out[i] = ".".join(parts[:-3]) if len(parts) > 3 else parts[0]
+    return out
 
 
 def canonical_cjs(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:

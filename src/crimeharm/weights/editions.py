@@ -2,8 +2,11 @@
 
 Each edition is a UTF-8 CSV under ``crimeharm/weights/data/`` with an entry in
 ``crimeharm/weights/data/manifest.json`` (source, citation, dates, licence, rows,
-sha256), validated by :class:`EditionInfo` when read. Nothing is read at
+sha256), validated by :class:`EditionInfo` when read (the manifest and its
+models are in :mod:`crimeharm.weights.shipped`). Nothing is read at
 import time; a table is read the first time it is asked for and then cached.
+:func:`load_weights` is the one place that turns "an edition id, a weights CSV
+or a table" into a :class:`WeightTable`.
 A shipped edition's file is never edited: a correction is a new edition.
 The edition id says the source and date and is independent of the package
 version.
@@ -11,94 +14,45 @@ version.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
-import json
-from importlib import resources
-from typing import Literal
+import os
+from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crimeharm.errors import UnknownEditionError, WeightsValidationError
+from crimeharm.errors import InputTypeError, UnknownEditionError
+from crimeharm.weights.shipped import (
+    EditionInfo,
+    Manifest,
+    MappingInfo,
+    ShippedFile,
+    load_mapping,
+)
+from crimeharm.weights.shipped import read_manifest as _manifest
 from crimeharm.weights.table import WeightTable, validate_table
 
 __all__ = [
     "DEFAULT_EDITION",
     "EditionInfo",
     "Manifest",
+    "MappingInfo",
+    "ShippedFile",
     "available_weights",
     "edition_info",
+    "load_mapping",
     "load_weights",
-    "resolve_weights",
 ]
 
 DEFAULT_EDITION = "cchi-2020"
-_PACKAGE = "crimeharm.weights.data"
-
-
-class EditionInfo(BaseModel):
-    """One shipped edition's manifest entry (frozen; unknown fields rejected)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    title: str
-    scheme: Literal["cchi", "ons-css"]
-    unit: str
-    file: str
-    rows: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    source: str
-    citation: str
-    url: str
-    published: dt.date | None
-    guidelines_as_of: dt.date | None
-    vintage: str
-    licence: str
-    code_systems: tuple[str, ...]
-    notes: str = ""
-
-
-class MappingInfo(BaseModel):
-    """A shipped mapping table's manifest entry (e.g. police.uk categories)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    title: str
-    file: str
-    rows: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    source: str
-    licence: str
-    notes: str = ""
-
-
-class Manifest(BaseModel):
-    """The manifest of shipped tables."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    default: str
-    editions: tuple[EditionInfo, ...]
-    mappings: tuple[MappingInfo, ...] = ()
-
-
-@functools.lru_cache(maxsize=1)
-def _manifest() -> Manifest:
-    text = resources.files(_PACKAGE).joinpath("manifest.json").read_text(encoding="utf-8")
-    try:
-        return Manifest.model_validate(json.loads(text))
-    except ValidationError as exc:  # pragma: no cover - guarded by tests
-        raise WeightsValidationError(
-            f"crimeharm/weights/data/manifest.json is invalid: {exc}"
-        ) from None
 
 
 def edition_info(edition: str | None = None) -> EditionInfo:
     """Return the manifest entry of a shipped edition.
+
+    Parameters
+    ----------
+    edition : str, optional
+        A shipped edition id; the default edition (``cchi-2020``) if None.
 
     Raises
     ------
@@ -110,10 +64,16 @@ def edition_info(edition: str | None = None) -> EditionInfo:
     for info in manifest.editions:
         if info.id == name:
             return info
-    available = ", ".join(e.id for e in manifest.editions)
-    raise UnknownEditionError(
-        f"unknown weights edition {name!r}; available: {available} "
-        "(or pass a WeightTable, e.g. WeightTable.from_csv(path) for an imported sheet)"
+    raise _unknown_edition(name)
+
+
+def _unknown_edition(name: str) -> UnknownEditionError:
+    ids = [e.id for e in _manifest().editions]
+    return UnknownEditionError(
+        f"unknown weights edition {name!r}; available: {', '.join(ids)}; or give the path of "
+        "a weights CSV (crimeharm weights import writes one) or a WeightTable",
+        values=[name],
+        allowed=ids,
     )
 
 
@@ -158,78 +118,89 @@ def available_weights() -> pd.DataFrame:
     return frame[cols]
 
 
-def _read_resource(file: str) -> tuple[bytes, pd.DataFrame]:
-    ref = resources.files(_PACKAGE).joinpath(file)
-    data = ref.read_bytes()
-    with resources.as_file(ref) as path:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    return data, frame
-
-
 @functools.lru_cache(maxsize=8)
 def _load(edition: str) -> WeightTable:
     info = edition_info(edition)
-    data, frame = _read_resource(info.file)
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != info.sha256:
-        raise WeightsValidationError(
-            f"weights file {info.file} has sha256 {digest}, but the manifest says {info.sha256}; "
-            "the installed package is damaged or the file was edited"
-        )
-    if len(frame) != info.rows:
-        raise WeightsValidationError(
-            f"weights file {info.file} has {len(frame)} rows; the manifest says {info.rows}"
-        )
+    digest, frame = info.read()
     table = validate_table(frame, source=info.file)
     return WeightTable(edition=info.id, sha256=digest, table=table, scheme=info.scheme)
 
 
-def load_weights(edition: str | None = None) -> WeightTable:
-    """Load a shipped weights edition (cached after the first call).
+def _is_path(name: str) -> bool:
+    """Whether a name that is not a shipped edition id is meant as a file path."""
+    return name.lower().endswith(".csv") or "/" in name or "\\" in name or Path(name).is_file()
+
+
+def load_weights(edition: str | os.PathLike[str] | WeightTable | None = None) -> WeightTable:
+    r"""Load weights: a shipped edition by id, a weights CSV by path, or a table as given.
+
+    This is the one reading of "an edition id or a file" in crimeharm: the
+    ``weights`` option of :func:`crimeharm.score`, :func:`crimeharm.harm_index`
+    and :func:`crimeharm.area_harm`, and every command-line ``EDITION`` or
+    ``--weights`` argument, go through it. The rule, in order:
+
+    1. ``None``: the default edition, ``cchi-2020``.
+    2. A :class:`WeightTable`: returned as it is.
+    3. A path object (:class:`pathlib.Path` or any ``os.PathLike``): the CSV
+       weights table at that path.
+    4. A string that is a shipped edition id (:func:`available_weights`): that
+       edition, even if a file of the same name exists (write ``./cchi-2020``
+       to mean the file).
+    5. Any other string that ends in ``.csv`` (any case), contains ``/`` or
+       ``\``, or names an existing file: the CSV weights table at that path.
+    6. Anything else: :class:`~crimeharm.errors.UnknownEditionError`.
+
+    A shipped edition is read once and cached; a CSV is read on every call
+    (read it once with :meth:`WeightTable.from_csv` to reuse it).
 
     Parameters
     ----------
-    edition : str, optional
-        An edition id from :func:`available_weights`; ``cchi-2020`` by default.
+    edition : str, os.PathLike, WeightTable or None
+        What to load; see the rule above.
 
     Returns
     -------
     WeightTable
-        With ``.edition``, ``.sha256`` (of the shipped file), ``.table`` and
-        ``.lookup(codes)``.
+        With ``.edition`` (the id, or the CSV file's stem), ``.sha256`` (of the
+        file read), ``.table`` and ``.lookup(codes)``.
 
     Raises
     ------
     UnknownEditionError
-        If the edition is not shipped; the message lists those that are.
+        A string that is neither a shipped edition id nor a path; the message
+        lists the shipped editions.
+    InputFileError
+        A path that does not exist or is not a readable CSV.
     WeightsValidationError
-        If the shipped file does not match its manifest entry.
+        A CSV that breaks the weights schema, or a shipped file that does not
+        match its manifest entry.
+    InputTypeError
+        ``edition`` of any other type.
 
     Examples
     --------
     >>> w = load_weights()
     >>> w.edition, len(w.table)
     ('cchi-2020', 698)
+    >>> load_weights("cchi-2016-beta").edition
+    'cchi-2016-beta'
+    >>> load_weights(w) is w
+    True
     """
-    return _load(edition or _manifest().default)
-
-
-def resolve_weights(weights: str | WeightTable | None) -> WeightTable:
-    """Accept an edition id, a loaded table or None (the default edition)."""
-    if isinstance(weights, WeightTable):
-        return weights
-    if weights is None or isinstance(weights, str):
-        return load_weights(weights)
-    raise TypeError(f"weights must be an edition id or a WeightTable, not {type(weights).__name__}")
-
-
-def load_mapping(mapping_id: str) -> pd.DataFrame:
-    """Load a shipped mapping table (e.g. ``police-uk-categories``) by id."""
-    for info in _manifest().mappings:
-        if info.id == mapping_id:
-            data, frame = _read_resource(info.file)
-            if hashlib.sha256(data).hexdigest() != info.sha256:
-                raise WeightsValidationError(f"mapping file {info.file} does not match its hash")
-            return frame
-    known = ", ".join(m.id for m in _manifest().mappings)
-    raise UnknownEditionError(f"unknown mapping {mapping_id!r}; available: {known}")
+    if edition is None:
+        return _load(_manifest().default)
+    if isinstance(edition, WeightTable):
+        return edition
+    if isinstance(edition, os.PathLike):
+        return WeightTable.from_csv(edition)
+    if not isinstance(edition, str):
+        raise InputTypeError(
+            f"weights must be an edition id, a path to a weights CSV or a WeightTable, "
+            f"not {type(edition).__name__}",
+            values=[edition],
+        )
+    if edition in {e.id for e in _manifest().editions}:
+        return _load(edition)
+    if _is_path(edition):
+        return WeightTable.from_csv(edition)
+    raise _unknown_edition(edition)

@@ -38,6 +38,7 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from crimeharm.errors import (
     InputFileError,
     WeightsValidationError,
 )
+from crimeharm.vocabulary import FALSE_WORDS, FLAG_WORDS, TRUE_WORDS
 from crimeharm.weights.codes import (
     CODE_SYSTEMS,
     canonical_cjs,
@@ -60,6 +62,7 @@ from crimeharm.weights.codes import (
     classify_codes,
     normalise_text,
 )
+from crimeharm.weights.crosswalk import follow
 
 __all__ = ["AMBIGUITY_RULES", "DEFAULT_AMBIGUITY", "WeightTable"]
 
@@ -72,8 +75,6 @@ DEFAULT_AMBIGUITY: dict[str, str] = {
     "key": "base",
 }
 _REQUIRED = ("key", "days")
-_BOOL_TRUE = {"TRUE", "T", "YES", "Y", "1"}
-_BOOL_FALSE = {"FALSE", "F", "NO", "N", "0", ""}
 
 
 def _natural_key(code: object) -> tuple[int, str]:
@@ -82,17 +83,95 @@ def _natural_key(code: object) -> tuple[int, str]:
     return (int(m.group(1)), m.group(2)) if m else (10**9, s)
 
 
+def _natural_ranks(values: pd.Series, *, missing: tuple[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks of the number and of the text of each value's :func:`_natural_key`.
+
+    ``missing`` is the key of a missing value. Each distinct value is read once.
+    """
+    inverse, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    keys = [_natural_key(u) for u in uniques] + [missing]
+    numbers = pd.factorize(np.array([k[0] for k in keys], dtype=object), sort=True)[0]
+    texts = pd.factorize(np.array([k[1] for k in keys], dtype=object), sort=True)[0]
+    return numbers[inverse], texts[inverse]
+
+
 def _to_bool(series: pd.Series, *, column: str, source: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
-        return series.astype(bool)
+        return series.fillna(value=False).astype(bool)  # a missing flag is no, as a blank is
     text = series.astype("string").str.strip().str.upper().fillna("")
-    bad = ~text.isin(_BOOL_TRUE | _BOOL_FALSE)
+    bad = ~text.isin(TRUE_WORDS | FALSE_WORDS)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise WeightsValidationError(
-            f"{source}: column {column!r} row {i + 1}: {series.iloc[i]!r} is not true/false"
+            f"{source}: column {column!r} row {i + 1}: {series.iloc[i]!r} is not a yes/no "
+            f"value (expected {FLAG_WORDS})",
+            column=column,
+            values=[series.iloc[i]],
+            allowed=sorted(TRUE_WORDS | FALSE_WORDS),
         )
-    return text.isin(_BOOL_TRUE)
+    return text.isin(TRUE_WORDS)
+
+
+def _to_days(values: pd.Series) -> pd.Series:
+    """Days as float64, NaN where a value is not a number (pyarrow's cast when it can)."""
+    if not pd.api.types.is_numeric_dtype(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            parsed = pc.cast(pa.array(values, pa.string()), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # some value is not a number: pandas finds which
+        else:
+            return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _rows(mask: np.ndarray, *, limit: int = 10) -> str:
+    """The 1-based rows where ``mask`` holds, the first ``limit`` of them."""
+    rows = np.flatnonzero(mask) + 1
+    shown = ", ".join(map(str, rows[:limit]))
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def duplicate_names(names: Iterable[object]) -> list[str]:
+    """The column names that occur more than once, in order of first occurrence.
+
+    Examples
+    --------
+    >>> duplicate_names(["key", "days", "days", "title"])
+    ['days']
+    """
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[str(name)] = seen.get(str(name), 0) + 1
+    return [n for n, k in seen.items() if k > 1]
+
+
+def _check_unique_keys(keys: pd.Series, days: pd.Series, *, source: str) -> None:
+    """Keys must be unique as lookups read them (:func:`normalise_text`)."""
+    norm = normalise_text(keys)
+    if len(set(norm.tolist())) == len(norm):
+        return
+    norm = pd.Series(norm, index=keys.index, dtype=object)
+    dup = norm.duplicated(keep=False).to_numpy()
+    frame = pd.DataFrame(
+        {"norm": norm[dup], "key": keys[dup], "days": days[dup], "row": np.flatnonzero(dup) + 1}
+    )
+    groups = list(frame.groupby("norm", sort=True))
+    parts = []
+    for _, g in groups[:10]:
+        written = " / ".join(repr(k) for k in dict.fromkeys(g["key"]))
+        values = sorted(set(g["days"]))
+        rows = ", ".join(map(str, g["row"]))
+        what = f"conflicting days {values}" if len(values) > 1 else f"days {values[0]}"
+        parts.append(f"{written} (rows {rows}; {what})")
+    raise WeightsValidationError(
+        f"{source}: {len(groups)} duplicate key(s), each key must appear once (keys are "
+        f"compared as lookups read them: case and spaces ignored): {'; '.join(parts)}",
+        column="key",
+        values=[g["key"].iloc[0] for _, g in groups[:10]],
+    )
 
 
 def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.DataFrame:
@@ -115,10 +194,20 @@ def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.
     Raises
     ------
     WeightsValidationError
-        On a missing column, an empty or duplicate key, or days that are
-        missing, non-numeric or negative. The message names the row (1-based,
-        as in the file after its header) and the value.
+        On a duplicate column name, a missing column, an empty key, keys that
+        are the same after the normalisation lookups use (``k1`` and ``K1``),
+        days that are missing, non-numeric or negative, or Home Office
+        classifications that cannot be read (every such row is listed). The
+        message names the rows (1-based, as in the file after its header) and
+        the values.
     """
+    repeated = duplicate_names(frame.columns)
+    if repeated:
+        raise WeightsValidationError(
+            f"{source}: duplicate column name(s) {repeated}; each column must appear once "
+            f"(columns: {[str(c) for c in frame.columns]})",
+            values=repeated,
+        )
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise WeightsValidationError(
@@ -129,42 +218,37 @@ def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.
         raise WeightsValidationError(
             f"{source}: the table has no rows; a weights table needs at least one offence"
         )
-    out = frame.copy()
+    out = frame.reset_index(drop=True)
     keys = out["key"].astype("string").str.strip()
-    empty = keys.isna() | (keys == "")
+    empty = (keys.isna() | (keys == "")).to_numpy()
     if empty.any():
-        i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise WeightsValidationError(f"{source}: row {i + 1}: empty 'key'")
+        raise WeightsValidationError(f"{source}: row {_rows(empty)}: empty 'key'", column="key")
     out["key"] = keys.astype(object)
-    days = pd.to_numeric(out["days"], errors="coerce")
+    days = _to_days(out["days"])
     bad = days.isna() | (days < 0) | ~np.isfinite(days.to_numpy(dtype=float, na_value=np.nan))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise WeightsValidationError(
-            f"{source}: row {i + 1} (key {out['key'].iloc[i]!r}): days {frame['days'].iloc[i]!r} "
-            "is not a finite number >= 0"
+            f"{source}: row {i + 1} (key {out['key'].iloc[i]!r}): days {out['days'].iloc[i]!r} "
+            "is not a finite number >= 0",
+            column="days",
+            values=[out["days"].iloc[i]],
         )
     out["days"] = days.astype("float64")
-    dup = out["key"].duplicated(keep=False)
-    if dup.any():
-        groups = out.loc[dup].groupby("key", sort=True)["days"].agg(lambda s: sorted(set(s)))
-        detail = "; ".join(
-            f"{k!r} ({'conflicting days ' + str(v) if len(v) > 1 else 'days ' + str(v[0])})"
-            for k, v in groups.head(10).items()
-        )
-        raise WeightsValidationError(
-            f"{source}: {len(groups)} duplicate key(s), each key must appear once: {detail}"
-        )
+    _check_unique_keys(out["key"], out["days"], source=source)
     if "ho_class" in out.columns:
         raw = out["ho_class"]
         canon = canonical_ho_class(raw)
         bad = pd.notna(raw.to_numpy(dtype=object)) & pd.isna(canon)
         bad &= raw.astype("string").str.strip().fillna("").to_numpy() != ""
         if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+            values = list(dict.fromkeys(raw[bad]))
             raise WeightsValidationError(
-                f"{source}: row {i + 1}: ho_class {raw.iloc[i]!r} is not a Home Office "
-                "classification (expected NNN/NN, e.g. 008/01)"
+                f"{source}: {int(bad.sum())} row(s) with a ho_class that is not a Home Office "
+                f"classification (expected NNN/NN, e.g. 008/01): row {_rows(bad)}: "
+                f"{', '.join(map(repr, values[:10]))}",
+                column="ho_class",
+                values=values,
             )
         out["ho_class"] = canon
     if "open_data" in out.columns:
@@ -186,7 +270,69 @@ def validate_table(frame: pd.DataFrame, *, source: str = "weights table") -> pd.
             .fillna(value=False)
             .to_numpy(dtype=bool)
         )
-    return out.reset_index(drop=True)
+    return out
+
+
+def _read_weights_csv(path: Path, data: bytes) -> pd.DataFrame:
+    """Read a weights CSV's bytes, every column as text; blank cells are missing.
+
+    The header is read first (duplicate names are refused), then the rows by
+    pyarrow's CSV reader (multithreaded). When pyarrow refuses the file, the
+    rows are read again by the csv module to name the line at fault.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    where = f"weights file {str(path)!r}"
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        header = next(csv.reader(io.TextIOWrapper(io.BytesIO(body), "utf-8", newline="")), None)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputFileError(f"{where} is not a readable CSV: {exc}", path=path) from None
+    if not header:
+        raise InputFileError(
+            f"{where} is not a readable CSV: it is empty "
+            "(expected a header with 'key' and 'days' and a row per offence)",
+            path=path,
+        )
+    repeated = duplicate_names(header)
+    if repeated:
+        raise WeightsValidationError(
+            f"{where}: duplicate column name(s) {repeated} in the header; each column must "
+            f"appear once (header: {header})",
+            path=path,
+            values=repeated,
+        )
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(body),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        _locate_csv_error(body, len(header), where=where, path=path)
+        raise InputFileError(f"{where} is not a readable CSV: {exc}", path=path) from None
+    return table.to_pandas()
+
+
+def _locate_csv_error(body: bytes, width: int, *, where: str, path: Path) -> None:
+    """Raise an error naming the first line that breaks the CSV (the slow reading)."""
+    try:
+        reader = csv.reader(io.StringIO(body.decode("utf-8")))
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != width:
+                raise InputFileError(
+                    f"{where} is not a readable CSV: line {reader.line_num} has {len(row)} "
+                    f"fields, the header has {width}",
+                    path=path,
+                )
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputFileError(f"{where} is not a readable CSV: {exc}", path=path) from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,7 +375,7 @@ class WeightTable:
     @classmethod
     def from_csv(
         cls,
-        path: str | Path,
+        path: str | os.PathLike[str],
         *,
         edition: str | None = None,
         scheme: str = "cchi",
@@ -249,36 +395,17 @@ class WeightTable:
         Raises
         ------
         InputFileError
-            If the file does not exist or cannot be read as CSV.
+            If the file does not exist or cannot be read as CSV (a line with
+            more or fewer fields than the header is named).
         WeightsValidationError
-            If the table breaks the schema (see :func:`validate_table`).
+            If the header repeats a name, or the table breaks the schema (see
+            :func:`validate_table`).
         """
         p = Path(path)
         if not p.is_file():
-            raise InputFileError(f"weights file {str(p)!r} does not exist")
+            raise InputFileError(f"weights file {str(p)!r} does not exist", path=p)
         data = p.read_bytes()
-        try:
-            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: {exc}") from None
-        if not rows:
-            raise InputFileError(
-                f"weights file {str(p)!r} is not a readable CSV: it is empty "
-                "(expected a header with 'key' and 'days' and a row per offence)"
-            )
-        width = len(rows[0])
-        for i, row in enumerate(rows[1:], start=2):
-            if row and len(row) != width:
-                raise InputFileError(
-                    f"weights file {str(p)!r} is not a readable CSV: line {i} has {len(row)} "
-                    f"fields, the header has {width}"
-                )
-        try:
-            frame = pd.read_csv(
-                io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], index_col=False
-            )
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise InputFileError(f"weights file {str(p)!r} is not a readable CSV: {exc}") from None
+        frame = _read_weights_csv(p, data)
         table = validate_table(frame, source=str(p))
         return cls(
             edition=edition or p.stem,
@@ -297,22 +424,41 @@ class WeightTable:
 
     @functools.cached_property
     def _base_rank(self) -> np.ndarray:
+        """Each row's place in the order of the ``base`` rule (see the module docstring).
+
+        The order: not an attempt first, then by Home Office classification,
+        the URN's sub-sub-code (its fourth part, trailing ``A`` removed, read
+        as number then text), the open-data code (number then text), and
+        sheet order.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         t = self.table
+        n = len(t)
         key = t["key"].astype(str)
         title = (
             t["title"].astype("string").fillna("") if "title" in t else pd.Series("", index=t.index)
         )
-        attempted = key.str.endswith("A") | title.str.lower().str.startswith("attempt")
-        parts = key.str.split(".")
-        subsub = parts.map(lambda p: _natural_key(p[3].rstrip("A")) if len(p) > 3 else (0, ""))
-        ho = t["ho_class"].fillna("~") if "ho_class" in t else pd.Series("", index=t.index)
-        od = t["open_data"].map(_natural_key) if "open_data" in t else pd.Series(0, index=t.index)
-        order = sorted(
-            range(len(t)),
-            key=lambda i: (bool(attempted.iat[i]), ho.iat[i], subsub.iat[i], od.iat[i], i),
+        attempted = (key.str.endswith("A") | title.str.lower().str.startswith("attempt")).to_numpy(
+            dtype=bool
         )
-        rank = np.empty(len(t), dtype=np.int64)
-        rank[order] = np.arange(len(t))
+        fourth = pc.extract_regex(pa.array(key, pa.string()), r"^(?:[^.]*\.){3}(?P<p>[^.]*)")
+        fourth = pc.utf8_rtrim(pc.struct_field(fourth, [0]), "A")  # null: three parts or fewer
+        sub_num, sub_rest = _natural_ranks(
+            pd.Series(fourth.to_numpy(zero_copy_only=False), dtype=object), missing=(0, "")
+        )
+        if "ho_class" in t:
+            ho = pd.factorize(t["ho_class"].fillna("~").to_numpy(dtype=object), sort=True)[0]
+        else:
+            ho = np.zeros(n, dtype=np.int64)
+        if "open_data" in t:
+            od_num, od_rest = _natural_ranks(t["open_data"], missing=(10**9, ""))
+        else:
+            od_num = od_rest = np.zeros(n, dtype=np.int64)
+        order = np.lexsort((np.arange(n), od_rest, od_num, sub_rest, sub_num, ho, attempted))
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
         return rank
 
     def _pairs(self, system: str) -> pd.DataFrame:
@@ -326,15 +472,20 @@ class WeightTable:
         elif system == "open_data":
             codes, rows = canonical_open_data(t["open_data"]), np.arange(len(t))
         elif system == "cjs":
-            split = t["cjs_codes"].astype(str).str.split()
-            lengths = split.str.len().to_numpy()
-            rows = np.repeat(np.arange(len(t)), lengths)
-            flat = [c for lst in split for c in lst]
-            codes = canonical_cjs(flat) if flat else np.array([], dtype=object)
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            lists = pc.utf8_split_whitespace(pa.array(t["cjs_codes"].astype(str), pa.string()))
+            rows = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+            flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(object)
+            codes = canonical_cjs(flat) if len(flat) else np.array([], dtype=object)
         else:
             raise CodeError(f"unknown code system {system!r}; expected one of {CODE_SYSTEMS}")
-        pairs = pd.DataFrame({"code": codes, "row": rows})
-        return pairs[pairs["code"].notna()].drop_duplicates()
+        pairs = pd.DataFrame(
+            {"code": pd.Series(codes, dtype=object), "row": np.asarray(rows, dtype=np.int64)}
+        )
+        pairs = pairs[pairs["code"].notna()]
+        return pairs if system in ("key", "ho_class", "open_data") else pairs.drop_duplicates()
 
     @functools.lru_cache(maxsize=32)  # noqa: B019 - the table is immutable and lives as long
     def index(self, code_system: str, rule: str | None = None) -> pd.DataFrame:
@@ -351,7 +502,8 @@ class WeightTable:
         Returns
         -------
         pandas.DataFrame
-            Indexed by canonical code: ``days``, ``n_rows``, ``ambiguous``
+            Indexed by canonical code (sorted; keys in table order):
+            ``days``, ``n_rows``, ``ambiguous``
             (rows disagree on days), ``row`` (the chosen row for base, min and
             max; -1 for a median), ``police_generated`` (all the code's
             rows are flagged, for median; the chosen row's flag otherwise) and
@@ -367,43 +519,62 @@ class WeightTable:
         if rule not in AMBIGUITY_RULES:
             raise CodeError(f"unknown ambiguity rule {rule!r}; expected one of {AMBIGUITY_RULES}")
         pairs = self._pairs(code_system)
-        days = self.table["days"].to_numpy()
-        flags = self.table["police_generated"].to_numpy(dtype=bool)
-        noncrime = self.table["not_crime"].to_numpy(dtype=bool)
-        pairs = pairs.assign(
-            days=days[pairs["row"]], flag=flags[pairs["row"]], noncrime=noncrime[pairs["row"]]
-        )
-        pairs["rank"] = self._base_rank[pairs["row"].to_numpy()]
-        g = pairs.groupby("code", sort=True)
-        out = pd.DataFrame(
-            {
-                "n_rows": g.size(),
-                "ambiguous": g["days"].nunique() > 1,
-                "min": g["days"].min(),
-                "max": g["days"].max(),
-                "median": g["days"].median(),
-                "all_flagged": g["flag"].all(),
-                "not_crime": g["noncrime"].all(),
-            }
-        )
+        row = pairs["row"].to_numpy()
+        days = self.table["days"].to_numpy()[row]
+        flag = self.table["police_generated"].to_numpy(dtype=bool)[row]
+        noncrime = self.table["not_crime"].to_numpy(dtype=bool)[row]
+        as_given = pd.Index(pairs["code"].to_numpy(dtype=object), dtype=object, name="code")
+        # keys are unique (validate_table checks it): the index lookups use is built once
+        if code_system == "key" and as_given.is_unique:  # one row per code: table order
+            n_codes = len(as_given)
+            return pd.DataFrame(
+                {
+                    "days": days,
+                    "n_rows": np.ones(n_codes, dtype=np.int64),
+                    "ambiguous": np.zeros(n_codes, dtype=bool),
+                    "row": row.astype(np.int64),
+                    "police_generated": flag,
+                    "not_crime": noncrime,
+                    "min": days,
+                    "max": days,
+                    "median": days,
+                },
+                index=as_given,
+            )
+        ids, codes = pd.factorize(as_given.to_numpy(), sort=True)
+        n_codes = len(codes)
+        n_rows = np.bincount(ids, minlength=n_codes)
+        index = pd.Index(codes, dtype=object, name="code")
+        g = pd.Series(days).groupby(ids, sort=True)
+        lo, hi = g.min().to_numpy(), g.max().to_numpy()
+        median = g.median().to_numpy()
+        all_flagged = np.bincount(ids, weights=flag, minlength=n_codes) == n_rows
+        not_crime = np.bincount(ids, weights=noncrime, minlength=n_codes) == n_rows
         if rule == "median":
-            out["days"] = out["median"]
-            out["row"] = -1
-            out["police_generated"] = out["all_flagged"]
+            chosen_days, chosen_row, chosen_flag = median, np.full(n_codes, -1), all_flagged
         else:
+            # per code, the first row in the order of the rule: base rank, or days then rank
+            rank = self._base_rank[row]
             if rule == "base":
-                chosen = pairs.sort_values(["code", "rank"]).drop_duplicates("code")
+                order = np.lexsort((rank, ids))
             else:
-                asc = rule == "min"
-                chosen = pairs.sort_values(["code", "days", "rank"], ascending=[True, asc, True])
-                chosen = chosen.drop_duplicates("code")
-            chosen = chosen.set_index("code")
-            out["days"] = chosen["days"]
-            out["row"] = chosen["row"].astype(np.int64)
-            out["police_generated"] = chosen["flag"]
-        out.index.name = "code"
-        cols = ["days", "n_rows", "ambiguous", "row", "police_generated", "not_crime"]
-        return out[[*cols, "min", "max", "median"]]
+                order = np.lexsort((rank, days if rule == "min" else -days, ids))
+            first = order[np.r_[True, ids[order][1:] != ids[order][:-1]]]  # ids ascending
+            chosen_days, chosen_row, chosen_flag = days[first], row[first], flag[first]
+        return pd.DataFrame(
+            {
+                "days": chosen_days,
+                "n_rows": n_rows,
+                "ambiguous": lo != hi,
+                "row": np.asarray(chosen_row, dtype=np.int64),
+                "police_generated": np.asarray(chosen_flag, dtype=bool),
+                "not_crime": not_crime,
+                "min": lo,
+                "max": hi,
+                "median": median,
+            },
+            index=index,
+        )
 
     def ambiguous_codes(self, code_system: str = "ho_class") -> pd.DataFrame:
         """List the codes whose rows disagree on days, with every rule's answer.
@@ -434,6 +605,7 @@ class WeightTable:
         *,
         code_system: str = "auto",
         ambiguity: str | Mapping[str, str] | None = None,
+        crosswalk: bool = True,
     ) -> pd.DataFrame:
         """Resolve codes to days, saying how each was read.
 
@@ -450,6 +622,11 @@ class WeightTable:
         ambiguity : str or mapping, optional
             A rule for every system, or a mapping system -> rule; the
             defaults are in :data:`DEFAULT_AMBIGUITY`.
+        crosswalk : bool
+            Read a code the table does not carry as written through the
+            shipped crosswalk of retired Home Office codes
+            (:mod:`crimeharm.weights.crosswalk`): ``28A`` is scored as ``28E``.
+            Never used for a code the table carries.
 
         Returns
         -------
@@ -457,7 +634,16 @@ class WeightTable:
             One row per input value: ``code`` (as given), ``system``,
             ``canonical``, ``status`` (``ok``, ``unknown``, ``malformed``,
             ``missing``), ``days`` (NaN unless ok), ``ambiguous``,
-            ``police_generated``, ``not_crime``, ``rule``.
+            ``police_generated``, ``not_crime``, ``rule`` and ``crosswalk``
+            (the path followed, ``'28A->28E'``, or None when the code was
+            found as written).
+
+        Examples
+        --------
+        >>> import crimeharm
+        >>> w = crimeharm.load_weights("cchi-2020")
+        >>> w.resolve(["28A", "28E"])[["canonical", "status", "days", "crosswalk"]].values.tolist()
+        [['28A', 'ok', 14.5, '28A->28E'], ['28E', 'ok', 14.5, None]]
         """
         raw = np.asarray(
             codes.to_numpy(dtype=object) if isinstance(codes, pd.Series | pd.Index) else codes,
@@ -473,8 +659,7 @@ class WeightTable:
         system = np.full(n, None, dtype=object)
         canon = np.full(n, None, dtype=object)
         if code_system == "auto":
-            key_index = self.index("key", "base")
-            is_key = pd.Index(key_index.index).get_indexer(text) >= 0
+            is_key = self.index("key", "base").index.get_indexer(text) >= 0
             kinds = classify_codes(text)
             system[:] = kinds
             system[is_key] = "key"
@@ -491,12 +676,15 @@ class WeightTable:
             "cjs": canonical_cjs,
             "key": lambda v: np.asarray(v, dtype=object),
         }
-        days = np.full(n, np.nan)
+        out = {
+            "days": np.full(n, np.nan),
+            "ambiguous": np.zeros(n, dtype=bool),
+            "police_generated": np.zeros(n, dtype=bool),
+            "not_crime": np.zeros(n, dtype=bool),
+            "rule": np.full(n, None, dtype=object),
+        }
         status = np.where(system == "missing", "missing", "malformed").astype(object)
-        ambiguous = np.zeros(n, dtype=bool)
-        flagged = np.zeros(n, dtype=bool)
-        noncrime = np.zeros(n, dtype=bool)
-        rule_used = np.full(n, None, dtype=object)
+        path = np.full(n, None, dtype=object)
         for sysname, fn in canonicalise.items():
             sel = system == sysname
             if not sel.any():
@@ -506,35 +694,32 @@ class WeightTable:
             ok_form = pd.notna(c)
             idx_sel = np.flatnonzero(sel)
             status[idx_sel[~ok_form]] = "malformed"
+            status[idx_sel[ok_form]] = "unknown"
             if sysname not in self.code_systems:
-                status[idx_sel[ok_form]] = "unknown"
                 continue
             rule = rules.get(sysname, DEFAULT_AMBIGUITY[sysname])
             index = self.index(sysname, rule)
-            pos = pd.Index(index.index).get_indexer(c)
+            pos = index.index.get_indexer(c)
+            if crosswalk:
+                lost = ok_form & (pos < 0)
+                if lost.any():
+                    followed = follow(c[lost], system=sysname, carried=index.index)
+                    path[idx_sel[lost]] = followed
+                    via = np.array([p.rsplit("->", 1)[1] if p else None for p in followed])
+                    pos[lost] = np.where(
+                        pd.notna(followed), index.index.get_indexer(via.astype(object)), -1
+                    )
             found = ok_form & (pos >= 0)
-            status[idx_sel[ok_form & ~found]] = "unknown"
-            hit = idx_sel[found]
-            p = pos[found]
+            hit, p = idx_sel[found], pos[found]
             status[hit] = "ok"
-            days[hit] = index["days"].to_numpy()[p]
-            ambiguous[hit] = index["ambiguous"].to_numpy()[p]
-            flagged[hit] = index["police_generated"].to_numpy(dtype=bool)[p]
-            noncrime[hit] = index["not_crime"].to_numpy(dtype=bool)[p]
-            rule_used[hit] = np.where(ambiguous[hit], rule, None)
+            out["days"][hit] = index["days"].to_numpy()[p]
+            out["ambiguous"][hit] = index["ambiguous"].to_numpy()[p]
+            out["police_generated"][hit] = index["police_generated"].to_numpy(dtype=bool)[p]
+            out["not_crime"][hit] = index["not_crime"].to_numpy(dtype=bool)[p]
+            out["rule"][hit] = np.where(out["ambiguous"][hit], rule, None)
         return pd.DataFrame(
-            {
-                "code": raw,
-                "system": system,
-                "canonical": canon,
-                "status": status,
-                "days": days,
-                "ambiguous": ambiguous,
-                "police_generated": flagged,
-                "not_crime": noncrime,
-                "rule": rule_used,
-            }
-        )
+            {"code": raw, "system": system, "canonical": canon, "status": status, **out}
+        ).assign(crosswalk=pd.Series(path, dtype=object))
 
     def lookup(
         self,
@@ -542,6 +727,7 @@ class WeightTable:
         *,
         code_system: str = "auto",
         ambiguity: str | Mapping[str, str] | None = None,
+        crosswalk: bool = True,
     ) -> np.ndarray:
         """Days per code, NaN where a code is unknown, malformed or missing.
 
@@ -549,7 +735,7 @@ class WeightTable:
         ----------
         codes : array-like
             Codes in any written form (``8/1``, ``008/01``, ``8N``, ``OF61003``).
-        code_system, ambiguity
+        code_system, ambiguity, crosswalk
             As for :meth:`resolve`.
 
         Returns
@@ -569,7 +755,10 @@ class WeightTable:
         )
         inverse, uniques = pd.factorize(arr, use_na_sentinel=False)
         res = self.resolve(
-            np.asarray(uniques, dtype=object), code_system=code_system, ambiguity=ambiguity
+            np.asarray(uniques, dtype=object),
+            code_system=code_system,
+            ambiguity=ambiguity,
+            crosswalk=crosswalk,
         )
         return res["days"].to_numpy()[inverse]
 

@@ -4,8 +4,9 @@ The Cambridge Crime Harm Index weighs an offence by the days of imprisonment
 of the guideline *starting point* for a first-time adult offender (Sherman,
 Neyroud & Neyroud 2016). Non-custodial starting points are converted to days
 by the rules below; every constant is a keyword-only parameter of
-:func:`starting_point_days` so that another edition (for example the 2023
-minimum wage of the Feb 2026 update) is one argument away.
+:func:`starting_point_days` (and a field of :class:`DerivationParams`, which
+holds the rule) so that another edition (for example the 2023 minimum wage of
+the Feb 2026 update) is one argument away.
 
 =====================  =====================================================
 starting point         days
@@ -41,10 +42,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypeVar
 
 from crimeharm.errors import WeightsValidationError
 
@@ -52,6 +53,7 @@ __all__ = [
     "BANDS",
     "DEFAULT_FINE_BAND_PERCENT",
     "DEFAULT_ORDER_HOURS",
+    "DERIVATION_PARAMETERS",
     "KINDS",
     "LEVELS",
     "ROUNDING_MODES",
@@ -66,6 +68,7 @@ Kind = Literal["custody", "community_order", "fine", "fixed_penalty"]
 Level = Literal["low", "medium", "high"]
 Band = Literal["A", "B", "C", "D", "E", "F"]
 Rounding = Literal["half_up", "half_even", "ceil", "floor", "none"]
+_T = TypeVar("_T")
 
 KINDS: tuple[str, ...] = ("custody", "community_order", "fine", "fixed_penalty")
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
@@ -218,36 +221,20 @@ class StartingPoint:
         return "FPN" if self.amount is None else f"FPN £{_fmt(self.amount)}"
 
 
-def starting_point_days(
-    point: StartingPoint,
-    *,
-    days_per_year: float = 365,
-    days_per_month: float = 365 / 12,
-    days_per_week: float = 7,
-    order_hours: Mapping[str, float] | None = None,
-    hours_per_day: float = 8,
-    fine_band_percent: Mapping[str, float] | None = None,
-    weekly_income: float = 120.0,
-    hourly_wage: float = 8.72,
-    fixed_penalty_days: float = 0.3,
-    rounding: Rounding = "half_up",
-) -> float:
-    """Days of a starting point (CCHI days).
-
-    Parameters
-    ----------
-    point : StartingPoint
-        The starting point.
-    days_per_year, days_per_month, days_per_week : float
+#: The documentation of the derivation parameters, shared by :class:`DerivationParams`
+#: and :func:`starting_point_days`.
+DERIVATION_PARAMETERS = """\
+days_per_year, days_per_month, days_per_week : float
         Custody: days in a year (365), a month (365/12) and a week (7).
-    order_hours : mapping, optional
+    order_hours : mapping of str to float, optional
         Community order: unpaid-work hours of each level ``low``, ``medium``,
-        ``high``; default :data:`DEFAULT_ORDER_HOURS` (40, 80, 150).
+        ``high``; :data:`DEFAULT_ORDER_HOURS` (40, 80, 150) if not given.
     hours_per_day : float, default 8
         Hours of unpaid work, or of paid work at ``hourly_wage``, in one day.
-    fine_band_percent : mapping, optional
-        Fine: percentage of weekly income of each band ``A``-``F``; default
-        :data:`DEFAULT_FINE_BAND_PERCENT` (50, 100, 150, 250, 400, 600).
+    fine_band_percent : mapping of str to float, optional
+        Fine: percentage of weekly income of each band ``A``-``F``;
+        :data:`DEFAULT_FINE_BAND_PERCENT` (50, 100, 150, 250, 400, 600) if not
+        given.
     weekly_income : float, default 120.0
         Fine: deemed relevant weekly income, GBP (Sentencing Council figure for
         offenders on low income or benefits).
@@ -258,72 +245,35 @@ def starting_point_days(
     rounding : {"half_up", "half_even", "ceil", "floor", "none"}
         Rounding to whole days of the community-order and fine rules (custody
         and fixed penalty are never rounded). ``"half_up"`` sends ties away from
-        zero, as a spreadsheet's ``ROUND`` does.
+        zero, as a spreadsheet's ``ROUND`` does."""
 
-    Returns
-    -------
-    float
-        Days.
+
+def _with_derivation_parameters(obj: _T) -> _T:
+    """Put :data:`DERIVATION_PARAMETERS` where a docstring says ``{derivation_parameters}``."""
+    if obj.__doc__:
+        obj.__doc__ = obj.__doc__.replace("{derivation_parameters}", DERIVATION_PARAMETERS)
+    return obj
+
+
+@_with_derivation_parameters
+@dataclass(frozen=True)
+class DerivationParams:
+    """The constants that turn a starting point into days, checked once.
+
+    :meth:`days` is the rule; :func:`starting_point_days` builds these
+    parameters from its keyword arguments and calls it, so both take the same
+    names, defaults and checks. Build one set and reuse it when converting
+    many starting points.
+
+    Parameters
+    ----------
+    {derivation_parameters}
 
     Raises
     ------
     crimeharm.errors.WeightsValidationError
         A parameter that is not a finite positive number (``fixed_penalty_days``
         may be 0), a table with unknown or missing keys, an unknown rounding.
-
-    Examples
-    --------
-    >>> starting_point_days(StartingPoint("custody", months=18))
-    547.5
-    >>> starting_point_days(StartingPoint("community_order", level="high"))  # 150/8 = 18.75
-    19.0
-    >>> starting_point_days(StartingPoint("fine", band="E"))  # 480 / 69.76 = 6.88
-    7.0
-    >>> starting_point_days(StartingPoint("fine", band="E"), hourly_wage=10.42)  # 480 / 83.36
-    6.0
-    >>> starting_point_days(StartingPoint("fixed_penalty"))
-    0.3
-    """
-    if not isinstance(point, StartingPoint):
-        raise WeightsValidationError(f"point must be a StartingPoint; got {point!r}")
-    if rounding not in ROUNDING_MODES:
-        raise WeightsValidationError(
-            f"unknown rounding {rounding!r}; expected one of {list(ROUNDING_MODES)}"
-        )
-    dy = _exact(_check_number("days_per_year", days_per_year))
-    dm = _exact(_check_number("days_per_month", days_per_month))
-    dw = _exact(_check_number("days_per_week", days_per_week))
-    hpd = _exact(_check_number("hours_per_day", hours_per_day))
-    income = _exact(_check_number("weekly_income", weekly_income))
-    wage = _exact(_check_number("hourly_wage", hourly_wage))
-    fpn = _check_number("fixed_penalty_days", fixed_penalty_days, allow_zero=True)
-    hours = _check_table(
-        "order_hours", DEFAULT_ORDER_HOURS if order_hours is None else order_hours, LEVELS
-    )
-    percent = _check_table(
-        "fine_band_percent",
-        DEFAULT_FINE_BAND_PERCENT if fine_band_percent is None else fine_band_percent,
-        BANDS,
-    )
-
-    if point.kind == "custody":
-        days = _exact(point.years) * dy + _exact(point.months) * dm + _exact(point.weeks) * dw
-    elif point.kind == "community_order":
-        days = _round(_exact(hours[str(point.level)]) / hpd, rounding)
-    elif point.kind == "fine":
-        fine_gbp = _exact(percent[str(point.band)]) / 100 * income
-        days = _round(fine_gbp / (hpd * wage), rounding)
-    else:
-        return float(fpn)
-    return float(days)
-
-
-@dataclass(frozen=True)
-class DerivationParams:
-    """The options of :func:`starting_point_days`, bundled and validated once.
-
-    Same names, defaults and checks as the keyword arguments of
-    :func:`starting_point_days`.
 
     Examples
     --------
@@ -348,27 +298,139 @@ class DerivationParams:
     hourly_wage: float = 8.72
     fixed_penalty_days: float = 0.3
     rounding: Rounding = "half_up"
+    #: The checked numbers as exact rationals (``8.72`` is 872/100), set once.
+    _exact: Mapping[str, Fraction] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "order_hours", _check_table("order_hours", self.order_hours, LEVELS)
-        )
-        object.__setattr__(
-            self,
-            "fine_band_percent",
-            _check_table("fine_band_percent", self.fine_band_percent, BANDS),
-        )
-        starting_point_days(
-            StartingPoint("fixed_penalty"), **self.to_kwargs()
-        )  # validates the rest
+        if self.rounding not in ROUNDING_MODES:
+            raise WeightsValidationError(
+                f"unknown rounding {self.rounding!r}; expected one of {list(ROUNDING_MODES)}"
+            )
+        exact = {
+            name: _exact(_check_number(name, getattr(self, name)))
+            for name in (
+                "days_per_year",
+                "days_per_month",
+                "days_per_week",
+                "hours_per_day",
+                "weekly_income",
+                "hourly_wage",
+            )
+        }
+        _check_number("fixed_penalty_days", self.fixed_penalty_days, allow_zero=True)
+        hours = _check_table("order_hours", self.order_hours, LEVELS)
+        percent = _check_table("fine_band_percent", self.fine_band_percent, BANDS)
+        object.__setattr__(self, "order_hours", hours)
+        object.__setattr__(self, "fine_band_percent", percent)
+        object.__setattr__(self, "_exact", MappingProxyType(exact))
 
     def to_kwargs(self) -> dict[str, object]:
         """Return the options as keyword arguments of :func:`starting_point_days`."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
 
     def days(self, point: StartingPoint) -> float:
-        """Days of ``point`` under these options (see :func:`starting_point_days`)."""
-        return starting_point_days(point, **self.to_kwargs())
+        """Days of a starting point under these parameters (CCHI days).
+
+        Parameters
+        ----------
+        point : StartingPoint
+            The starting point.
+
+        Returns
+        -------
+        float
+            Days: custody by its length, a community order by its hours, a fine
+            by its band, a fixed penalty as published (see the module's table).
+
+        Raises
+        ------
+        crimeharm.errors.WeightsValidationError
+            ``point`` is not a :class:`StartingPoint`.
+        """
+        if not isinstance(point, StartingPoint):
+            raise WeightsValidationError(f"point must be a StartingPoint; got {point!r}")
+        x = self._exact
+        if point.kind == "custody":
+            years, months, weeks = _exact(point.years), _exact(point.months), _exact(point.weeks)
+            days = years * x["days_per_year"] + months * x["days_per_month"]
+            days += weeks * x["days_per_week"]
+        elif point.kind == "community_order":
+            hours = _exact(self.order_hours[str(point.level)])
+            days = _round(hours / x["hours_per_day"], self.rounding)
+        elif point.kind == "fine":
+            fine_gbp = _exact(self.fine_band_percent[str(point.band)]) / 100 * x["weekly_income"]
+            days = _round(fine_gbp / (x["hours_per_day"] * x["hourly_wage"]), self.rounding)
+        else:
+            return float(self.fixed_penalty_days)
+        return float(days)
+
+
+@_with_derivation_parameters
+def starting_point_days(
+    point: StartingPoint,
+    *,
+    days_per_year: float = DerivationParams.days_per_year,
+    days_per_month: float = DerivationParams.days_per_month,
+    days_per_week: float = DerivationParams.days_per_week,
+    order_hours: Mapping[str, float] | None = None,
+    hours_per_day: float = DerivationParams.hours_per_day,
+    fine_band_percent: Mapping[str, float] | None = None,
+    weekly_income: float = DerivationParams.weekly_income,
+    hourly_wage: float = DerivationParams.hourly_wage,
+    fixed_penalty_days: float = DerivationParams.fixed_penalty_days,
+    rounding: Rounding = DerivationParams.rounding,
+) -> float:
+    """Days of a starting point (CCHI days).
+
+    The same as ``DerivationParams(**options).days(point)``: the rule and the
+    checks live in :class:`DerivationParams`.
+
+    Parameters
+    ----------
+    point : StartingPoint
+        The starting point.
+    {derivation_parameters}
+
+    Returns
+    -------
+    float
+        Days.
+
+    Raises
+    ------
+    crimeharm.errors.WeightsValidationError
+        ``point`` is not a :class:`StartingPoint`; a parameter that is not a
+        finite positive number (``fixed_penalty_days`` may be 0), a table with
+        unknown or missing keys, an unknown rounding.
+
+    Examples
+    --------
+    >>> starting_point_days(StartingPoint("custody", months=18))
+    547.5
+    >>> starting_point_days(StartingPoint("community_order", level="high"))  # 150/8 = 18.75
+    19.0
+    >>> starting_point_days(StartingPoint("fine", band="E"))  # 480 / 69.76 = 6.88
+    7.0
+    >>> starting_point_days(StartingPoint("fine", band="E"), hourly_wage=10.42)  # 480 / 83.36
+    6.0
+    >>> starting_point_days(StartingPoint("fixed_penalty"))
+    0.3
+    """
+    params = DerivationParams(
+        days_per_year=days_per_year,
+        days_per_month=days_per_month,
+        days_per_week=days_per_week,
+        order_hours=DEFAULT_ORDER_HOURS if order_hours is None else order_hours,
+        hours_per_day=hours_per_day,
+        fine_band_percent=(
+            DEFAULT_FINE_BAND_PERCENT if fine_band_percent is None else fine_band_percent
+        ),
+        weekly_income=weekly_income,
+        hourly_wage=hourly_wage,
+        fixed_penalty_days=fixed_penalty_days,
+        rounding=rounding,
+    )
+    return params.days(point)
 
 
 # --------------------------------------------------------------------------- parsing

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crimeharm.weights.codes import open_data_from_urn
 from crimeharm.weights.police_generated import flag_police_generated
-from crimeharm.weights.sheets.derivation import parse_starting_point, starting_point_days
+from crimeharm.weights.sheets.derivation import DerivationParams, parse_starting_point
 
-__all__ = ["WEIGHTS_COLUMNS", "import_sheet", "open_data_from_urn", "weights_from_sheet"]
+__all__ = ["WEIGHTS_COLUMNS", "import_sheet", "weights_from_sheet"]
 
 #: Column order of a CCHI weights table written by crimeharm.
 WEIGHTS_COLUMNS = (
@@ -53,26 +54,8 @@ WEIGHTS_COLUMNS = (
 )
 
 
-def open_data_from_urn(urns: pd.Series) -> pd.Series:
-    """The Home Office open-data code of each Athena URN.
-
-    A URN is ``<open-data code>.<HO class>.<subclass>.<sub-sub-code>[A]``; the
-    open-data code is everything before the last three parts, so that
-    ``4.3.4.3.0`` gives ``4.3`` (not ``4``). ``NN`` (non-notifiable) and
-    ``ASB`` are kept as written: they are not open-data codes and the code
-    lookups ignore them.
-
-    Examples
-    --------
-    >>> open_data_from_urn(pd.Series(["8N.8.1.1A", "4.3.4.3.0", "NN.111.5.0"])).tolist()
-    ['8N', '4.3', 'NN']
-    """
-    parts = urns.astype(str).str.strip().str.split(".")
-    return parts.map(lambda p: ".".join(p[:-3]) if len(p) > 3 else p[0])
-
-
 def weights_from_sheet(values: pd.DataFrame) -> pd.DataFrame:
-    """Build a weights table from the ``values`` of :func:`crimeharm.read_cchi_sheet`.
+    """Build a weights table from the ``values`` of :func:`crimeharm.read_sheet`.
 
     Parameters
     ----------
@@ -86,7 +69,7 @@ def weights_from_sheet(values: pd.DataFrame) -> pd.DataFrame:
         then any extra columns the sheet had.
     """
     out = values.copy()
-    out["open_data"] = open_data_from_urn(out["key"])
+    out["open_data"] = pd.Series(open_data_from_urn(out["key"]), index=out.index, dtype=object)
     flags, reasons = flag_police_generated(out)
     out["police_generated"] = flags
     out["police_generated_reason"] = reasons
@@ -95,7 +78,8 @@ def weights_from_sheet(values: pd.DataFrame) -> pd.DataFrame:
     points = text.map(lambda t: parsed.get(t) if isinstance(t, str) else None)
     out["sp_kind"] = points.map(lambda p: p.kind if p is not None else None)
     out["sp_detail"] = points.map(lambda p: p.detail if p is not None else None)
-    out["sp_days"] = points.map(lambda p: starting_point_days(p) if p is not None else np.nan)
+    params = DerivationParams()  # the defaults: the rules of the 2020 sheet
+    out["sp_days"] = points.map(lambda p: params.days(p) if p is not None else np.nan)
     for col in WEIGHTS_COLUMNS:
         if col not in out.columns:
             out[col] = None
@@ -104,7 +88,11 @@ def weights_from_sheet(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read an official CCHI spreadsheet and return it as a weights table.
+    """Import an official CCHI spreadsheet: read it and return it as a weights table.
+
+    :func:`crimeharm.read_sheet` reads the sheet as published; this function
+    also adds what crimeharm's weights schema carries (see
+    :func:`weights_from_sheet`), the form of the shipped editions.
 
     Parameters
     ----------
@@ -118,12 +106,13 @@ def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The weights table (see :func:`weights_from_sheet`), with the sheet's
-        file hash, sheet name and edition year in ``attrs``. Write it with
+        file hash, sheet name, edition year and the reader's notes (rows
+        skipped, cells that could not be read) in ``attrs``. Write it with
         ``to_csv`` and load it with :meth:`crimeharm.WeightTable.from_csv`.
     """
-    from crimeharm.weights.sheets.read import read_cchi_sheet
+    from crimeharm.weights.sheets.read import read_sheet
 
-    book = read_cchi_sheet(path, sheet=sheet)
+    book = read_sheet(path, sheet=sheet)
     table = weights_from_sheet(book.values)
     table.attrs.update(
         {
@@ -131,6 +120,7 @@ def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
             "source_sha256": book.sha256,
             "sheet": book.sheet_name,
             "edition_year": book.edition_year,
+            "notes": list(book.notes),
         }
     )
     return table

@@ -3,23 +3,43 @@
 The Cambridge Centre for Evidence-Based Policing publishes the Cambridge Crime
 Harm Index as an ``.xlsx`` workbook: a cover page and a values sheet ("CCHI
 2020 values sheet", "CCHI 2026 values sheet", ...), sometimes with more sheets
-("Expired offences", "Offences need clarity"). :func:`read_cchi_sheet` finds
+("Expired offences", "Offences need clarity"). :func:`read_sheet` finds
 the values sheet and its header row by name, maps the columns by name, checks
 the scores (days) and repairs the row whose cells are shifted one column right
 (in the 2020 sheet, ``NN.111.5.0`` dogs worrying livestock), reporting every
-repair.
+repair. It returns the sheet as published (:class:`CchiSheet`);
+:func:`crimeharm.import_sheet` turns it into a weights table.
+
+Before openpyxl parses anything, the workbook is checked as a zip archive
+(:func:`check_workbook`): a file, a total uncompressed size or a compression
+ratio beyond the limits below, or an XML part that declares a DOCTYPE (where
+entities are declared), is refused with a :class:`SheetFormatError`. Rows are
+then streamed (openpyxl's read-only mode) and counted against a cell budget,
+so neither a zip bomb nor a sheet padded to column XFD is read into memory.
+
+========================  ==========  =============================================
+limit                     value       the official 2020 workbook
+========================  ==========  =============================================
+``MAX_FILE_BYTES``        16 MiB      0.2 MB
+``MAX_UNPACKED_BYTES``    16 MiB      0.97 MB of XML and media, 15 parts
+``MAX_RATIO``             100         8.2 (the values sheet's XML)
+``MAX_PARTS``             1,000       15
+``MAX_CELLS``             1,000,000   16,620 cells read
+========================  ==========  =============================================
 
 openpyxl is an optional dependency: ``pip install crimeharm[xlsx]``.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import io
 import itertools
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,14 +48,29 @@ from typing import Any
 
 import pandas as pd
 
-from crimeharm.errors import CrimeHarmError, InputFileError, SheetFormatError
-from crimeharm.weights.codes import canonical_ho_class
+from crimeharm.errors import (
+    InputFileError,
+    OptionalDependencyError,
+    SheetFormatError,
+    SheetValueWarning,
+)
+from crimeharm.weights.codes import canonical_ho_class, open_data_from_urn
 
-__all__ = ["CchiSheet", "OptionalDependencyError", "read_cchi_sheet", "values_sheet_name"]
+__all__ = ["CchiSheet", "check_workbook", "read_cchi_sheet", "read_sheet", "values_sheet_name"]
 
-
-class OptionalDependencyError(CrimeHarmError, ImportError):
-    """An optional dependency (an extra such as ``crimeharm[xlsx]``) is not installed."""
+_MIB = 1024 * 1024
+#: The largest workbook file read, in bytes.
+MAX_FILE_BYTES = 16 * _MIB
+#: The largest total uncompressed size of a workbook's parts, in bytes.
+MAX_UNPACKED_BYTES = 16 * _MIB
+#: The largest compression ratio (uncompressed / compressed) of a part over 1 MiB.
+MAX_RATIO = 100
+#: The most parts (files) in a workbook's zip archive.
+MAX_PARTS = 1000
+#: The most cells read across a workbook's sheets (rows as openpyxl pads them).
+MAX_CELLS = 1_000_000
+_XML_PART = re.compile(r"\.(?:xml|rels|vml)$", re.IGNORECASE)
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 
 
 #: Published column header -> field name, in the order of ``CchiSheet.values``.
@@ -198,6 +233,20 @@ def _find_header(rows: list[tuple], needed: Sequence[str], *, min_known: int | N
     return fallback
 
 
+def _repeated_headers(header: tuple) -> dict[str, list[int]]:
+    """Headers that occur more than once (compared as :func:`_norm` does), with their columns.
+
+    ``CJS Codes`` is not one: the sheets spread a row's CJS codes over several
+    columns of that header.
+    """
+    columns: dict[str, list[int]] = {}
+    for j, h in enumerate(header):
+        name = _norm(h)
+        if name and _FIELD_OF.get(name) != "cjs_codes":
+            columns.setdefault(name, []).append(j + 1)
+    return {str(header[cols[0] - 1]).strip(): cols for cols in columns.values() if len(cols) > 1}
+
+
 def _map_columns(
     header: tuple, width: int, notes: list[str]
 ) -> tuple[dict[str, int], list[int], list[tuple[str, int]]]:
@@ -293,6 +342,14 @@ def _values(rows: list[tuple], where: str, notes: list[str]) -> tuple[pd.DataFra
         )
     if h:
         notes.append(f"header found on row {h + 1}")
+    repeated = _repeated_headers(rows[h])
+    if repeated:
+        detail = "; ".join(f"{name!r} in columns {cols}" for name, cols in repeated.items())
+        raise SheetFormatError(
+            f"{where}: the header on row {h + 1} repeats column name(s): {detail}; each "
+            "column must be named once (only 'CJS Codes' may span several columns)",
+            values=list(repeated),
+        )
     cols, known, extra_names, sheet_rows = _table(rows, h, notes)
     missing = [c for c in _REQUIRED if _FIELD_OF[_norm(c)] not in known]
     if missing:
@@ -362,18 +419,48 @@ def _values(rows: list[tuple], where: str, notes: list[str]) -> tuple[pd.DataFra
     data["days"] = pd.Series(cols["days"], dtype="float64")
     data["notifiable"] = pd.Series(notifiable, dtype="boolean")
     values = pd.DataFrame(data)
+    ho_class = canonical_ho_class(cols["ho_class_published"])
+    _report_unreadable(
+        [
+            (row, v)
+            for row, v, c in zip(sheet_rows, cols["ho_class_published"], ho_class, strict=True)
+            if v is not None and c is None
+        ],
+        where=where,
+        notes=notes,
+    )
     values.insert(
         values.columns.get_loc("ho_class_published") + 1,
         "ho_class",
-        pd.Series(canonical_ho_class(cols["ho_class_published"]), dtype=object).astype(_STR),
+        pd.Series(ho_class, dtype=object).astype(_STR),
     )
-    values["open_data"] = pd.Series([k.split(".")[0] for k in cols["key"]], dtype=_STR)
+    values["open_data"] = pd.Series(open_data_from_urn(cols["key"]), dtype=object).astype(_STR)
     values["repair_note"] = pd.Series(cols["repair_note"], dtype=_STR)
     values["sheet_row"] = pd.Series(sheet_rows, dtype="int64")
     for name in extra_names:
         values[name] = pd.Series(cols[name], dtype=object).infer_objects()
     rep = pd.DataFrame(repairs, columns=["sheet_row", "key", "action"])
     return values, rep.astype({"sheet_row": "int64"})
+
+
+def _report_unreadable(bad: list[tuple[int, str]], *, where: str, notes: list[str]) -> None:
+    """Report HOME_OFFICE_CLASSIFICATION cells that are not classifications: a note, a warning."""
+    if not bad:
+        return
+    shown = ", ".join(f"row {row}: {v!r}" for row, v in bad[:10])
+    more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+    message = (
+        f"{where}: {len(bad)} row(s) with a HOME_OFFICE_CLASSIFICATION that is not a Home Office "
+        f"classification (expected NNN/NN, e.g. 008/01): {shown}{more}; the rows are kept "
+        "with ho_class empty (scored by their URN, open-data and CJS codes), "
+        "ho_class_published keeps the text"
+    )
+    notes.append(message)
+    warnings.warn(
+        message,
+        SheetValueWarning,
+        stacklevel=4,
+    )
 
 
 def _extra_sheet(rows: list[tuple], notes: list[str], name: str) -> pd.DataFrame:
@@ -398,6 +485,144 @@ def _extra_sheet(rows: list[tuple], notes: list[str], name: str) -> pd.DataFrame
     return frame.dropna(axis=1, how="all")
 
 
+def _prolog_declares_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part's prolog, before its root element, has a ``<!`` declaration.
+
+    Reads only as far as the root element (or the end of the part): whitespace,
+    the XML declaration, processing instructions and comments are skipped.
+    UTF-8 and UTF-16 (by byte-order mark or the form of the first ``<``) are read.
+    """
+    with zf.open(info) as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"<\x00")):
+            encoding = "utf-16-le"
+        elif head.startswith((b"\xfe\xff", b"\x00<")):
+            encoding = "utf-16-be"
+        else:
+            encoding = "utf-8"
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        text, chunk = decoder.decode(head), head
+        while True:
+            text = text.lstrip("\ufeff")
+            while m := _PROLOG_ITEM.match(text):
+                text = text[m.end() :]
+            if "<!--".startswith(text):
+                pass  # empty, or the start of a comment: read on
+            elif text.startswith("<!--"):
+                text = "<!--" + text[4:][-2:]  # a comment not ended yet: keep what may end it
+            elif text.startswith("<!"):
+                return True
+            elif text.startswith("<?"):
+                text = "<?" + text[2:][-1:]  # a processing instruction not ended yet
+            else:
+                return False  # the root element, or not XML (the parser will say so)
+            if not chunk:
+                return False
+            chunk = fh.read(64 * 1024)
+            text += decoder.decode(chunk, final=not chunk)
+
+
+def _check_file_size(size: int, where: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise SheetFormatError(
+            f"{where} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a CCHI workbook "
+            "is read up to (the 2020 workbook is 0.2 MB); remove the sheets that are not "
+            "needed and save it again",
+            path=where,
+            values=[size],
+        )
+
+
+def check_workbook(data: bytes, where: str) -> None:
+    """Refuse a workbook that is too large, too compressed or declares XML entities.
+
+    Reads the zip archive's directory (the sizes it declares bound what
+    Python's zip reader will inflate) and the head of each XML part, nothing
+    more.
+
+    Parameters
+    ----------
+    data : bytes
+        The ``.xlsx`` file's bytes.
+    where : str
+        The file, as named in messages.
+
+    Raises
+    ------
+    SheetFormatError
+        Not a zip archive; more than :data:`MAX_PARTS` parts; more than
+        :data:`MAX_UNPACKED_BYTES` uncompressed; a part over 1 MiB compressed
+        more than :data:`MAX_RATIO` times; or an XML part with a DOCTYPE (or
+        any ``<!`` declaration) before its root element.
+    """
+    _check_file_size(len(data), where)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise SheetFormatError(
+            f"{where} is not a zip archive ({exc}); an .xlsx workbook was expected (re-save "
+            ".xls or .csv as .xlsx)",
+            path=where,
+        ) from None
+    with zf:
+        parts = zf.infolist()
+        if len(parts) > MAX_PARTS:
+            raise SheetFormatError(
+                f"{where} holds {len(parts):,} parts, more than the {MAX_PARTS:,} a workbook is "
+                "read with",
+                path=where,
+            )
+        total = sum(p.file_size for p in parts)
+        if total > MAX_UNPACKED_BYTES:
+            raise SheetFormatError(
+                f"{where} unpacks to {total:,} bytes, more than the {MAX_UNPACKED_BYTES:,} a "
+                "CCHI workbook is read up to (the 2020 workbook unpacks to 0.97 MB); remove the "
+                "sheets that are not needed and save it again",
+                path=where,
+                values=[total],
+            )
+        for p in parts:
+            ratio = p.file_size / max(p.compress_size, 1)
+            if p.file_size > _MIB and ratio > MAX_RATIO:
+                raise SheetFormatError(
+                    f"{where}: part {p.filename!r} unpacks {ratio:,.0f} times its compressed "
+                    f"size, more than {MAX_RATIO} (a zip bomb, or not a workbook)",
+                    path=where,
+                    values=[p.filename],
+                )
+        for p in parts:
+            if not _XML_PART.search(p.filename):
+                continue
+            try:
+                doctype = _prolog_declares_doctype(zf, p)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+                raise SheetFormatError(
+                    f"{where}: part {p.filename!r} cannot be unpacked ({exc})", path=where
+                ) from None
+            if doctype:
+                raise SheetFormatError(
+                    f"{where}: part {p.filename!r} declares a DOCTYPE (XML entities); a "
+                    "workbook's parts never do, so it is refused unread",
+                    path=where,
+                    values=[p.filename],
+                )
+
+
+def _grid(ws: Any, budget: list[int], where: str) -> list[tuple]:
+    """A sheet's rows, streamed and counted against the cell budget ``budget[0]``."""
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        budget[0] -= len(row)
+        if budget[0] < 0:
+            raise SheetFormatError(
+                f"{where}: more than {MAX_CELLS:,} cells in the workbook's sheets (rows "
+                "counted as wide as their last cell); the 2020 workbook has 16,620",
+                path=where,
+            )
+        rows.append(row)
+    return rows
+
+
 def _import_openpyxl() -> Any:
     try:
         import openpyxl
@@ -408,8 +633,12 @@ def _import_openpyxl() -> Any:
     return openpyxl
 
 
-def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
-    """Import an official CCHI values spreadsheet (``.xlsx``) of any edition.
+def read_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
+    """Read an official CCHI values spreadsheet (``.xlsx``) of any edition, as published.
+
+    To get a weights table in crimeharm's schema instead (the open-data code,
+    the police-generated flag and the parsed starting point added), use
+    :func:`crimeharm.import_sheet`.
 
     Parameters
     ----------
@@ -438,27 +667,38 @@ def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
 
     Examples
     --------
-    >>> cchi = read_cchi_sheet("cchi-2020-official.xlsx")  # doctest: +SKIP
+    >>> cchi = read_sheet("cchi-2020-official.xlsx")  # doctest: +SKIP
     >>> cchi.edition_year, len(cchi.values), cchi.repairs.key.tolist()  # doctest: +SKIP
     (2020, 698, ['NN.111.5.0'])
     """
     p = Path(path)
     try:
+        _check_file_size(p.stat().st_size, repr(str(p)))  # before reading it
         data = p.read_bytes()
     except FileNotFoundError as exc:
-        raise InputFileError(f"CCHI spreadsheet not found: {str(p)!r}") from exc
+        raise InputFileError(f"CCHI spreadsheet not found: {str(p)!r}", path=p) from exc
     except OSError as exc:
-        raise InputFileError(f"cannot read CCHI spreadsheet {str(p)!r}: {exc}") from exc
+        raise InputFileError(f"cannot read CCHI spreadsheet {str(p)!r}: {exc}", path=p) from exc
+    check_workbook(data, repr(str(p)))
     openpyxl = _import_openpyxl()
     from openpyxl.utils.exceptions import InvalidFileException
 
+    unreadable = (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        OSError,
+        SyntaxError,  # xml.etree.ElementTree.ParseError
+    )
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except unreadable as exc:
         raise SheetFormatError(
             f"{str(p)!r} is not a spreadsheet openpyxl can read ({exc}); an "
-            f".xlsx workbook was expected (re-save .xls or .csv as .xlsx)"
-        ) from exc
+            f".xlsx workbook was expected (re-save .xls or .csv as .xlsx)",
+            path=p,
+        ) from None
     try:
         names = list(wb.sheetnames)
         notes: list[str] = []
@@ -476,11 +716,17 @@ def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
             name, year, chosen = found
             notes.extend(chosen)
         grids = {}
+        budget = [MAX_CELLS]
         for n in names:
             ws = wb[n]
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # some writers record a wrong sheet size
-            grids[n] = list(ws.iter_rows(values_only=True))
+            try:
+                grids[n] = _grid(ws, budget, repr(str(p)))
+            except unreadable as exc:
+                raise SheetFormatError(
+                    f"{str(p)!r}, sheet {n!r} cannot be read ({exc})", path=p
+                ) from None
     finally:
         wb.close()
     values, repairs = _values(grids[name], f"{str(p)!r}, sheet {name!r}", notes)
@@ -503,3 +749,13 @@ def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
         cover_text="\n".join(cover),
         notes=tuple(notes),
     )
+
+
+def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
+    """Deprecated alias of :func:`read_sheet`; removed in the next release."""
+    warnings.warn(
+        "crimeharm.read_cchi_sheet is deprecated; use crimeharm.read_sheet",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return read_sheet(path, sheet=sheet)

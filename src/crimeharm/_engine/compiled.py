@@ -1,0 +1,218 @@
+"""The compiled engine: the loops of ``_ckernel.pyx``, run without the GIL.
+
+The loops are compiled from Cython when the package is installed (a failed
+compile installs the package without them; :func:`load` then returns None
+and ``engine="auto"`` takes the numpy engine). Batches whose options allow it
+(:func:`crimeharm._engine.fused.eligible`) are scored and added in one pass
+over the records; the others are scored column by column, as the numpy
+engine does, and added by a compiled loop.
+
+Large arrays of sums and output are allocated in ordinary pages: numpy asks
+the system for transparent huge pages for every large array, and mapping a
+fresh huge page can stall while the kernel compacts memory, while the sums
+(written at random, all at once) and output columns (written once) gain
+little from them. New sums are mapped on two threads before the first batch
+is added (the figures measured are in docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from functools import partial
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from crimeharm._engine import fused
+from crimeharm._engine.base import Cells, Chain, Engine, Gathered, Rows, Selection, Tally
+from crimeharm.errors import OptionError
+from crimeharm.reasons import STATUS
+from crimeharm.scoring.periods import Period
+from crimeharm.scoring.rules import Scorer
+
+__all__ = ["CompiledEngine", "load"]
+
+_NONE_F64 = np.zeros(0)
+#: Arrays at least this large (bytes) are kept off transparent huge pages.
+_SMALL_PAGES_FROM = 1 << 21
+#: Slabs at least this large (elements) are mapped up front, on two threads.
+_TOUCH_FROM = 1 << 20
+
+HOW_TO_BUILD = (
+    "the compiled loops (crimeharm._engine._ckernel) are not built in this installation. "
+    "They are compiled from Cython when crimeharm is installed from source with a C "
+    "compiler present (e.g. gcc; on Debian or Ubuntu: apt-get install build-essential): "
+    "reinstall it with `pip install --force-reinstall --no-cache-dir <crimeharm source or "
+    "sdist>` and check that `python -c 'import crimeharm._engine._ckernel'` succeeds. "
+    "engine='numpy' gives the same results without them."
+)
+
+
+def load() -> ModuleType | None:
+    """The compiled module, or None where it was not built."""
+    try:
+        return importlib.import_module("crimeharm._engine._ckernel")
+    except ImportError:
+        return None
+
+
+class CompiledEngine(Engine):
+    """The sums by the compiled loops (see :class:`crimeharm._engine.base.Engine`).
+
+    Raises
+    ------
+    OptionError
+        When the compiled module is not built (the message says how to build it).
+    """
+
+    name = "compiled"
+
+    def __init__(self, by: Any, period: Period | None, *, excluded_cells: bool = True) -> None:
+        ck = load()
+        if ck is None:
+            raise OptionError(
+                f"engine='compiled': {HOW_TO_BUILD}", values=["compiled"], allowed=["numpy"]
+            )
+        super().__init__(by, period, excluded_cells=excluded_cells)
+        self._ck = ck
+        # the slabs' addresses, for the loops; rebuilt whenever the slabs change (_placed)
+        self._ptrs = np.zeros(0, dtype=np.int64)
+
+    def prepare(
+        self, scorer: Scorer, cols: Mapping[str, Any], n: int, *, helper: Executor | None = None
+    ) -> Callable[[], Tally]:
+        """Read one batch for the one-pass loop when it can take it, else as the base does.
+
+        ``helper``, if given, is a thread in which the area column is matched.
+        """
+        by = self._groups.by
+        if n and fused.eligible(scorer.opts, len(by)):
+            prepared = fused.prepare(
+                self._ck,
+                scorer,
+                cols,
+                n,
+                period=self._period,
+                area=by[0] if by else None,
+                match=self._groups.columns[0].lookup if by else None,
+                helper=helper,
+            )
+            if prepared is not None:
+                return partial(self._add_prepared, prepared)
+        return super().prepare(scorer, cols, n, helper=helper)
+
+    def _add_prepared(self, p: fused.Prepared) -> Tally:
+        """Make room in the sums and run the one-pass loop (the thread that adds batches)."""
+        lo, hi = p.periods
+        statuses = p.statuses if self._excluded_cells else [0]  # excluded: only counted
+        self._ensure(len(self._groups), lo, hi, statuses)
+        days = p.days
+        if len(days.period):
+            day_slot = (days.period - self._p_lo).astype(np.int32)
+        else:  # no period: every dated record in slot 0
+            day_slot = np.zeros(len(days.status), dtype=np.int32)
+        (f1, c1), (f2, c2) = p.flag(0), p.flag(1)
+        p.hits = np.zeros(len(p.lookup.u_status), dtype=np.int64)
+        skipped = self._ck.add_fused(
+            self._ptrs, self._n_slots, self._row_of, self._rows, p.hits, self._spill,
+            p.code, p.lookup.u_status, p.lookup.u_days,
+            p.gidx, p.gmap,
+            days.value, days.div, days.lo, day_slot, days.status,
+            STATUS["missing_date"], STATUS["bad_date"],
+            f1, c1, f2, c2,
+        )  # fmt: skip
+        if skipped:  # the table is made from this batch's days: cannot happen
+            raise RuntimeError(f"internal error: {skipped} row(s) dated outside the day table")
+        if self._excluded_cells and self._spill.any():  # a status without its sums by cell
+            raise RuntimeError("internal error: records of a status with no sums by cell")
+        return p.tally()
+
+    # ---------------------------------------------------------------- the loops
+    def _accumulate(self, rows: Rows) -> None:
+        gid, pid, status, crimes, harm = rows
+        self._ck.accumulate(
+            self._ptrs, self._n_slots, self._row_of, gid.astype(np.int64, copy=False), pid,
+            status, harm, _NONE_F64 if crimes is None else crimes, self._p_lo or 0,
+        )  # fmt: skip
+
+    def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
+        # the groups are split in two halves, one per thread; each half writes into room
+        # for all its cells (memory not written is never mapped), then the second half is
+        # moved to follow the first
+        order, n_slots = want.order, want.n_dated + 1
+        ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
+        half = len(order) // 2
+        room = len(order) * n_slots
+        out = [self._fresh(room, np.int32) for _ in range(4)]
+        at = half * n_slots
+
+        def cells(start: int, stop: int, into: int) -> int:
+            """The cells of the groups ``order[start:stop]``, written from ``into``."""
+            return self._ck.occupied(
+                ptrs, n_slots, want.has_included, order, start, stop, want.n_dated, want.complete,
+                want.rank, into, *out,
+            )  # fmt: skip
+
+        done = [pool.submit(cells, 0, half, 0), pool.submit(cells, half, len(order), at)]
+        m1, m2 = (f.result() for f in done)
+        for arr in out:
+            arr[m1 : m1 + m2] = arr[at : at + m2]
+        return Cells(*(arr[: m1 + m2] for arr in out))
+
+    def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
+        # the first slab's columns take new memory; each later slab's are written into the
+        # memory of the slab before it, which is already mapped (a slab holds two values
+        # per cell, so it has room for two columns of any subset of its cells); the last
+        # slab's memory takes the period bounds
+        n = len(cells.group)
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        total = self._fresh(n, zero=True)
+        spare: list[np.ndarray] = []
+        for st, slab in chain:
+            out_n, out_h = spare if spare else (self._fresh(n), self._fresh(n))
+            self._ck.gather(slab, cells.group, cells.slot, out_n, out_h, total if st else total[:0])
+            out[st] = (out_n, out_h)
+            flat = slab.reshape(-1)
+            spare = [flat[:n], flat[n : 2 * n]]
+        periods: list[np.ndarray | None] = [None, None]
+        for k, table in enumerate(bounds):
+            into = spare.pop() if spare else self._fresh(n)
+            self._ck.take(table.view(np.int64), cells.period, into.view(np.int64))
+            periods[k] = into.view(table.dtype)
+        return out, total, periods
+
+    # ------------------------------------------------------------------ memory
+    def _fresh(self, shape: int | tuple[int, ...], dtype: Any = np.float64, *, zero: bool = False):
+        """A new array (zeros if ``zero``) whose memory is mapped in ordinary pages."""
+        arr = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        if arr.nbytes >= _SMALL_PAGES_FROM:
+            self._ck.small_pages(arr.reshape(-1).view(np.uint8))
+        return arr
+
+    def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        return self._fresh(shape, zero=True)
+
+    def _placed(self, added: list[np.ndarray]) -> None:
+        """Map the new slabs' memory now, on two threads, and take the slabs' addresses.
+
+        Otherwise the pages of a large grid are mapped one at a time inside the
+        accumulation loop of the first batch, on one thread.
+        """
+        self._ptrs = np.array([a.ctypes.data for a in self._slabs], dtype=np.int64)
+        flat = [a.reshape(-1) for a in added if a.size >= _TOUCH_FROM]
+        if not flat:
+            return
+
+        def second_halves() -> None:
+            for a in flat:
+                self._ck.touch(a, a.size // 2, a.size)
+
+        helper = threading.Thread(target=second_halves)
+        helper.start()
+        for a in flat:
+            self._ck.touch(a, 0, a.size // 2)
+        helper.join()

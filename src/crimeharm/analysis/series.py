@@ -1,0 +1,637 @@
+"""The parallel series of the Cambridge consensus, in one pass over the records.
+
+Sherman (2020, "How to count crime") asks for parallel series rather than
+one number. :func:`series` gives them per area x period (x category):
+
+==========================  ===================================================
+column                      what
+==========================  ===================================================
+``crimes``                  crimes counted in the CHI (public-reported crime
+                            that occurred in the period)
+``chi_days``                the Crime Harm Index: their harm (days)
+``hochi_days``              Historic Offences CHI: harm of records excluded as
+                            ``historic``
+``ppi_days``                Proactive Policing Index: harm of records excluded
+                            as ``police_generated`` or ``police_initiated``
+``cdchi_days``              Company-Detected CHI: harm excluded as
+                            ``company_detected``
+``detected_crimes``         CHI crimes that were detected
+``detected_chi_days``       their harm
+``hdf``                     Harm Detection Fraction, ``detected_chi_days /
+                            chi_days``; NaN where ``chi_days`` is 0
+``detection_rate_per_100``  ``100 x detected_crimes / crimes``; NaN where
+                            ``crimes`` is 0
+``pending_crimes``          CHI crimes whose outcome is not final (under
+                            investigation, awaiting court, none assigned)
+==========================  ===================================================
+
+Without ``detected=`` the four detection columns and ``pending_crimes`` are
+NaN. The excluded series are the harm of records that a scope rule of the
+consensus left out (a record left out for a data problem, such as an unknown
+code, is in none of them). The detection columns count CHI crimes only.
+
+How it is computed: one :func:`crimeharm.harm_index` call, whose cells
+already hold the included crimes and harm and, per exclusion reason, the
+excluded crimes and harm, with the detection column (and the category, or
+the offence code when the category is the edition's offence group) as
+extra ``by`` keys; its cells are then read through the detection
+vocabulary and summed over those keys. Memory is that of the cells: areas x
+periods x distinct values of the extra keys.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from crimeharm.analysis.detection import (
+    LATEST_OUTCOME,
+    Detection,
+    DetectionKind,
+    UnknownOutcome,
+    join_outcomes,
+    read_detection,
+    unknown_report,
+)
+from crimeharm.errors import (
+    MissingColumnError,
+    OptionError,
+    UnknownCodeWarning,
+    UnknownOutcomeWarning,
+)
+from crimeharm.reasons import Reason
+from crimeharm.scoring.inputs import open_source, read_table
+from crimeharm.scoring.options import (
+    SCORE_ARGUMENTS,
+    CodeSystem,
+    DateLike,
+    DateRule,
+    Lag,
+    NegativeCounts,
+    PeriodBy,
+    ScoreOptions,
+    UnknownPolicy,
+    with_score_parameters,
+)
+from crimeharm.scoring.periods import Period
+from crimeharm.scoring.rates import MissingPolicy, add_rates
+from crimeharm.scoring.sums import harm_index
+from crimeharm.weights.table import DEFAULT_AMBIGUITY, WeightTable
+
+__all__ = ["SERIES_COLUMNS", "Format", "Shape", "edition_field", "series"]
+
+Shape = Literal["wide", "long"]
+Format = Literal["auto", "police-uk"]
+
+#: The value columns of :func:`series`, in order.
+SERIES_COLUMNS: tuple[str, ...] = (
+    "crimes",
+    "chi_days",
+    "hochi_days",
+    "ppi_days",
+    "cdchi_days",
+    "detected_crimes",
+    "detected_chi_days",
+    "hdf",
+    "detection_rate_per_100",
+    "pending_crimes",
+)
+_UNKNOWN = Reason.UNKNOWN_OUTCOME.value
+#: Series of excluded harm: output column -> the exclusion reasons summed into it.
+_EXCLUDED_SERIES: dict[str, tuple[str, ...]] = {
+    "hochi_days": (Reason.HISTORIC.value,),
+    "ppi_days": (Reason.POLICE_GENERATED.value, Reason.POLICE_INITIATED.value),
+    "cdchi_days": (Reason.COMPANY_DETECTED.value,),
+}
+#: Largest number of output cells summed through a dense table.
+_DENSE_CELLS = 1 << 25
+
+
+def edition_field(
+    weights: WeightTable,
+    codes: Sequence[object] | np.ndarray,
+    field: str,
+    *,
+    code_system: str = "auto",
+    ambiguity: str | Mapping[str, str] | None = None,
+) -> np.ndarray:
+    """A column of the edition (``group``, ``sub_group``...) for each offence code.
+
+    Codes are read as the scorer reads them (:meth:`WeightTable.resolve`);
+    a code several rows share takes the row its ambiguity rule chose, or,
+    under ``median``, the value most of its rows have. None where a code is
+    unknown, malformed or missing.
+
+    Examples
+    --------
+    >>> import crimeharm
+    >>> w = crimeharm.load_weights("cchi-2020")
+    >>> edition_field(w, ["8/6", "034/01", "xx"], "group").tolist()
+    ['VIOLENCE AGAINST THE PERSON', 'ROBBERY', None]
+    """
+    if field not in weights.table.columns:
+        raise OptionError(
+            f"edition {weights.edition!r} has no column {field!r}",
+            values=[field],
+            allowed=list(weights.table.columns),
+        )
+    res = weights.resolve(codes, code_system=code_system, ambiguity=ambiguity)
+    rules = dict(DEFAULT_AMBIGUITY)
+    if isinstance(ambiguity, str):
+        rules = dict.fromkeys(rules, ambiguity)
+    elif ambiguity is not None:
+        rules.update(ambiguity)
+    column = weights.table[field].to_numpy(dtype=object)
+    out = np.full(len(res), None, dtype=object)
+    for system, part in res[res["status"] == "ok"].groupby("system"):
+        index = weights.index(system, rules[system])
+        rows = index["row"].reindex(part["canonical"]).to_numpy()
+        chosen = rows >= 0
+        out[part.index[chosen]] = column[rows[chosen]]
+        if (~chosen).any():  # median rule: the value most of the code's rows have
+            pairs = weights._pairs(system)
+            for i, code in zip(part.index[~chosen], part["canonical"][~chosen], strict=True):
+                vals = pd.Series(column[pairs.loc[pairs["code"] == code, "row"]])
+                out[i] = vals.mode(dropna=True).iloc[0] if vals.notna().any() else None
+    return np.array([None if pd.isna(v) else v for v in out], dtype=object)
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 null) and categories of an output column of harm_index."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.int64), col.cat.categories
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _sorted_rank(categories: pd.Index) -> np.ndarray:
+    """Each category's position in sorted order (values of mixed types by their text)."""
+    if categories.is_monotonic_increasing and not categories.hasnans:  # often so: no sort
+        return np.arange(len(categories), dtype=np.int64)
+    try:
+        order = np.argsort(categories.to_numpy(), kind="stable")
+    except TypeError:
+        order = np.argsort(categories.astype(str).to_numpy(), kind="stable")
+    rank = np.empty(len(categories), dtype=np.int64)
+    rank[order] = np.arange(len(categories))
+    return rank
+
+
+class _Cells:
+    """The output cells (by x category x period) of harm_index's rows, in sorted order."""
+
+    def __init__(self, dims: list[tuple[np.ndarray, np.ndarray, int]]) -> None:
+        # dims: (per-row rank, values in rank order, radix) of each output dimension
+        n = len(dims[0][0]) if dims else 0
+        key = np.zeros(n, dtype=np.int64)
+        size = 1
+        for rank, _, radix in dims:
+            key = key * radix + rank
+            size *= radix
+        if size <= max(_DENSE_CELLS, 4 * n):
+            present = np.zeros(size, dtype=bool)
+            present[key] = True
+            cells = np.flatnonzero(present)
+            lut = np.zeros(size, dtype=np.int64)
+            lut[cells] = np.arange(len(cells))
+            self.inverse = lut[key]
+        else:
+            cells, self.inverse = np.unique(key, return_inverse=True)
+        self.n = len(cells)
+        parts = []
+        rest = cells
+        for _, _, radix in reversed(dims):
+            rest, part = np.divmod(rest, radix)
+            parts.append(part)
+        self.ranks = list(reversed(parts))
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.inverse, weights=values, minlength=self.n)
+
+
+def _dimension(codes: np.ndarray, categories: Sequence[object]) -> tuple[np.ndarray, Any, int]:
+    cats = pd.Index(categories)
+    rank = _sorted_rank(cats)
+    sorted_values = cats[np.argsort(rank)] if len(cats) else cats
+    row_rank = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(cats) else 0, len(cats))
+    return row_rank.astype(np.int64), sorted_values, len(cats) + 1
+
+
+def _category_values(
+    out: pd.DataFrame, key: str, mapper: Callable[[np.ndarray], np.ndarray] | None
+) -> tuple[np.ndarray, pd.Index]:
+    codes, cats = _codes(out[key])
+    if mapper is None:
+        return codes, cats
+    mapped = mapper(cats.to_numpy(dtype=object))
+    new_codes, uniques = pd.factorize(pd.Series(mapped, dtype=object), use_na_sentinel=True)
+    table = np.append(new_codes, -1)
+    return table[codes], pd.Index(uniques)
+
+
+def _check_choice(name: str, value: object, kind: Any) -> None:
+    allowed = get_args(kind)
+    if value not in allowed:
+        raise OptionError(
+            f"{name}={value!r}; expected one of {list(allowed)}", values=[value], allowed=allowed
+        )
+
+
+def _police_uk(
+    data: Any, opts: dict[str, Any], outcomes: Any, detected: str | None
+) -> tuple[Any, dict[str, Any], str | None, dict[str, Any] | None]:
+    from crimeharm.weights.police_uk import police_uk_options
+
+    base = police_uk_options(opts["weights"])
+    defaults = {"code": "offence_code", "code_system": "auto", "date": None}
+    for name, value in base.items():
+        if name == "weights" or opts.get(name) == defaults.get(name):
+            opts[name] = value
+    if outcomes is None:
+        return data, opts, detected, None
+    frame = read_table(data)
+    joined, report = join_outcomes(frame, outcomes)
+    return joined, opts, detected or LATEST_OUTCOME, report
+
+
+@with_score_parameters
+def series(
+    data: Any,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: str | Period | None = None,
+    detected: str | None = None,
+    category: str | None = None,
+    shape: Shape = "wide",
+    detection: DetectionKind = "auto",
+    detected_values: Mapping[Any, Any] | None = None,
+    unknown_outcome: UnknownOutcome = "not_detected",
+    format: Format = "auto",
+    outcomes: Any = None,
+    complete: bool = False,
+    population: pd.DataFrame | pd.Series | None = None,
+    per: float = 100_000,
+    missing_population: MissingPolicy = "raise",
+    batch_rows: int = 1 << 20,
+    progress: Callable[[int], object] | None = None,
+    weights: str | WeightTable | None = None,
+    code: str = "offence_code",
+    code_system: CodeSystem = "auto",
+    ambiguity: str | Mapping[str, str] | None = None,
+    crosswalk: bool = True,
+    date: str | None = None,
+    date_to: str | None = None,
+    date_rule: DateRule = "start",
+    date_format: str | None = None,
+    reported: str | None = None,
+    period_by: PeriodBy = "committed",
+    count: str | None = None,
+    exclude_police_generated: bool = True,
+    police_initiated: str | None = None,
+    company_detected: str | None = None,
+    historic_lag: Lag = None,
+    start: DateLike = None,
+    end: DateLike = None,
+    unknown: UnknownPolicy = "exclude",
+    negative_counts: NegativeCounts = "exclude",
+) -> pd.DataFrame:
+    """The consensus series by area and period: CHI, HOCHI, PPI, CDCHI, detection, HDF.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, pyarrow.Table, or path
+        Records, as for :func:`crimeharm.harm_index`.
+    by : str or list of str, optional
+        Area columns.
+    period : str, optional
+        ``month``, ``quarter``, ``year``, ``financial-year`` or ``rolling:36m``
+        (needs ``date=``).
+    detected : str, optional
+        Column saying whether each crime was detected: yes/no values, Home
+        Office outcome types (``1``, ``1A``, ... ``22``) or data.police.uk
+        outcome texts (see :mod:`crimeharm.analysis.detection`). With
+        ``outcomes=`` it defaults to the joined latest outcome.
+    category : str, optional
+        A column of the data to split by (a crime type), or a column of the
+        edition (``group``, ``sub_group``, ``crime_type``...), read from each
+        record's offence code.
+    shape : {'wide', 'long'}
+        ``wide``: one column per series; ``long``: ``series`` and ``value``
+        columns, one row per cell and series, for plotting.
+    detection : {'auto', 'flag', 'outcome'}
+        How to read ``detected``: ``auto`` reads it as yes/no when every value
+        is a yes/no value, else through the outcome vocabulary.
+    detected_values : mapping, optional
+        Value -> True/False (detected) or (detected, final): overrides or
+        extends the vocabulary, e.g. ``{"22": True}``.
+    unknown_outcome : {'not_detected', 'exclude', 'raise'}
+        Values of ``detected`` outside the vocabulary are counted per value
+        (``attrs["crimeharm"]["detection"]["unknown_values"]``) and warned
+        of (:class:`~crimeharm.UnknownOutcomeWarning`); then read as not
+        detected (the default), or their records excluded with reason
+        ``unknown_outcome`` (columns ``excluded_unknown_outcome`` and
+        ``excluded_harm_unknown_outcome``), or an error.
+    format : {'auto', 'police-uk'}
+        ``police-uk``: a data.police.uk street file, scored with the proxy
+        weights of :func:`crimeharm.police_uk_options` (its ``code``,
+        ``code_system`` and ``date`` unless given).
+    outcomes : path, folder, list or pandas.DataFrame, optional
+        data.police.uk ``*-outcomes.csv`` files, joined to the street records
+        by Crime ID (:func:`crimeharm.join_outcomes`); needs
+        ``format='police-uk'``. The counts of the join are in
+        ``attrs["crimeharm"]["outcomes"]``.
+    complete : bool
+        Every area x period cell, including empty ones.
+    population : pandas.DataFrame, optional
+        The ``by`` column(s) and ``population``, optionally by ``period`` or
+        ``year``: adds ``population``, ``chi_days_per_<per>`` and
+        ``crimes_per_<per>`` (see :func:`crimeharm.rates`).
+    per : float
+        Rate base in residents.
+    missing_population : {'raise', 'nan'}
+        An area or period without a population: an error naming them, or NaN
+        rates with a :class:`~crimeharm.MissingPopulationWarning`.
+    batch_rows : int
+        Rows per batch for in-memory data.
+    progress : callable, optional
+        Called with the number of rows done after each batch.
+    {score_parameters}
+    {window_parameters}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``by`` x category x period cell (see the module docstring
+        for the columns), sorted by them; ``attrs["crimeharm"]`` holds the
+        edition, the options, the reconciliation summary (with
+        ``unknown_outcome`` exclusions), ``detection`` (the column, how it was
+        read, crimes per value, values outside the vocabulary) and, with
+        ``outcomes=``, ``outcomes``.
+
+    Raises
+    ------
+    MissingColumnError
+        When ``detected`` or ``category`` is neither a column of the data nor
+        (for ``category``) of the edition.
+    ColumnValueError
+        With ``unknown_outcome='raise'``, naming the values outside the
+        vocabulary.
+
+    Examples
+    --------
+    >>> import pandas as pd, crimeharm
+    >>> df = pd.DataFrame({"offence_code": ["105/01", "008/06", "034/01", "092/10"],
+    ...                    "area": ["A", "A", "B", "B"],
+    ...                    "outcome": ["1", "18", "Under investigation", "1"]})
+    >>> s = crimeharm.series(df, by="area", detected="outcome")
+    >>> s[["area", "crimes", "chi_days", "ppi_days", "detected_chi_days", "hdf"]]
+      area  crimes  chi_days  ppi_days  detected_chi_days       hdf
+    0    A     2.0      11.0       0.0                1.0  0.090909
+    1    B     1.0     365.0     547.5                0.0  0.000000
+    """
+    score_opts = {k: v for k, v in locals().items() if k in SCORE_ARGUMENTS}
+    ScoreOptions.from_arguments(score_opts)  # check the scoring options before any reading
+    _check_choice("shape", shape, Shape)
+    _check_choice("format", format, Format)
+    _check_choice("unknown_outcome", unknown_outcome, UnknownOutcome)
+    _check_choice("detection", detection, DetectionKind)
+    if outcomes is not None and format != "police-uk":
+        raise OptionError("outcomes= joins data.police.uk outcomes files: pass format='police-uk'")
+    join_report = None
+    if format == "police-uk":
+        data, score_opts, detected, join_report = _police_uk(data, score_opts, outcomes, detected)
+    opts = ScoreOptions.from_arguments(score_opts)
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    present = open_source(data).columns
+    cat_key, cat_map = None, None
+    if category is not None:
+        if category in present:
+            cat_key = category
+        elif category in opts.weights.table.columns:
+            cat_key = opts.code
+
+            def cat_map(codes: np.ndarray) -> np.ndarray:
+                return edition_field(
+                    opts.weights,
+                    codes,
+                    category,
+                    code_system=opts.code_system,
+                    ambiguity=opts.ambiguity,
+                )
+        else:
+            raise MissingColumnError(
+                f"category={category!r} is neither a column of the data nor of edition "
+                f"{opts.weights.edition!r}; data columns: {list(present)}, edition columns: "
+                f"{list(opts.weights.table.columns)}",
+                column=category,
+                values=[category],
+                allowed=[*present, *opts.weights.table.columns],
+            )
+    if detected is not None:
+        MissingColumnError.check(present, [detected], source="data", what="detected ")
+    keys = list(dict.fromkeys([*by_list, *[k for k in (cat_key, detected) if k is not None]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownCodeWarning)  # reported once, below
+        out = harm_index(
+            data,
+            by=keys,
+            period=period,
+            complete=complete,
+            excluded="columns",
+            batch_rows=batch_rows,
+            progress=progress,
+            **score_opts,
+        )
+    meta = dict(out.attrs["crimeharm"])
+    summary = meta["summary"]
+    if summary["unknown_codes_top"] and opts.unknown == "exclude":
+        top = ", ".join(f"{c!r} ({n:,})" for c, n in summary["unknown_codes_top"][:5])
+        warnings.warn(
+            f"{summary['rows_excluded'].get('unknown_code', 0):,} record(s) excluded: offence "
+            f"codes not in edition {opts.weights.edition!r}: {top}",
+            UnknownCodeWarning,
+            stacklevel=2,
+        )
+    result, det_report = _reshape(
+        out,
+        by_list,
+        category=(category, cat_key, cat_map),
+        detected=detected,
+        detection=detection,
+        detected_values=detected_values,
+        unknown_outcome=unknown_outcome,
+        has_period=period is not None,
+    )
+    if det_report is not None:
+        _move_unknown(summary, det_report, counted=opts.count is not None)
+        meta["detection"] = det_report
+    if join_report is not None:
+        meta["outcomes"] = join_report
+    meta["by"] = by_list
+    meta["series"] = {"category": category, "shape": shape, "keys_of_the_pass": keys}
+    if population is not None:
+        add_rates(
+            result,
+            by_list,
+            population,
+            per=per,
+            values=("chi_days", "crimes"),
+            missing=missing_population,
+        )
+    if shape == "long":
+        ids = [*by_list, *([category] if category is not None else [])]
+        ids += [c for c in ("period", "period_start", "period_end", "population") if c in result]
+        result = _long(result, ids)
+    result.attrs["crimeharm"] = meta
+    return result
+
+
+def _move_unknown(summary: dict[str, Any], report: dict[str, Any], *, counted: bool) -> None:
+    """Move the records excluded for their outcome from included to excluded, in the summary."""
+    crimes, harm = report.get("excluded_crimes", 0.0), report.get("excluded_harm_days", 0.0)
+    if not crimes:
+        return
+    summary["crimes_included"] -= crimes
+    summary["harm_days_included"] -= harm
+    summary["crimes_excluded"][_UNKNOWN] = crimes
+    summary["harm_days_excluded"][_UNKNOWN] = harm
+    if counted:  # a pre-counted table: the cells hold crimes, not rows
+        summary["notes"].append(
+            f"{crimes:,.0f} crime(s) excluded as {_UNKNOWN}: rows are not counted apart for "
+            "pre-counted tables, so rows_excluded leaves them out"
+        )
+        return
+    summary["rows_included"] -= int(crimes)
+    summary["rows_excluded"][_UNKNOWN] = int(crimes)
+
+
+def _reshape(
+    out: pd.DataFrame,
+    by: list[str],
+    *,
+    category: tuple[str | None, str | None, Callable | None],
+    detected: str | None,
+    detection: DetectionKind,
+    detected_values: Mapping[Any, Any] | None,
+    unknown_outcome: UnknownOutcome,
+    has_period: bool,
+) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """Sum harm_index's cells over the detection key (and the codes of an edition category)."""
+    n = len(out)
+    crimes = out["crimes"].to_numpy(dtype=float)
+    harm = out["harm_days"].to_numpy(dtype=float)
+    dims: list[tuple[np.ndarray, Any, int]] = []
+    names: list[str] = []
+    for name in by:
+        dims.append(_dimension(*_codes(out[name])))
+        names.append(name)
+    cat_name, cat_key, cat_map = category
+    if cat_name is not None and cat_key is not None:
+        dims.append(_dimension(*_category_values(out, cat_key, cat_map)))
+        names.append(cat_name)
+    if has_period:
+        pcodes, pcats = _codes(out["period"])
+        n_per = len(pcats)
+        slot = np.where(pcodes >= 0, pcodes, n_per)
+        dims.append((slot, None, n_per + 1))
+    if not dims:
+        dims.append((np.zeros(n, dtype=np.int64), None, 1))
+    cells = _Cells(dims)
+    frame: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        values, rank = dims[i][1], cells.ranks[i]
+        frame[name] = pd.Categorical.from_codes(
+            np.where(rank < len(values), rank, -1), categories=values, validate=False
+        )
+    if has_period:
+        prank = cells.ranks[len(names)]
+        frame["period"] = pd.Categorical.from_codes(
+            np.where(prank < n_per, prank, -1), categories=pcats, ordered=True, validate=False
+        )
+        for col in ("period_start", "period_end"):
+            table = np.full(n_per + 1, np.datetime64("NaT"), dtype=out[col].dtype)
+            table[slot] = out[col].to_numpy()
+            frame[col] = table[prank]
+    keep = np.ones(n, dtype=bool)
+    report: dict[str, Any] | None = None
+    det_row = final_row = None
+    if detected is not None:
+        codes, cats = _codes(out[detected])
+        det: Detection = read_detection(
+            cats.to_numpy(dtype=object),
+            column=detected,
+            kind=detection,
+            detected_values=detected_values,
+        )
+        pick = np.where(codes >= 0, codes, len(cats))
+        per_value = np.bincount(pick, weights=crimes, minlength=len(cats) + 1)
+        unknown = unknown_report(det, per_value, policy=unknown_outcome)
+        unknown_row = ~det.known[pick]
+        det_row, final_row = det.detected[pick], det.final[pick]
+        report = {
+            "column": detected,
+            "read_as": det.kind,
+            "crimes_by_value": {
+                ("<none>" if i == len(cats) else str(cats[i])): float(per_value[i])
+                for i in np.flatnonzero(per_value)
+            },
+            "unknown_values": unknown,
+            "unknown_outcome": unknown_outcome,
+            "detected_values": dict(detected_values or {}),
+        }
+        if unknown:
+            what = "excluded" if unknown_outcome == "exclude" else "read as not detected"
+            top = ", ".join(f"{v!r} ({c:,.0f})" for v, c in list(unknown.items())[:5])
+            message = (
+                f"column {detected!r}: {sum(unknown.values()):,.0f} crime(s) with values outside "
+                f"the outcome vocabulary, {what}: {top}"
+            )
+            warnings.warn(
+                UnknownOutcomeWarning(
+                    message, column=detected, values=unknown, policy=unknown_outcome
+                ),
+                stacklevel=3,
+            )
+        if unknown_outcome == "exclude":
+            keep = ~unknown_row
+            report["excluded_crimes"] = float(crimes[unknown_row].sum())
+            report["excluded_harm_days"] = float(harm[unknown_row].sum())
+    kept_crimes, kept_harm = crimes, harm
+    if not keep.all():
+        kept_crimes, kept_harm = np.where(keep, crimes, 0.0), np.where(keep, harm, 0.0)
+    frame["crimes"] = cells.sum(kept_crimes)
+    frame["chi_days"] = cells.sum(kept_harm)
+    for col, reasons in _EXCLUDED_SERIES.items():
+        parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
+        frame[col] = cells.sum(parts[0] if len(parts) == 1 else np.sum(parts, axis=0))
+    if det_row is not None:
+        frame["detected_crimes"] = cells.sum(np.where(det_row, kept_crimes, 0.0))
+        frame["detected_chi_days"] = cells.sum(np.where(det_row, kept_harm, 0.0))
+    else:
+        frame["detected_crimes"] = frame["detected_chi_days"] = np.full(cells.n, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi, cr = frame["chi_days"], frame["crimes"]
+        frame["hdf"] = np.where(chi != 0, frame["detected_chi_days"] / chi, np.nan)
+        frame["detection_rate_per_100"] = np.where(
+            cr != 0, 100.0 * frame["detected_crimes"] / cr, np.nan
+        )
+    if final_row is not None:
+        frame["pending_crimes"] = cells.sum(np.where(~final_row, kept_crimes, 0.0))
+    else:
+        frame["pending_crimes"] = np.full(cells.n, np.nan)
+    if detected is not None and unknown_outcome == "exclude":
+        frame[f"excluded_{_UNKNOWN}"] = cells.sum(np.where(keep, 0.0, crimes))
+        frame[f"excluded_harm_{_UNKNOWN}"] = cells.sum(np.where(keep, 0.0, harm))
+    return pd.DataFrame(frame, copy=False), report
+
+
+def _long(wide: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """One row per cell and series: ``series`` (categorical, in column order) and ``value``."""
+    values = [c for c in wide.columns if c not in ids]
+    long = wide.melt(id_vars=ids, value_vars=values, var_name="series", value_name="value")
+    long["series"] = pd.Categorical(long["series"], categories=values)
+    return long

@@ -1,0 +1,295 @@
+"""The rules that score a batch of records: each record's days, crimes and status.
+
+:class:`Scorer` reads a batch's offence codes once per distinct value
+(:class:`_Resolver` remembers them across batches), reads its dates, counts
+and flags, and gives each record a status: 0 (included) or the code of the
+first exclusion reason that applies (:mod:`crimeharm.reasons`, whose
+:func:`~crimeharm.reasons.mark` is the rule of precedence). The compiled
+engine's one-pass loop follows the same rules (``crimeharm._engine.fused``);
+the test suite checks that both give identical results.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crimeharm.errors import CodeError, UnknownCodeWarning
+from crimeharm.reasons import STATUS, mark
+from crimeharm.scoring.columns import (
+    DAY_BAD,
+    DAY_MISSING,
+    dates_to_days,
+    factorize,
+    to_count,
+    to_flag,
+)
+from crimeharm.scoring.options import ScoreOptions
+from crimeharm.scoring.summary import Summary
+
+__all__ = ["CodeLookup", "ScoredBatch", "Scorer"]
+
+
+class _Resolver:
+    """Reads distinct offence code values once and remembers them across batches."""
+
+    def __init__(self, opts: ScoreOptions) -> None:
+        self.opts = opts
+        self.values: list[object] = []
+        self.index = pd.Index([], dtype=object)
+        self.days = np.empty(0)
+        self.code_status = np.empty(0, dtype=np.uint8)
+        self.flag = np.empty(0, dtype=bool)
+        self.ambiguous = np.empty(0, dtype=bool)
+        self.canonical = np.empty(0, dtype=object)
+        self.crosswalk = np.empty(0, dtype=object)  # '28A->28E' where read through it
+
+    def positions(self, uniques: np.ndarray) -> np.ndarray:
+        keys = pd.Index(uniques, dtype=object)
+        pos = self.index.get_indexer(keys) if len(self.index) else np.full(len(keys), -1)
+        new = pos < 0
+        if new.any():
+            fresh = pd.unique(np.asarray(uniques, dtype=object)[new])
+            o = self.opts
+            res = o.weights.resolve(
+                fresh, code_system=o.code_system, ambiguity=o.ambiguity, crosswalk=o.crosswalk
+            )
+            status = np.zeros(len(res), dtype=np.uint8)
+            read_as = res["status"].to_numpy()
+            for name in ("missing", "malformed", "unknown"):
+                mark(status, read_as == name, f"{name}_code")
+            mark(status, res["not_crime"].to_numpy(dtype=bool), "not_crime")
+            self.index = self.index.append(pd.Index(fresh, dtype=object))
+            self.days = np.concatenate([self.days, res["days"].to_numpy(dtype=float)])
+            self.code_status = np.concatenate([self.code_status, status])
+            self.flag = np.concatenate([self.flag, res["police_generated"].to_numpy(dtype=bool)])
+            self.ambiguous = np.concatenate([self.ambiguous, res["ambiguous"].to_numpy(dtype=bool)])
+            self.canonical = np.concatenate(
+                [self.canonical, res["canonical"].to_numpy(dtype=object)]
+            )
+            self.crosswalk = np.concatenate([self.crosswalk, res["crosswalk"].to_numpy(object)])
+            pos = self.index.get_indexer(keys)
+        return pos
+
+
+@dataclass
+class CodeLookup:
+    """A batch's offence codes, read once per distinct value.
+
+    ``codes`` are the rows' positions in ``uniques`` (-1 for null); the
+    ``u_*`` arrays have one entry per distinct value plus a last one for null:
+    days, status (0, a code reason, or ``police_generated``), whether the
+    code is unknown to the edition and whether it is ambiguous.
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    pos: np.ndarray
+    u_days: np.ndarray
+    u_status: np.ndarray
+    unknown: np.ndarray
+    ambiguous: np.ndarray
+
+
+@dataclass
+class ScoredBatch:
+    """Per-row arrays of one batch."""
+
+    days: np.ndarray  # float64, NaN where the code is not known
+    crimes: np.ndarray | None  # float64 counts, or None for one crime per row
+    harm: np.ndarray  # float64 days x crimes, NaN where unknown (included and excluded)
+    status: np.ndarray  # uint8, 0 included, else STATUS[reason]
+    period_day: np.ndarray | None  # int64 day number, or None without a date column
+
+
+class Scorer:
+    """Scores batches with one set of options, keeping tallies across them."""
+
+    def __init__(self, opts: ScoreOptions) -> None:
+        self.opts = opts
+        self.resolver = _Resolver(opts)
+        w = opts.weights
+        self.summary = Summary(
+            edition=w.edition, edition_sha256=w.sha256, scheme=w.scheme, options=opts.describe()
+        )
+
+    def days(self, col: Any) -> np.ndarray:
+        """Day numbers of a date column (see :func:`dates_to_days`), keeping bad examples."""
+        days, bad = dates_to_days(col, date_format=self.opts.date_format)
+        if bad and len(self.summary.bad_dates) < 5:
+            self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
+        return days
+
+    def _dates(self, batch: Mapping[str, Any], name: str | None) -> np.ndarray | None:
+        return None if name is None else self.days(batch[name])
+
+    def codes(self, col: Any) -> CodeLookup:
+        """Read a batch's offence codes once per distinct value (see :class:`CodeLookup`)."""
+        o = self.opts
+        codes, uniques = factorize(col)
+        pos = self.resolver.positions(uniques)
+        r = self.resolver
+        # one sentinel slot at the end for null codes (code -1 takes it)
+        u_days = np.append(r.days[pos], np.nan)
+        u_status = np.append(r.code_status[pos], STATUS["missing_code"]).astype(np.uint8)
+        unknown = u_status == STATUS["unknown_code"]
+        if o.unknown == "zero":
+            u_days[unknown] = 0.0
+            u_status[unknown] = 0
+        if o.exclude_police_generated:  # the date reasons, which precede it, are marked later
+            mark(u_status, np.append(r.flag[pos], False), "police_generated")
+        amb = np.append(r.ambiguous[pos], False)
+        return CodeLookup(codes, uniques, pos, u_days, u_status, unknown, amb)
+
+    def tally_codes(self, lookup: CodeLookup, hits: np.ndarray | None) -> None:
+        """Count unknown and ambiguous codes; ``hits`` is rows per distinct value.
+
+        With ``hits`` None they are counted here when needed. Raises
+        :class:`CodeError` when ``unknown='raise'`` and a code is unknown.
+        """
+        crossed = pd.notna(self.resolver.crosswalk[lookup.pos])
+        if not (lookup.unknown.any() or lookup.ambiguous.any() or crossed.any()):
+            return
+        if hits is None:
+            hits = np.bincount(lookup.codes + 1, minlength=len(lookup.uniques) + 1)[1:]
+        hits = hits[: len(lookup.uniques)]
+        o, r, uniques = self.opts, self.resolver, lookup.uniques
+        unknown_u = lookup.unknown[:-1] & (hits > 0)
+        if unknown_u.any():
+            n_unknown = int(hits[unknown_u].sum())
+            for i in np.flatnonzero(unknown_u):
+                self.summary.unknown_codes[uniques[i]] += int(hits[i])
+            if o.unknown == "raise":
+                top = ", ".join(
+                    f"{c!r} ({k:,})" for c, k in self.summary.unknown_codes.most_common(5)
+                )
+                raise CodeError(
+                    f"{n_unknown:,} record(s) have offence codes that edition "
+                    f"{o.weights.edition!r} does not carry in column {o.code!r}: {top}",
+                    column=o.code,
+                    values=[c for c, _ in self.summary.unknown_codes.most_common()],
+                )
+            if o.unknown == "zero":
+                self.summary.unknown_scored_zero += n_unknown
+        for i in np.flatnonzero(lookup.ambiguous[:-1] & (hits > 0)):
+            self.summary.ambiguous_codes[str(r.canonical[lookup.pos[i]])] += int(hits[i])
+        for i in np.flatnonzero(crossed & (hits > 0)):
+            self.summary.crosswalked_codes[str(r.crosswalk[lookup.pos[i]])] += int(hits[i])
+
+    def score_batch(self, batch: Mapping[str, Any], n: int, *, tally: bool = True) -> ScoredBatch:
+        """Score one batch: ``batch`` maps column names to columns of length ``n``.
+
+        With ``tally=False`` the summary's row, crime and harm counts are left to
+        the caller (the streaming aggregator reads them off its sums).
+        """
+        o = self.opts
+        lookup = self.codes(batch[o.code])
+        self.tally_codes(lookup, None)
+        days = lookup.u_days[lookup.codes]
+        status = lookup.u_status[lookup.codes]
+
+        crimes = None
+        if o.count is not None:
+            crimes = to_count(batch[o.count])
+            bad_count = np.isnan(crimes)
+            if o.negative_counts == "exclude":
+                bad_count |= crimes < 0
+            crimes[bad_count] = 1.0  # an invalid-count row is counted as one row
+            mark(status, bad_count, "invalid_count")
+
+        committed = self._dates(batch, o.date)
+        committed_to = self._dates(batch, o.date_to)
+        if committed is not None and committed_to is not None:
+            committed = _combine_range(committed, committed_to, o.date_rule)
+        elif committed is None:
+            committed = committed_to
+        reported = self._dates(batch, o.reported)
+        period_day = reported if o.period_by == "reported" else committed
+
+        # historic: reported in the window (or at all, without one) but committed before
+        # it, or reported longer than the lag after it was committed
+        historic = None
+        if committed is not None and reported is not None:
+            historic = np.zeros(n, dtype=bool)
+            has_c, has_r = committed > DAY_BAD, reported > DAY_BAD
+            if o.historic_lag_days is not None:
+                historic |= has_c & has_r & (reported - committed > o.historic_lag_days)
+            if o.start is not None:
+                historic |= has_c & (committed < o.start)
+            if o.start is not None or o.end is not None:
+                # historic *in this window*: only records reported within it
+                in_window = has_r.copy()
+                if o.start is not None:
+                    in_window &= reported >= o.start
+                if o.end is not None:
+                    in_window &= reported <= o.end
+                historic &= in_window
+        if period_day is not None:
+            if (period_day <= DAY_BAD).any():
+                mark(status, period_day == DAY_MISSING, "missing_date")
+                mark(status, period_day == DAY_BAD, "bad_date")
+            if o.start is not None or o.end is not None:
+                valid = period_day > DAY_BAD
+                outside = np.zeros(n, dtype=bool)
+                if o.start is not None:
+                    outside |= valid & (period_day < o.start)
+                if o.end is not None:
+                    outside |= valid & (period_day > o.end)
+                if historic is not None:
+                    outside &= ~historic
+                mark(status, outside, "outside_window")
+        if o.police_initiated is not None:
+            mark(
+                status,
+                to_flag(batch[o.police_initiated], name=o.police_initiated),
+                "police_initiated",
+            )
+        if o.company_detected is not None:
+            mark(
+                status,
+                to_flag(batch[o.company_detected], name=o.company_detected),
+                "company_detected",
+            )
+        if historic is not None:
+            mark(status, historic, "historic")
+            if period_day is not reported:
+                # a historic record belongs to the period it was reported in (HOCHI)
+                moved = historic & (reported > DAY_BAD)
+                if moved.any():
+                    period_day = np.where(moved, reported, period_day)
+        harm = days if crimes is None else days * crimes
+        if tally:
+            self.summary.merge_batch(status, np.ones(n) if crimes is None else crimes, harm)
+        return ScoredBatch(
+            days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
+        )
+
+    def finish(self) -> Summary:
+        """Warn about unknown codes once, with the count and the most frequent ones."""
+        s = self.summary
+        n = s.rows_excluded["unknown_code"]
+        if n and self.opts.unknown == "exclude":
+            top = ", ".join(f"{c!r} ({k:,})" for c, k in s.unknown_codes.most_common(5))
+            warnings.warn(
+                f"{n:,} record(s) excluded as unknown_code: edition {s.edition!r} does not "
+                f"carry their offence codes; most frequent: {top}",
+                UnknownCodeWarning,
+                stacklevel=3,
+            )
+        return s
+
+
+def _combine_range(start: np.ndarray, end: np.ndarray, rule: str) -> np.ndarray:
+    """One day from a committed-from/committed-to range (see :func:`score`)."""
+    has_start, has_end = start > DAY_BAD, end > DAY_BAD
+    if rule == "start":
+        return np.where(has_start, start, np.where(has_end, end, start))
+    if rule == "end":
+        return np.where(has_end, end, np.where(has_start, start, end))
+    mid = np.where(has_start & has_end, start + (end - start) // 2, DAY_MISSING)
+    return np.where(has_start & has_end, mid, np.where(has_start, start, end))

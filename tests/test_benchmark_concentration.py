@@ -1,0 +1,30 @@
+"""The concentration benchmark runs and the three tools agree (issue 13). No timing is checked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "concentration.py"
+
+
+def test_quick_run_agrees(tmp_path):
+    pytest.importorskip("duckdb")
+    pytest.importorskip("polars")
+    out = tmp_path / "concentration.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    for job in ("per_person", "concentration"):
+        assert report["jobs"][job]["agree"] == {"duckdb": True, "polars": True}
+        assert set(report["jobs"][job]["seconds"]) == {"crimeharm", "duckdb", "polars"}

@@ -1,0 +1,82 @@
+"""The errors module holds every error and warning, each exported and carrying its data."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import crimeharm
+from crimeharm import errors
+
+SRC = Path(crimeharm.__file__).parent
+
+
+def _classes_defined(path: Path) -> list[tuple[str, list[str]]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.name, [ast.unparse(b) for b in node.bases])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    ]
+
+
+def test_no_error_or_warning_is_defined_outside_errors_py():
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        if path.name == "errors.py":
+            continue
+        for name, bases in _classes_defined(path):
+            if any(b.endswith(("Error", "Exception", "Warning")) for b in bases):
+                offenders.append(f"{path.relative_to(SRC)}: {name}({', '.join(bases)})")
+    assert offenders == []
+
+
+ERRORS = [
+    obj
+    for _, obj in inspect.getmembers(errors, inspect.isclass)
+    if issubclass(obj, Exception) and obj.__module__ == errors.__name__
+]
+
+
+@pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__name__)
+def test_each_error_is_exported_and_has_one_base(cls):
+    assert cls.__name__ in errors.__all__
+    assert getattr(crimeharm, cls.__name__) is cls
+    if issubclass(cls, Warning):
+        assert issubclass(cls, errors.CrimeHarmWarning)
+    else:
+        assert issubclass(cls, errors.CrimeHarmError)
+        if cls is not errors.CrimeHarmError:  # and the built-in it matches
+            builtins = [b for b in cls.__mro__[1:] if b.__module__ == "builtins"]
+            assert any(b is not Exception and b is not object for b in builtins), cls
+
+
+def test_errors_carry_their_data():
+    err = errors.MissingColumnError("x", path="f.csv", column="a", values=["a"], allowed=["b"])
+    assert (err.path, err.column, err.values, err.allowed) == ("f.csv", "a", ["a"], ["b"])
+    assert str(err) == "x"  # not quoted like a KeyError
+    assert isinstance(err, KeyError)
+    assert errors.CodeError("c", values=["8//6"]).codes == ["8//6"]
+
+
+def test_missing_column_check_names_what_is_missing_and_present():
+    with pytest.raises(errors.MissingColumnError) as info:
+        errors.MissingColumnError.check(["a", "b"], ["a", "c", "d"], source="records.csv")
+    e = info.value
+    assert (e.column, e.values, e.allowed, e.path) == ("c", ["c", "d"], ["a", "b"], "records.csv")
+    for needle in ("records.csv", "'c'", "'b'"):
+        assert needle in str(e)
+    errors.MissingColumnError.check(["a"], ["a"], source="x")  # nothing missing: no error
+
+
+def test_unknown_codes_raise_with_the_codes_and_column():
+    import pandas as pd
+
+    df = pd.DataFrame({"offence_code": ["8/6", "999/99", "999/99", "998/01"]})
+    with pytest.raises(errors.CodeError) as info:
+        crimeharm.score(df, unknown="raise")
+    assert info.value.column == "offence_code"
+    assert info.value.codes == ["999/99", "998/01"]  # most frequent first

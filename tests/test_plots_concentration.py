@@ -1,0 +1,59 @@
+"""The concentration plots render to PNG (Agg); skipped without matplotlib (issue 13)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import crimeharm
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+EXAMPLE = crimeharm.__path__[0] + "/data/example-records.csv"
+
+
+@pytest.fixture(scope="module")
+def scored() -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        return crimeharm.score(EXAMPLE, date="committed_date")
+
+
+def _png(ax, path) -> None:
+    import matplotlib.pyplot as plt
+
+    ax.figure.savefig(path, dpi=60)
+    plt.close(ax.figure)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_lorenz_plot(scored, tmp_path):
+    ax = crimeharm.plot_lorenz(scored, unit="lsoa")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == "equality"
+    assert labels[1].startswith("crimes")
+    assert "Gini" in labels[2]
+    assert len(ax.lines) == 3
+    _png(ax, tmp_path / "lorenz.png")
+
+
+def test_ranked_intervals_plot(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        iv = crimeharm.harm_intervals(EXAMPLE, by="lsoa", date="committed_date", period="year")
+    with pytest.raises(crimeharm.OptionError, match="period="):
+        crimeharm.plot_ranked_intervals(iv)
+    ax = crimeharm.plot_ranked_intervals(iv, period="2023", top=5)
+    assert len(ax.get_yticklabels()) == 5
+    assert "2023" in ax.get_title()
+    _png(ax, tmp_path / "ranked.png")
+
+
+def test_spot_overlap_plot(scored, tmp_path):
+    ax = crimeharm.plot_spot_overlap(scored, unit="lsoa", top=3)
+    labels = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "harm only" in labels or "both" in labels
+    _png(ax, tmp_path / "spots.png")
