@@ -87,7 +87,8 @@ def main() -> int:
     if args.check:
         print("stale: " + ", ".join(stale) if stale else "up to date")
         return 1 if stale else 0
-    print(f"wrote {OUT.relative_to(ROOT)}: " + ", ".join(f"{n} ({sizes[n]:,} bytes)" for n in FILES))
+    written = ", ".join(f"{n} ({sizes[n]:,} bytes)" for n in FILES)
+    print(f"wrote {OUT.relative_to(ROOT)}: {written}")
     return 0
 
 

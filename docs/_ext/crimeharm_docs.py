@@ -27,8 +27,8 @@ new public function appears in the reference without being typed in.
 from __future__ import annotations
 
 import importlib
-import re
 import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +227,7 @@ class CrimeharmTable(SphinxDirective):
     option_spec = {"scheme": directives.unchanged}  # noqa: RUF012
 
     def run(self) -> list[nodes.Node]:
+        """Draw the table named by the argument."""
         name = self.arguments[0]
         if name == "outcomes":
             headers, rows = outcomes_table(self.options.get("scheme", "home_office"))
