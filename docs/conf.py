@@ -59,6 +59,7 @@ numpydoc_validation_exclude = {r"^crimeharm\.[A-Z]"}
 html_theme = "pydata_sphinx_theme"
 html_title = f"crimeharm {release}"
 html_static_path = ["_static"]
+html_css_files = ["crimeharm.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

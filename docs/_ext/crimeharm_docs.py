@@ -42,13 +42,13 @@ from sphinx.util.docutils import SphinxDirective
 
 
 def _cell(value: object) -> nodes.entry:
+    """A table cell; text between backticks is set as code."""
     entry = nodes.entry()
     para = nodes.paragraph()
     text = "" if value is None else str(value)
-    if text.startswith("`") and text.endswith("`") and len(text) > 1:
-        para += nodes.literal(text=text[1:-1])
-    else:
-        para += nodes.Text(text)
+    for i, part in enumerate(text.split("`")):
+        if part:
+            para += nodes.literal(text=part) if i % 2 else nodes.Text(part)
     entry += para
     return entry
 
@@ -126,15 +126,14 @@ def editions_table() -> tuple[list[str], list[list[object]]]:
         [
             f"`{r.id}`" + (" (default)" if r.default else ""),
             r.title,
-            r.scheme,
             r.rows,
             ", ".join(r.code_systems),
             r.published or "-",
-            f"`{r.sha256[:16]}`",
+            f"`{r.sha256[:12]}`",
         ]
         for r in frame.itertuples()
     ]
-    return ["id", "what", "scheme", "rows", "code systems", "published", "sha256 (first 16)"], rows
+    return ["id", "what", "rows", "code systems", "published", "sha256 (first 12)"], rows
 
 
 # written forms, each read by the library itself
