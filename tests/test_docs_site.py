@@ -22,7 +22,8 @@ def _extension():
     spec = importlib.util.spec_from_file_location(
         "crimeharm_docs", ROOT / "docs" / "_ext" / "crimeharm_docs.py"
     )
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -44,7 +45,7 @@ def test_every_public_function_has_parameters_and_an_example():
 
 def test_reasons_table_covers_every_reason_in_order():
     pytest.importorskip("sphinx")
-    headers, rows = _extension().reasons_table()
+    _, rows = _extension().reasons_table()
     assert [r[0].strip("`") for r in rows] == list(reasons.REASONS)
     assert [r[1] for r in rows] == [reasons.STATUS[r] for r in reasons.REASONS]
     assert all(r[2] for r in rows)

@@ -107,10 +107,10 @@ def area_harm(
     ...                       date="committed_date")
     >>> areas
             area     harm  crimes
-    0     Castle  23445.5  1026.0
-    1  Northgate  51819.5  1686.0
-    2  Riverside  33762.0  1195.0
-    3  Westfield  22241.0   705.0
+    0     Castle  23445.5    1026
+    1  Northgate  51819.5    1686
+    2  Riverside  33762.0    1195
+    3  Westfield  22241.0     705
     >>> areas.attrs["window"]
     'Apr 2023 - Mar 2024'
     """

@@ -343,8 +343,8 @@ def aggregate(
     >>> scored = crimeharm.score(records)
     >>> aggregate(scored, by="beat")[["beat", "crimes", "harm_days", "excluded"]]
       beat  crimes  harm_days  excluded
-    0    A     2.0      375.0       0.0
-    1    B     1.0       14.5       1.0
+    0    A       2      375.0         0
+    1    B       1       14.5         1
     """
     needed = ["days", "crimes", "excluded"]
     present = list(scored.columns)

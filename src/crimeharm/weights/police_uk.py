@@ -189,8 +189,8 @@ def police_uk_options(
     >>> table = crimeharm.harm_index(street, by="LSOA code", **police_uk_options())
     >>> table[["LSOA code", "crimes", "harm_days", "excluded"]]
       LSOA code  crimes  harm_days  excluded
-    0        E1     1.0       14.5       1.0
-    1        E2     0.0        0.0       1.0
+    0        E1       1       14.5         1
+    1        E2       0        0.0         1
     >>> table.attrs["crimeharm"]["edition"]
     'cchi-2020+police-uk-proxy'
     """
