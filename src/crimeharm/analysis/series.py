@@ -132,6 +132,25 @@ def edition_field(
     under ``median``, the value most of its rows have. None where a code is
     unknown, malformed or missing.
 
+    Parameters
+    ----------
+    weights : WeightTable
+        The edition, as :func:`crimeharm.load_weights` returns it.
+    codes : sequence of str
+        Offence codes in any written form of any code system.
+    field : str
+        A column of the edition's table: ``group``, ``sub_group``, ``open_data``,
+        ``ho_class``, ``title``, ``days`` (days of custody), ...
+    code_system : {'auto', 'ho_class', 'open_data', 'cjs', 'key'}
+        How to read the codes; ``auto`` reads each value by its form.
+    ambiguity : str or mapping, optional
+        Rule for codes that several offences share, as for :func:`crimeharm.score`.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        The field's value per code, None where the code is not carried.
+
     Examples
     --------
     >>> import crimeharm

@@ -376,7 +376,20 @@ def aggregate(
     Returns
     -------
     pandas.DataFrame
-        As for :func:`harm_index`.
+        As for :func:`harm_index`: ``crimes``, ``harm_days`` (CHI days) and the
+        excluded records and their harm by reason, per area and period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import crimeharm
+    >>> records = pd.DataFrame({"offence_code": ["8/6", "34B", "28E", "xx"],
+    ...                         "beat": ["A", "A", "B", "B"]})
+    >>> scored = crimeharm.score(records)
+    >>> aggregate(scored, by="beat")[["beat", "crimes", "harm_days", "excluded"]]
+      beat  crimes  harm_days  excluded
+    0    A       2      375.0         0
+    1    B       1       14.5         1
     """
     if _is_dask(scored):
         return _dask_aggregate(

@@ -623,6 +623,18 @@ def parse_starting_point(text: object) -> StartingPoint | None:
 
     See :func:`explain_starting_point` for the rules and the reason of a None.
 
+    Parameters
+    ----------
+    text : str
+        The cell as published (``1 year 6 months' custody``, ``Band B fine``,
+        ``Medium level community order``).
+
+    Returns
+    -------
+    StartingPoint or None
+        The parsed starting point (its ``detail`` is a short form of it);
+        :func:`starting_point_days` turns it into days.
+
     Examples
     --------
     >>> parse_starting_point("1 year 6 months’ custody").detail

@@ -752,7 +752,24 @@ def read_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
 
 
 def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
-    """Deprecated alias of :func:`read_sheet`; removed in the next release."""
+    """Deprecated alias of :func:`read_sheet`; removed in the next release.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.xlsx`` file.
+    sheet : str, optional
+        The values sheet's name, when it cannot be found by its name.
+
+    Returns
+    -------
+    CchiSheet
+        As :func:`read_sheet` returns it.
+
+    Examples
+    --------
+    >>> cchi = read_sheet("cchi-2020-official.xlsx")  # doctest: +SKIP
+    """
     warnings.warn(
         "crimeharm.read_cchi_sheet is deprecated; use crimeharm.read_sheet",
         DeprecationWarning,
