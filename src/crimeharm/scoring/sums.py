@@ -251,7 +251,7 @@ def harm_index(
     ):
         pending = None
         batches = source.batches(decode_threads=False)  # the threads here are enough
-        if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
+        if source.kind in ("parquet", "dataset", "csv", "stream"):  # read i+1 while i is prepared
             batches = _read_ahead(batches, reader)
         for batch in batches:
             cols = batch_columns(batch)
