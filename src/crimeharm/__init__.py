@@ -51,6 +51,7 @@ from crimeharm.errors import (
     OptionError,
     OutputFileError,
     PeriodError,
+    ProvenanceError,
     SheetFormatError,
     SheetValueWarning,
     ShortDataWarning,
@@ -62,6 +63,7 @@ from crimeharm.errors import (
     WeightsValidationError,
 )
 from crimeharm.scoring.options import ScoreOptions
+from crimeharm.scoring.provenance import Provenance, provenance
 from crimeharm.scoring.rows import score
 from crimeharm.scoring.summary import Summary
 from crimeharm.scoring.sums import aggregate, harm_index
@@ -95,6 +97,8 @@ __all__ = [
     "OptionalDependencyError",
     "OutputFileError",
     "PeriodError",
+    "Provenance",
+    "ProvenanceError",
     "SchemeComparison",
     "ScoreOptions",
     "SheetFormatError",
@@ -143,6 +147,7 @@ __all__ = [
     "plot_trend",
     "police_uk_options",
     "police_uk_weights",
+    "provenance",
     "rates",
     "read_cchi_sheet",
     "read_sheet",

@@ -58,7 +58,6 @@ __all__ = [
     "as_arrow",
     "check_by_names",
     "check_new_columns",
-    "check_progress",
     "open_source",
     "read_table",
     "sniff",
@@ -175,28 +174,6 @@ def _check_batch_rows(batch_rows: object) -> int:
     if batch_rows < 1:
         raise OptionError(f"batch_rows={batch_rows!r}; expected a number of rows >= 1")
     return int(batch_rows)
-
-
-def check_progress(progress: object) -> None:
-    """Refuse a ``progress`` that is neither None nor callable.
-
-    Raises
-    ------
-    OptionError
-        For ``True`` (there is no built-in progress display) or any other non-callable.
-    """
-    if progress is None or callable(progress):
-        return
-    hint = (
-        " (there is no built-in display: pass e.g. progress=lambda n: print(n, end='\\r'), "
-        "or use the command line's --progress)"
-        if isinstance(progress, bool)
-        else ""
-    )
-    raise OptionError(
-        f"progress={progress!r}; expected a function called with the number of rows done{hint}",
-        values=[progress],
-    )
 
 
 # --- column names --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.columns import DAY_BAD
@@ -29,6 +30,7 @@ from crimeharm.scoring.options import (
     DateRule,
     Lag,
     NegativeCounts,
+    OutputKind,
     PeriodBy,
     ScoreOptions,
     UnknownPolicy,
@@ -49,6 +51,7 @@ def score(
     *,
     encoding: str = "utf-8",
     sep: str | None = None,
+    output: OutputKind = "pandas",
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
@@ -74,24 +77,31 @@ def score(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
-        Records, one per crime (or per area x offence with ``count``): a CSV
-        or Parquet file, or several (a folder, read recursively, a glob or a
-        list) read as one input.
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
+        Records, one per crime (or per area x offence with ``count``): a
+        pandas or polars DataFrame, a polars LazyFrame, a pyarrow Table, a
+        DuckDB relation or any object exporting the Arrow C stream interface
+        (read as Arrow, never through pandas); a CSV or Parquet file, or
+        several (a folder, read recursively, a glob or a list) read as one
+        input.
     {read_parameters}
+    {output_parameters}
     {score_parameters}
     {window_parameters}
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
         The input columns plus ``days`` (days per crime, NaN if unknown),
         ``crimes``, ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
         date column is given. An input column of one of these names raises
         :class:`~crimeharm.ColumnNameError`, except a ``count`` column named
-        ``crimes``, which the counts read replace. ``attrs["crimeharm"]`` holds the edition, its
-        sha256, the options and the :class:`Summary` as a dict.
+        ``crimes``, which the counts read replace. Its provenance
+        (:func:`crimeharm.provenance`; ``attrs["crimeharm"]`` for pandas)
+        holds the edition, its sha256, the options and the :class:`Summary`
+        as a dict. Arrow input with ``output='arrow'`` or ``'polars'`` is
+        scored and returned in Arrow, never through pandas.
 
     Examples
     --------
@@ -105,34 +115,73 @@ def score(
     2  547.5        0.0  police_generated
     3    NaN        0.0    malformed_code
     """
-    from crimeharm.scoring.inputs import check_new_columns, read_table
+    from crimeharm.scoring.inputs import check_new_columns, open_source
+    from crimeharm.scoring.outputs import check_output_kind, deliver
 
     opts = ScoreOptions.from_arguments(locals())
-    frame = read_table(data, require=opts.columns(), encoding=encoding, sep=sep)
+    check_output_kind(output)
+    source = open_source(data, require=opts.columns(), encoding=encoding, sep=sep)
+    table = source.read_arrow() if source.kind != "pandas" else None
+    frame = source.read() if table is None else None
+    present = list(frame.columns) if frame is not None else table.schema.names
     new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
-    source = str(data) if isinstance(data, str | os.PathLike) else "data"
+    name = str(data) if isinstance(data, str | os.PathLike) else "data"
     check_new_columns(
-        list(frame.columns),
+        present,
         new,
-        source=source,
+        source=name,
         what="score",
         replaced="crimes" if opts.count == "crimes" else None,
     )
     scorer = Scorer(opts)
-    batch = {c: frame[c] for c in opts.columns()}
-    scored = scorer.score_batch(batch, len(frame))
+    n = len(frame) if frame is not None else table.num_rows
+    batch = {c: (frame[c] if frame is not None else table.column(c)) for c in opts.columns()}
+    scored = scorer.score_batch(batch, n)
     summary = scorer.finish()
-    out = frame.copy()
+    record = {**opts.weights.provenance(), "summary": summary.as_dict()}
+    if table is not None and output != "pandas":  # Arrow in, Arrow out
+        return deliver(_arrow_result(table, scored, n, record), output)
+    out = frame.copy() if frame is not None else table.to_pandas()
     out["days"] = scored.days
-    out["crimes"] = np.ones(len(frame)) if scored.crimes is None else scored.crimes
+    out["crimes"] = np.ones(n) if scored.crimes is None else scored.crimes
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
     reasons = np.array([None, *REASONS], dtype=object)
     out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
     if scored.period_day is not None:
-        pdays = scored.period_day.copy()
-        valid = pdays > DAY_BAD
-        dates = np.full(len(pdays), np.datetime64("NaT"), dtype="datetime64[s]")
-        dates[valid] = pdays[valid].astype("datetime64[D]")
-        out["period_date"] = dates
-    out.attrs["crimeharm"] = {**opts.weights.provenance(), "summary": summary.as_dict()}
-    return out
+        out["period_date"] = _period_dates(scored.period_day)
+    out.attrs["crimeharm"] = record
+    return deliver(out, output)
+
+
+def _period_dates(period_day: np.ndarray) -> np.ndarray:
+    """Day numbers as dates (``datetime64[s]``), NaT where a record has no date."""
+    valid = period_day > DAY_BAD
+    dates = np.full(len(period_day), np.datetime64("NaT"), dtype="datetime64[s]")
+    dates[valid] = period_day[valid].astype("datetime64[D]")
+    return dates
+
+
+def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any]) -> pa.Table:
+    """The input table with the scored columns, as :func:`score`'s pandas result has them."""
+    from crimeharm.scoring.provenance import with_record
+
+    crimes = np.ones(n) if scored.crimes is None else np.asarray(scored.crimes, dtype=float)
+    included = scored.status == 0
+    excluded = pa.DictionaryArray.from_arrays(
+        pa.array(scored.status.astype(np.int32) - 1, mask=included),
+        pa.array(list(REASONS), type=pa.string()),
+    )
+    columns = {
+        "days": pa.array(np.asarray(scored.days, dtype=float)),
+        "crimes": pa.array(crimes),
+        "harm_days": pa.array(np.where(included, np.nan_to_num(scored.harm), 0.0)),
+        "excluded": excluded,
+    }
+    if scored.period_day is not None:
+        columns["period_date"] = pa.array(_period_dates(scored.period_day), type=pa.timestamp("s"))
+    for col, values in columns.items():
+        if col in table.schema.names:  # a count column named crimes: the counts read replace it
+            table = table.set_column(table.schema.get_field_index(col), col, values)
+        else:
+            table = table.append_column(col, values)
+    return with_record(table, record)

@@ -22,31 +22,37 @@ counted in the summary alone.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
-from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
+from crimeharm.errors import InputTypeError, MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.columns import DAY_MISSING
-from crimeharm.scoring.inputs import batch_columns, check_by_names, check_progress, open_source
+from crimeharm.scoring.inputs import as_arrow, batch_columns, check_by_names, open_source
 from crimeharm.scoring.options import (
     CodeSystem,
     DateLike,
     DateRule,
     Lag,
     NegativeCounts,
+    OutputKind,
     PeriodBy,
     ScoreOptions,
     UnknownPolicy,
     with_score_parameters,
 )
+from crimeharm.scoring.outputs import check_output_kind, deliver
 from crimeharm.scoring.periods import Period, parse_period
+from crimeharm.scoring.progress import Progress, check_progress, progress_reporter
+from crimeharm.scoring.provenance import record_of
 from crimeharm.scoring.rates import add_rates
 from crimeharm.scoring.rules import Scorer
 from crimeharm.scoring.summary import Summary
@@ -144,7 +150,8 @@ def harm_index(
     population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
     batch_rows: int = 1 << 20,
-    progress: Callable[[int], object] | None = None,
+    progress: Progress = None,
+    output: OutputKind = "pandas",
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
@@ -171,10 +178,12 @@ def harm_index(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
-        Records; a CSV or Parquet file, or several (a folder, read
-        recursively, a glob or a list) read as one input, a row group or a
-        block at a time.
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
+        Records: a pandas or polars DataFrame, a polars LazyFrame, a pyarrow
+        Table, a DuckDB relation or any object exporting the Arrow C stream
+        interface (read as Arrow batches, never through pandas); a CSV or
+        Parquet file, or several (a folder, read recursively, a glob or a
+        list) read as one input, a row group or a block at a time.
     {read_parameters}
     by : str or list of str, optional
         Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``); not named as
@@ -202,8 +211,12 @@ def harm_index(
     batch_rows : int
         Rows per batch for in-memory data, at least 1 (files keep their row
         groups and blocks).
-    progress : callable, optional
-        Called with the number of rows done after each batch.
+    progress : bool or callable, optional
+        Rows scored, on stderr: ``None`` (the default) shows a bar when stderr
+        is a terminal and the run lasts over a second, ``True`` always,
+        ``False`` never; a callable is called with the number of rows done
+        after each batch instead (see :mod:`crimeharm.scoring.progress`).
+    {output_parameters}
     {score_parameters}
     {window_parameters}
     engine : {'auto', 'compiled', 'numpy'}
@@ -218,9 +231,10 @@ def harm_index(
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
         One row per area x period (one row of totals with neither), see the
-        module docstring; ``attrs["crimeharm"]`` holds the edition, its sha256,
+        module docstring; its provenance (:func:`crimeharm.provenance`; in
+        ``attrs["crimeharm"]`` for pandas) holds the edition, its sha256,
         the options, the engine and the reconciliation summary.
 
     Examples
@@ -239,12 +253,14 @@ def harm_index(
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     check_progress(progress)
+    check_output_kind(output)
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
     done = 0
     # batch i is added in a worker thread (the compiled loops release the GIL) while
     # batch i+1 is read and prepared; one batch in flight, added in order
     with (
+        progress_reporter(progress, total=source.rows) as report,
         ThreadPoolExecutor(max_workers=1) as pool,
         ThreadPoolExecutor(max_workers=1) as helper,
         ThreadPoolExecutor(max_workers=1) as reader,
@@ -260,8 +276,8 @@ def harm_index(
             _finish(pending, scorer)
             pending = pool.submit(add)
             done += n
-            if progress is not None:
-                progress(done)
+            if report is not None:
+                report(done)
         _finish(pending, scorer)
     scorer.summary.add_totals(eng.totals())
     summary = scorer.finish()
@@ -269,7 +285,7 @@ def harm_index(
     out = eng.result(complete=complete)
     if population is not None:
         add_rates(out, by_list, population, per=per)
-    return _attach(
+    _attach(
         out,
         summary=summary,
         engine=eng.name,
@@ -277,10 +293,36 @@ def harm_index(
         period=per_spec,
         provenance=opts.weights.provenance(),
     )
+    return deliver(out, output)
 
 
+def _status(col: Any) -> np.ndarray:
+    """Each row's status (0 included, else 1 + the reason's position) from ``excluded``."""
+    if isinstance(col, pd.Series):
+        reasons = pd.Categorical(col, categories=list(REASONS))
+        return (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
+    position = pc.index_in(col, value_set=pa.array(list(REASONS), type=pa.string()))
+    return (pc.fill_null(position, -1).to_numpy(zero_copy_only=False) + 1).astype(np.uint8)
+
+
+def _numbers(col: Any) -> np.ndarray:
+    if isinstance(col, pd.Series):
+        return col.to_numpy(dtype=float)
+    return np.asarray(pc.fill_null(pc.cast(col, pa.float64()), np.nan).to_numpy(), dtype=float)
+
+
+def _period_days(col: Any) -> np.ndarray:
+    if isinstance(col, pd.Series):
+        dates = col.to_numpy(dtype="datetime64[D]")
+    else:
+        dates = np.asarray(pc.cast(col, pa.date32()).to_numpy(zero_copy_only=False))
+        dates = dates.astype("datetime64[D]")
+    return np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
+
+
+@with_score_parameters
 def aggregate(
-    scored: pd.DataFrame,
+    scored: Any,
     *,
     by: str | Sequence[str] | None = None,
     period: str | Period | None = None,
@@ -289,46 +331,66 @@ def aggregate(
     population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
     engine: EngineName = "auto",
-) -> pd.DataFrame:
+    output: OutputKind = "pandas",
+) -> Any:
     """Sum a scored frame by area and period.
 
     Parameters
     ----------
-    scored : pandas.DataFrame
+    scored : DataFrame or Arrow table
         The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
-        ``excluded`` and, for a period, ``period_date`` columns are used).
+        ``excluded`` and, for a period, ``period_date`` columns are used), in
+        any library it returns (pandas, pyarrow, polars) or as a DuckDB
+        relation or Arrow stream of it.
     by, period, complete, excluded, population, per, engine
         As for :func:`harm_index`.
+    {output_parameters}
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
         As for :func:`harm_index`.
     """
+    check_output_kind(output)
+    found = record_of(scored)
+    meta = dict(found[0]) if found is not None else {}
+    scored = as_arrow(scored)
+    if isinstance(scored, pa.RecordBatchReader):
+        scored = scored.read_all()
+    if not isinstance(scored, pd.DataFrame | pa.Table):
+        raise InputTypeError(
+            "aggregate sums the result of crimeharm.score: a pandas or polars DataFrame, a "
+            f"pyarrow Table or an Arrow stream, not {type(scored).__name__}",
+            allowed=["pandas.DataFrame", "pyarrow.Table", "polars.DataFrame"],
+        )
+    if not meta:
+        found = record_of(scored)
+        meta = dict(found[0]) if found is not None else {}
+    columns: Any = scored if isinstance(scored, pd.DataFrame) else batch_columns(scored)
     needed = ["days", "crimes", "excluded"]
-    present = list(scored.columns)
+    present = list(scored.columns) if isinstance(scored, pd.DataFrame) else scored.schema.names
     MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
-    by_list, per_spec = _prepare(by, period, has_date="period_date" in scored.columns)
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
     MissingColumnError.check(present, by_list, source="scored", what="by ")
     n = len(scored)
-    reasons = pd.Categorical(scored["excluded"], categories=list(REASONS))
-    status = (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
-    crimes = scored["crimes"].to_numpy(dtype=float)
-    harm = scored["days"].to_numpy(dtype=float) * crimes
-    pday = None
-    if per_spec is not None:
-        dates = scored["period_date"].to_numpy(dtype="datetime64[D]")
-        pday = np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
+    status = _status(columns["excluded"])
+    crimes = _numbers(columns["crimes"])
+    harm = _numbers(columns["days"]) * crimes
+    pday = _period_days(columns["period_date"]) if per_spec is not None else None
     eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
     eng.add_scored(
-        {c: scored[c] for c in by_list}, n, status=status, crimes=crimes, harm=harm, period_day=pday
+        {c: columns[c] for c in by_list},
+        n,
+        status=status,
+        crimes=crimes,
+        harm=harm,
+        period_day=pday,
     )
     totals = eng.totals()  # read before result(), which frees the sums
     _warn_short(eng, per_spec)
     out = eng.result(complete=complete)
     if population is not None:
         add_rates(out, by_list, population, per=per)
-    meta = dict(scored.attrs.get("crimeharm", {}))
     summary = Summary(
         edition=meta.get("edition", ""),
         edition_sha256=meta.get("edition_sha256", ""),
@@ -336,6 +398,5 @@ def aggregate(
     )
     summary.add_totals(totals)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
-    return _attach(
-        out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov
-    )
+    _attach(out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov)
+    return deliver(out, output)
