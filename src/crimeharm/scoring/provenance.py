@@ -104,7 +104,8 @@ class Provenance:
         """Write the sidecar of a CSV file written from the result: ``<name>.provenance.json``.
 
         The sidecar names the CSV's size and sha256, so write it after the CSV
-        is complete. It is written to a temporary file and renamed onto its name.
+        is complete. It is written to a temporary file and renamed onto its name
+        (:func:`crimeharm.cli.atomic.write_atomic`).
 
         Parameters
         ----------
@@ -116,17 +117,10 @@ class Provenance:
         pathlib.Path
             The sidecar written.
         """
+        from crimeharm.cli.atomic import write_atomic
+
         target = sidecar_path(csv_path)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(sidecar_record(self.record, csv_path))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        write_atomic(target, sidecar_record(self.record, csv_path).encode("utf-8"))
         return target
 
 
@@ -248,9 +242,17 @@ def file_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
     return {"name": Path(path).name, "bytes": size, "sha256": digest.hexdigest()}
 
 
-def sidecar_record(record: Mapping[str, Any], data_file: str | os.PathLike[str]) -> str:
-    """The sidecar's JSON text for ``data_file``: the record and the file's identity."""
-    return to_json({"file": file_identity(data_file), META_KEY: dict(record)}) + "\n"
+def sidecar_record(
+    record: Mapping[str, Any], data_file: str | os.PathLike[str], *, name: str | None = None
+) -> str:
+    """The sidecar's JSON text for ``data_file``: the record and the file's identity.
+
+    ``name`` is the file's name when ``data_file`` is a temporary file that will be renamed.
+    """
+    identity = file_identity(data_file)
+    if name is not None:
+        identity["name"] = name
+    return to_json({"file": identity, META_KEY: dict(record)}) + "\n"
 
 
 def _read_sidecar(data: Path | None, sidecar: Path) -> dict[str, Any]:
