@@ -175,7 +175,8 @@ def _forget(key: int) -> Callable[[Any], None]:
 def remember(frame: Any, record: Mapping[str, Any]) -> Any:
     """Keep ``record`` as the provenance of a polars frame while it lives; return the frame."""
     key = id(frame)
-    _POLARS[key] = (weakref.ref(frame, _forget(key)), dict(record))
+    plain = from_json(to_json(record), where="the record")  # as a file would keep it
+    _POLARS[key] = (weakref.ref(frame, _forget(key)), plain)
     return frame
 
 
