@@ -96,7 +96,7 @@ class _Bar:
             total=total,
             desc=what,
             unit=" rows",
-            unit_scale=True,
+            unit_scale=total is not None,  # a count of unknown end: its digits
             file=file,
             delay=delay,
             dynamic_ncols=True,

@@ -23,11 +23,16 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm.reasons import REASONS
-from crimeharm.scoring.columns import DAY_BAD
+from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.options import (
+    DEFAULT_DATE_RANGE,
     CodeSystem,
+    DateFormat,
     DateLike,
+    DateRange,
     DateRule,
+    FlagBlank,
+    FlagUnknown,
     Lag,
     NegativeCounts,
     OutputKind,
@@ -60,13 +65,16 @@ def score(
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",
-    date_format: str | None = None,
+    date_format: DateFormat = None,
+    date_range: DateRange = DEFAULT_DATE_RANGE,
     reported: str | None = None,
     period_by: PeriodBy = "committed",
     count: str | None = None,
     exclude_police_generated: bool = True,
     police_initiated: str | None = None,
     company_detected: str | None = None,
+    flag_blank: FlagBlank = "no",
+    flag_unknown: FlagUnknown = "exclude",
     historic_lag: Lag = None,
     start: DateLike = None,
     end: DateLike = None,
@@ -93,7 +101,8 @@ def score(
     -------
     pandas.DataFrame, pyarrow.Table or polars.DataFrame
         The input columns plus ``days`` (days per crime, NaN if unknown),
-        ``crimes``, ``harm_days`` (days x crimes, 0 when excluded),
+        ``crimes`` (int64: 1, or the record's count; 1 when the count is
+        invalid), ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
         date column is given. An input column of one of these names raises
         :class:`~crimeharm.ColumnNameError`, except a ``count`` column named
@@ -143,7 +152,7 @@ def score(
         return deliver(_arrow_result(table, scored, n, record), output)
     out = frame.copy() if frame is not None else table.to_pandas()
     out["days"] = scored.days
-    out["crimes"] = np.ones(n) if scored.crimes is None else scored.crimes
+    out["crimes"] = _crimes(scored, n)
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
     reasons = np.array([None, *REASONS], dtype=object)
     out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
@@ -151,6 +160,12 @@ def score(
         out["period_date"] = _period_dates(scored.period_day)
     out.attrs["crimeharm"] = record
     return deliver(out, output)
+
+
+def _crimes(scored: Any, n: int) -> np.ndarray:
+    """The crimes of each record: whole numbers (other counts are ``invalid_count``)."""
+    crimes = np.ones(n) if scored.crimes is None else scored.crimes
+    return np.asarray(crimes).astype(np.int64)
 
 
 def _period_dates(period_day: np.ndarray) -> np.ndarray:
@@ -165,7 +180,6 @@ def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any
     """The input table with the scored columns, as :func:`score`'s pandas result has them."""
     from crimeharm.scoring.provenance import with_record
 
-    crimes = np.ones(n) if scored.crimes is None else np.asarray(scored.crimes, dtype=float)
     included = scored.status == 0
     excluded = pa.DictionaryArray.from_arrays(
         pa.array(scored.status.astype(np.int32) - 1, mask=included),
@@ -173,7 +187,7 @@ def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any
     )
     columns = {
         "days": pa.array(np.asarray(scored.days, dtype=float)),
-        "crimes": pa.array(crimes),
+        "crimes": pa.array(_crimes(scored, n)),
         "harm_days": pa.array(np.where(included, np.nan_to_num(scored.harm), 0.0)),
         "excluded": excluded,
     }
