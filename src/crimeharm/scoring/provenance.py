@@ -199,7 +199,7 @@ def _from_metadata(meta: Mapping[bytes, bytes] | None, *, where: str) -> dict[st
     return None
 
 
-def _from_attrs(attrs: Mapping[str, Any]) -> dict[str, Any] | None:
+def _from_attrs(attrs: Mapping[Any, Any]) -> dict[str, Any] | None:
     if isinstance(attrs.get(META_KEY), Mapping):
         return dict(attrs[META_KEY])
     if "edition_sha256" in attrs:  # area_harm's table keeps its provenance at the top

@@ -132,7 +132,7 @@ def score(
     source = open_source(data, require=opts.columns(), encoding=encoding, sep=sep)
     table = source.read_arrow() if source.kind != "pandas" else None
     frame = source.read() if table is None else None
-    present = list(frame.columns) if frame is not None else table.schema.names
+    present = list(frame.columns) if frame is not None else _table(table).schema.names
     new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
     name = str(data) if isinstance(data, str | os.PathLike) else "data"
     check_new_columns(
@@ -143,14 +143,16 @@ def score(
         replaced="crimes" if opts.count == "crimes" else None,
     )
     scorer = Scorer(opts)
-    n = len(frame) if frame is not None else table.num_rows
-    batch = {c: (frame[c] if frame is not None else table.column(c)) for c in opts.columns()}
+    n = len(frame) if frame is not None else _table(table).num_rows
+    batch = {
+        c: (frame[c] if frame is not None else _table(table).column(c)) for c in opts.columns()
+    }
     scored = scorer.score_batch(batch, n)
     summary = scorer.finish()
     record = {**opts.weights.provenance(), "summary": summary.as_dict()}
     if table is not None and output != "pandas":  # Arrow in, Arrow out
         return deliver(_arrow_result(table, scored, n, record), output)
-    out = frame.copy() if frame is not None else table.to_pandas()
+    out = frame.copy() if frame is not None else _table(table).to_pandas()
     out["days"] = scored.days
     out["crimes"] = _crimes(scored, n)
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
@@ -160,6 +162,12 @@ def score(
         out["period_date"] = _period_dates(scored.period_day)
     out.attrs["crimeharm"] = record
     return deliver(out, output)
+
+
+def _table(table: pa.Table | None) -> pa.Table:
+    """The Arrow table read (there is one when no pandas frame was)."""
+    assert table is not None
+    return table
 
 
 def _crimes(scored: Any, n: int) -> np.ndarray:

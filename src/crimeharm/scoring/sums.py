@@ -425,6 +425,8 @@ def aggregate(
         scheme=meta.get("scheme", ""),
     )
     summary.add_totals(totals)
-    prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
+    prov: dict[str, Any] = {
+        k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta
+    }
     _attach(out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov)
     return deliver(out, output)
