@@ -574,7 +574,8 @@ def as_arrow(data: Any) -> Any:
       collected first.
     * Any other object exporting the Arrow C stream interface
       (``__arrow_c_stream__``; a DuckDB relation, an ADBC or arro3 result) becomes a
-      ``pyarrow.RecordBatchReader`` (``pyarrow.RecordBatchReader.from_stream``): its
+      ``pyarrow.RecordBatchReader`` (``pyarrow.RecordBatchReader.from_stream``; on
+      pyarrow 14, which has no ``from_stream``, the stream's capsule is imported): its
       batches are produced as they are read. A DuckDB relation runs its query then.
     * A pandas DataFrame, a pyarrow Table or RecordBatchReader, a path or a list is
       returned as it is.
@@ -598,7 +599,7 @@ def as_arrow(data: Any) -> Any:
             return data.to_arrow()
     if hasattr(data, "__arrow_c_stream__"):
         try:
-            return pa.RecordBatchReader.from_stream(data)
+            return _read_stream(data)
         except (TypeError, ValueError, pa.ArrowException) as exc:
             raise InputTypeError(
                 f"data of type {type(data).__module__}.{type(data).__name__} exports an Arrow "
@@ -608,12 +609,24 @@ def as_arrow(data: Any) -> Any:
     return data
 
 
+#: Whether a type is Arrow's ``string_view`` (pyarrow 16 on; none exists before).
+_is_string_view = getattr(pa.types, "is_string_view", lambda t: False)
+
+
+def _read_stream(data: Any) -> pa.RecordBatchReader:
+    """An ``__arrow_c_stream__`` exporter as a reader (``from_stream`` is in pyarrow 15 on)."""
+    from_stream = getattr(pa.RecordBatchReader, "from_stream", None)
+    if from_stream is not None:
+        return from_stream(data)
+    return pa.RecordBatchReader._import_from_c_capsule(data.__arrow_c_stream__())
+
+
 def _plain_text(col: Any) -> Any:
     """``string_view`` text (as polars and some producers export it) as ``string``."""
     t = col.type
-    if pa.types.is_string_view(t):
+    if _is_string_view(t):
         return col.cast(pa.string())
-    if pa.types.is_dictionary(t) and pa.types.is_string_view(t.value_type):
+    if pa.types.is_dictionary(t) and _is_string_view(t.value_type):
         return col.cast(pa.dictionary(pa.int32(), pa.string()))
     return col
 
