@@ -31,7 +31,8 @@ sha256. The sidecar is written (atomically, as the CSV) once the CSV's temporary
 complete and before that file is renamed onto the output: a run that fails leaves the
 previous pair as it was, and a run stopped between the two renames leaves a sidecar that
 :func:`crimeharm.provenance` refuses, since it does not describe the CSV beside it. A CSV
-on standard output or a device has no sidecar.
+on standard output or a device has no sidecar, nor does one whose name is too long to have
+one (over 239 bytes).
 """
 
 from __future__ import annotations
@@ -565,12 +566,18 @@ def _write_parquet(frame: Any, fh: BinaryIO) -> None:
     pq.write_table(table, fh)
 
 
-def _sidecar_writer(output: Output, record: dict[str, Any]) -> Callable[[Path], object]:
-    """What writes a CSV output's sidecar, given the CSV's complete temporary file."""
+def _sidecar_writer(output: Output, record: dict[str, Any]) -> Callable[[Path], object] | None:
+    """What writes a CSV output's sidecar, given the CSV's complete temporary file.
+
+    None when the sidecar's name would be longer than a file name may be (a CSV name over
+    239 bytes): the CSV is written without one.
+    """
     from crimeharm.scoring.provenance import sidecar_path, sidecar_record
 
     assert output.path is not None
     path = output.path
+    if len(os.fsencode(sidecar_path(path).name)) > _NAME_MAX:
+        return None
 
     def write(tmp: Path) -> None:
         text = sidecar_record(record, tmp, name=path.name)
@@ -630,7 +637,7 @@ def write_table(
     record = _record(frame) if writer is None else None
     side = None
     if record is not None and target.kind == "file" and target.format != "parquet":
-        side = _sidecar_writer(target, record)
+        side = _sidecar_writer(target, record)  # None when its name would be too long
     with open_output(target, before_replace=side) as fh:
         if writer is not None:
             writer(fh)
