@@ -44,7 +44,7 @@ from crimeharm.scoring.options import (
 from crimeharm.scoring.rules import Scorer
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["OUTPUT_COLUMNS", "score"]
+__all__ = ["OUTPUT_COLUMNS", "score", "score_frame"]
 
 #: The columns :func:`score` adds to the input's (and ``period_date`` with a date column).
 OUTPUT_COLUMNS = ("days", "crimes", "harm_days", "excluded")
@@ -91,7 +91,9 @@ def score(
         DuckDB relation or any object exporting the Arrow C stream interface
         (read as Arrow, never through pandas); a CSV or Parquet file, or
         several (a folder, read recursively, a glob or a list) read as one
-        input.
+        input. A Dask DataFrame gives a Dask DataFrame, scored partition by
+        partition; its partitions' summaries are not kept
+        (:func:`crimeharm.aggregate` of it gives the summary).
     {read_parameters}
     {output_parameters}
     {score_parameters}
@@ -125,15 +127,20 @@ def score(
     3    NaN        0.0    malformed_code
     """
     from crimeharm.scoring.inputs import check_new_columns, open_source
-    from crimeharm.scoring.outputs import check_output_kind, deliver
+    from crimeharm.scoring.outputs import check_output_kind
 
     opts = ScoreOptions.from_arguments(locals())
     check_output_kind(output)
+    new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
+    if type(data).__module__.startswith("dask"):
+        from crimeharm.distributed import _dask, is_dask_frame
+
+        if is_dask_frame(data):
+            return _dask.score(data, opts, new=new)
     source = open_source(data, require=opts.columns(), encoding=encoding, sep=sep)
     table = source.read_arrow() if source.kind != "pandas" else None
     frame = source.read() if table is None else None
     present = list(frame.columns) if frame is not None else _table(table).schema.names
-    new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
     name = str(data) if isinstance(data, str | os.PathLike) else "data"
     check_new_columns(
         present,
@@ -142,13 +149,26 @@ def score(
         what="score",
         replaced="crimes" if opts.count == "crimes" else None,
     )
+    return score_frame(frame, opts, table=table, output=output)
+
+
+def score_frame(
+    frame: pd.DataFrame | None,
+    opts: ScoreOptions,
+    *,
+    table: pa.Table | None = None,
+    output: OutputKind = "pandas",
+) -> Any:
+    """:func:`score` of a frame (or, with ``frame`` None, an Arrow ``table``) already checked."""
+    from crimeharm.scoring.outputs import deliver
+
     scorer = Scorer(opts)
     n = len(frame) if frame is not None else _table(table).num_rows
     batch = {
         c: (frame[c] if frame is not None else _table(table).column(c)) for c in opts.columns()
     }
     scored = scorer.score_batch(batch, n)
-    summary = scorer.finish()
+    summary = scorer.finish(stacklevel=4)
     record = {**opts.weights.provenance(), "summary": summary.as_dict()}
     if table is not None and output != "pandas":  # Arrow in, Arrow out
         return deliver(_arrow_result(table, scored, n, record), output)

@@ -37,7 +37,14 @@ from crimeharm._engine.base import Engine, Tally
 from crimeharm.errors import InputTypeError, MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_MISSING
-from crimeharm.scoring.inputs import as_arrow, batch_columns, check_by_names, open_source
+from crimeharm.scoring.inputs import (
+    Source,
+    as_arrow,
+    batch_columns,
+    check_batch_rows,
+    check_by_names,
+    open_source,
+)
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
     CodeSystem,
@@ -64,13 +71,22 @@ from crimeharm.scoring.rules import Scorer
 from crimeharm.scoring.summary import Summary
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["Excluded", "aggregate", "harm_index"]
+__all__ = [
+    "Excluded",
+    "add_batches",
+    "add_scored_frame",
+    "aggregate",
+    "build_output",
+    "harm_index",
+]
 
+#: The ``engine`` option of :func:`harm_index`: an engine's name, or ``dask``.
+SumsEngine = Literal["auto", "compiled", "numpy", "dask"]
 #: What the output says of excluded records: columns per reason, or the summary alone.
 Excluded = Literal["columns", "summary"]
 
 
-def _warn_short(eng: Engine, period: Period | None) -> None:
+def _warn_short(eng: Engine, period: Period | None, *, stacklevel: int = 3) -> None:
     spanned = eng.periods_spanned
     if period is None or period.kind != "rolling" or spanned == 0:
         return
@@ -80,7 +96,7 @@ def _warn_short(eng: Engine, period: Period | None) -> None:
             "window: no complete window, so the result has no dated rows (the summary still "
             "counts every record)",
             ShortDataWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -162,6 +178,37 @@ def _attach(
     return out
 
 
+def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progress = False) -> int:
+    """Score every batch of ``source`` and add it to the engine's sums; the rows read.
+
+    Batch i is added in a worker thread (the compiled loops release the GIL)
+    while batch i+1 is read and prepared: one batch in flight, added in order.
+    The summary's counts are left to the caller (read off the sums).
+    """
+    done = 0
+    with (
+        progress_reporter(progress, total=source.rows) as report,
+        ThreadPoolExecutor(max_workers=1) as pool,
+        ThreadPoolExecutor(max_workers=1) as helper,
+        ThreadPoolExecutor(max_workers=1) as reader,
+    ):
+        pending = None
+        batches = source.batches(decode_threads=False)  # the threads here are enough
+        if source.kind in ("parquet", "dataset", "csv", "stream"):  # read i+1 while i is prepared
+            batches = _read_ahead(batches, reader)
+        for batch in batches:
+            cols = batch_columns(batch)
+            n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
+            add = eng.prepare(scorer, cols, n, helper=helper)
+            _finish(pending, scorer)
+            pending = pool.submit(add)
+            done += n
+            if report is not None:
+                report(done)
+        _finish(pending, scorer)
+    return done
+
+
 @with_score_parameters
 def harm_index(
     data: Any,
@@ -200,18 +247,17 @@ def harm_index(
     end: DateLike = None,
     unknown: UnknownPolicy = "exclude",
     negative_counts: NegativeCounts = "exclude",
-    engine: EngineName = "auto",
+    engine: SumsEngine = "auto",
 ) -> pd.DataFrame:
     """Score records and sum harm by area and period in one streaming pass.
 
     Parameters
     ----------
-    data : DataFrame, Arrow table or stream, path, glob or list of paths
-        Records: a pandas or polars DataFrame, a polars LazyFrame, a pyarrow
-        Table, a DuckDB relation or any object exporting the Arrow C stream
-        interface (read as Arrow batches, never through pandas); a CSV or
-        Parquet file, or several (a folder, read recursively, a glob or a
-        list) read as one input, a row group or a block at a time.
+    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, path, glob or list of paths
+        Records; a CSV or Parquet file, or several (a folder, read
+        recursively, a glob or a list) read as one input, a row group or a
+        block at a time; a Dask DataFrame is summed partition by partition
+        on its cluster (:mod:`crimeharm.distributed`), with the same result.
     {read_parameters}
     by : str or list of str, optional
         Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``); not named as
@@ -247,7 +293,7 @@ def harm_index(
     {output_parameters}
     {score_parameters}
     {window_parameters}
-    engine : {'auto', 'compiled', 'numpy'}
+    engine : {'auto', 'compiled', 'numpy', 'dask'}
         What adds the records into the sums. ``compiled``: loops compiled
         from Cython at install, which score and add most batches in one
         pass; an :class:`~crimeharm.OptionError` where they are not built.
@@ -256,13 +302,18 @@ def harm_index(
         compiled when it is built, else numpy; the environment variable
         ``CRIMEHARM_ENGINE`` (``numpy``, ``compiled`` or ``auto``) changes
         this default. ``attrs["crimeharm"]["engine"]`` records the one used.
+        ``dask``: read Parquet path(s) (local, or remote through fsspec)
+        with Dask and sum them on the active Dask client, each partition
+        with the ``auto`` engine (see :mod:`crimeharm.distributed`). A
+        ``dask.dataframe.DataFrame`` as ``data`` is summed so whatever the
+        engine (each partition with the one named here); ``progress`` is
+        then called once, at the end.
 
     Returns
     -------
-    pandas.DataFrame, pyarrow.Table or polars.DataFrame
+    pandas.DataFrame
         One row per area x period (one row of totals with neither), see the
-        module docstring; its provenance (:func:`crimeharm.provenance`; in
-        ``attrs["crimeharm"]`` for pandas) holds the edition, its sha256,
+        module docstring; ``attrs["crimeharm"]`` holds the edition, its sha256,
         the options, the engine and the reconciliation summary.
 
     Examples
@@ -278,50 +329,151 @@ def harm_index(
     opts = ScoreOptions.from_arguments(locals())
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
-    eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
-    needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     check_progress(progress)
     check_output_kind(output)
+    if engine == "dask" or _is_dask(data):
+        from crimeharm.distributed import _dask
+        from crimeharm.distributed.partials import records_plan
+
+        plan = records_plan(
+            opts,
+            by=by_list,
+            period=per_spec,
+            excluded=excluded,
+            engine="auto" if engine == "dask" else engine,
+            batch_rows=check_batch_rows(batch_rows),
+        )
+        out = _dask.harm_index(
+            data, plan, complete=complete, population=population, per=per, progress=progress
+        )
+        return deliver(out, output)
+    eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
+    needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
-    done = 0
-    # batch i is added in a worker thread (the compiled loops release the GIL) while
-    # batch i+1 is read and prepared; one batch in flight, added in order
-    with (
-        progress_reporter(progress, total=source.rows) as report,
-        ThreadPoolExecutor(max_workers=1) as pool,
-        ThreadPoolExecutor(max_workers=1) as helper,
-        ThreadPoolExecutor(max_workers=1) as reader,
-    ):
-        pending = None
-        batches = source.batches(decode_threads=False)  # the threads here are enough
-        if source.kind in ("parquet", "dataset", "csv", "stream"):  # read i+1 while i is prepared
-            batches = _read_ahead(batches, reader)
-        for batch in batches:
-            cols = batch_columns(batch)
-            n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
-            add = eng.prepare(scorer, cols, n, helper=helper)
-            _finish(pending, scorer)
-            pending = pool.submit(add)
-            done += n
-            if report is not None:
-                report(done)
-        _finish(pending, scorer)
-    scorer.summary.add_totals(eng.totals())
-    summary = scorer.finish()
-    _warn_short(eng, per_spec)
-    out = _whole_crimes(eng.result(complete=complete))
-    if population is not None:
-        add_rates(out, by_list, population, per=per)
-    _attach(
-        out,
-        summary=summary,
-        engine=eng.name,
-        by=by_list,
-        period=per_spec,
+    add_batches(eng, scorer, source, progress=progress)
+    out = build_output(
+        eng,
+        scorer.summary,
+        scorer=scorer,
+        complete=complete,
+        population=population,
+        per=per,
         provenance=opts.weights.provenance(),
     )
     return deliver(out, output)
+
+
+@with_score_parameters
+def aggregate(
+    scored: Any,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: str | Period | None = None,
+    complete: bool = False,
+    excluded: Excluded = "columns",
+    population: pd.DataFrame | pd.Series | None = None,
+    per: float = 100_000,
+    engine: EngineName = "auto",
+    output: OutputKind = "pandas",
+) -> Any:
+    """Sum a scored frame by area and period.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame or dask.dataframe.DataFrame
+        The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
+        ``excluded`` and, for a period, ``period_date`` columns are used);
+        a Dask DataFrame is summed partition by partition; a pyarrow Table,
+        a polars DataFrame or an Arrow stream of it is read as Arrow.
+    by, period, complete, excluded, population, per, engine
+        As for :func:`harm_index`.
+    {output_parameters}
+
+    Returns
+    -------
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
+        As for :func:`harm_index`.
+    """
+    check_output_kind(output)
+    if _is_dask(scored):
+        return _dask_aggregate(
+            scored,
+            by=by,
+            period=period,
+            complete=complete,
+            excluded=excluded,
+            population=population,
+            per=per,
+            engine=engine,
+        )
+    found = record_of(scored)
+    meta = dict(found[0]) if found is not None else {}
+    scored = as_arrow(scored)
+    if isinstance(scored, pa.RecordBatchReader):
+        scored = scored.read_all()
+    if not isinstance(scored, pd.DataFrame | pa.Table):
+        raise InputTypeError(
+            "aggregate sums the result of crimeharm.score: a pandas or polars DataFrame, a "
+            f"pyarrow Table or an Arrow stream, not {type(scored).__name__}",
+            allowed=["pandas.DataFrame", "pyarrow.Table", "polars.DataFrame"],
+        )
+    if not meta:
+        found = record_of(scored)
+        meta = dict(found[0]) if found is not None else {}
+    needed = ["days", "crimes", "excluded"]
+    present = list(scored.columns) if isinstance(scored, pd.DataFrame) else scored.schema.names
+    MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
+    MissingColumnError.check(present, by_list, source="scored", what="by ")
+    eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
+    add_scored_frame(eng, scored)
+    summary = Summary(
+        edition=meta.get("edition", ""),
+        edition_sha256=meta.get("edition_sha256", ""),
+        scheme=meta.get("scheme", ""),
+    )
+    prov: dict[str, Any] = {
+        k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta
+    }
+    out = build_output(
+        eng, summary, complete=complete, population=population, per=per, provenance=prov
+    )
+    return deliver(out, output)
+
+
+def _is_dask(data: Any) -> bool:
+    from crimeharm.distributed import is_dask_frame
+
+    return is_dask_frame(data)
+
+
+def _dask_aggregate(
+    scored: Any,
+    *,
+    by: str | Sequence[str] | None,
+    period: str | Period | None,
+    complete: bool,
+    excluded: Excluded,
+    population: pd.DataFrame | pd.Series | None,
+    per: float,
+    engine: EngineName,
+) -> pd.DataFrame:
+    """:func:`aggregate` of a Dask DataFrame that :func:`crimeharm.score` returned."""
+    from crimeharm.distributed import _dask
+    from crimeharm.distributed.partials import Plan
+
+    present = list(scored.columns)
+    MissingColumnError.check(
+        present, ["days", "crimes", "excluded"], source="aggregate (needs crimeharm.score's output)"
+    )
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
+    MissingColumnError.check(present, by_list, source="scored", what="by ")
+    excluded_cells = _excluded_cells(excluded)
+    new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)  # checks the name
+    prov = _dask.provenance(scored)
+    plan = Plan(None, tuple(by_list), per_spec, excluded_cells, engine, 1 << 20, prov)
+    return _dask.aggregate(scored, plan, complete=complete, population=population, per=per)
 
 
 def _status(col: Any) -> np.ndarray:
@@ -348,85 +500,51 @@ def _period_days(col: Any) -> np.ndarray:
     return np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
 
 
-@with_score_parameters
-def aggregate(
-    scored: Any,
-    *,
-    by: str | Sequence[str] | None = None,
-    period: str | Period | None = None,
-    complete: bool = False,
-    excluded: Excluded = "columns",
-    population: pd.DataFrame | pd.Series | None = None,
-    per: float = 100_000,
-    engine: EngineName = "auto",
-    output: OutputKind = "pandas",
-) -> Any:
-    """Sum a scored frame by area and period.
-
-    Parameters
-    ----------
-    scored : DataFrame or Arrow table
-        The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
-        ``excluded`` and, for a period, ``period_date`` columns are used), in
-        any library it returns (pandas, pyarrow, polars) or as a DuckDB
-        relation or Arrow stream of it.
-    by, period, complete, excluded, population, per, engine
-        As for :func:`harm_index`.
-    {output_parameters}
-
-    Returns
-    -------
-    pandas.DataFrame, pyarrow.Table or polars.DataFrame
-        As for :func:`harm_index`.
-    """
-    check_output_kind(output)
-    found = record_of(scored)
-    meta = dict(found[0]) if found is not None else {}
-    scored = as_arrow(scored)
-    if isinstance(scored, pa.RecordBatchReader):
-        scored = scored.read_all()
-    if not isinstance(scored, pd.DataFrame | pa.Table):
-        raise InputTypeError(
-            "aggregate sums the result of crimeharm.score: a pandas or polars DataFrame, a "
-            f"pyarrow Table or an Arrow stream, not {type(scored).__name__}",
-            allowed=["pandas.DataFrame", "pyarrow.Table", "polars.DataFrame"],
-        )
-    if not meta:
-        found = record_of(scored)
-        meta = dict(found[0]) if found is not None else {}
-    columns: Any = scored if isinstance(scored, pd.DataFrame) else batch_columns(scored)
-    needed = ["days", "crimes", "excluded"]
-    present = list(scored.columns) if isinstance(scored, pd.DataFrame) else scored.schema.names
-    MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
-    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
-    MissingColumnError.check(present, by_list, source="scored", what="by ")
-    n = len(scored)
-    status = _status(columns["excluded"])
-    crimes = _numbers(columns["crimes"])
-    harm = _numbers(columns["days"]) * crimes
-    pday = _period_days(columns["period_date"]) if per_spec is not None else None
-    eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
+def add_scored_frame(eng: Engine, scored: pd.DataFrame | pa.Table) -> None:
+    """Add what :func:`crimeharm.score` returned (pandas or Arrow) to the engine's sums."""
+    by_list = eng.by
+    status = _status(scored["excluded"])
+    crimes = _numbers(scored["crimes"])
+    harm = _numbers(scored["days"]) * crimes
+    pday = _period_days(scored["period_date"]) if eng.period is not None else None
     eng.add_scored(
-        {c: columns[c] for c in by_list},
-        n,
+        {c: scored[c] for c in by_list},
+        len(scored),
         status=status,
         crimes=crimes,
         harm=harm,
         period_day=pday,
     )
-    totals = eng.totals()  # read before result(), which frees the sums
-    _warn_short(eng, per_spec)
+
+
+def build_output(
+    eng: Engine,
+    summary: Summary,
+    *,
+    scorer: Scorer | None = None,
+    complete: bool,
+    population: pd.DataFrame | pd.Series | None,
+    per: float,
+    provenance: Mapping[str, Any],
+    stacklevel: int = 3,
+) -> pd.DataFrame:
+    """The output table of the engine's sums, with rates and ``attrs`` (the sums are freed).
+
+    The summary's counts are read off the sums; with ``scorer`` (whose
+    summary ``summary`` is) its closing warnings are given.
+    """
+    summary.add_totals(eng.totals())  # read before result(), which frees the sums
+    if scorer is not None:
+        summary = scorer.finish(stacklevel=stacklevel + 1)
+    _warn_short(eng, eng.period, stacklevel=stacklevel + 1)
     out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
-        add_rates(out, by_list, population, per=per)
-    summary = Summary(
-        edition=meta.get("edition", ""),
-        edition_sha256=meta.get("edition_sha256", ""),
-        scheme=meta.get("scheme", ""),
+        add_rates(out, eng.by, population, per=per)
+    return _attach(
+        out,
+        summary=summary,
+        engine=eng.name,
+        by=eng.by,
+        period=eng.period,
+        provenance=provenance,
     )
-    summary.add_totals(totals)
-    prov: dict[str, Any] = {
-        k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta
-    }
-    _attach(out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov)
-    return deliver(out, output)
