@@ -544,12 +544,6 @@ CASES: dict[str, Case] = {
         kw={"batch_rows": np.int64(2)},
         check=_rows(5),
     ),
-    "progress-true": Case(
-        data=pd.DataFrame({"offence_code": ["8/6"]}),
-        kw={"progress": True},
-        error=OptionError,
-        fragments=("progress=True", "--progress"),
-    ),
     "progress-not-callable": Case(
         data=pd.DataFrame({"offence_code": ["8/6"]}),
         kw={"progress": "yes"},

@@ -52,6 +52,7 @@ from crimeharm.errors import (
     OptionError,
     OutputFileError,
     PeriodError,
+    ProvenanceError,
     SheetFormatError,
     SheetValueWarning,
     ShortDataWarning,
@@ -63,6 +64,7 @@ from crimeharm.errors import (
     WeightsValidationError,
 )
 from crimeharm.scoring.options import ScoreOptions
+from crimeharm.scoring.provenance import Provenance, provenance
 from crimeharm.scoring.rows import score
 from crimeharm.scoring.summary import Summary
 from crimeharm.scoring.sums import aggregate, harm_index
@@ -97,6 +99,8 @@ __all__ = [
     "OptionalDependencyError",
     "OutputFileError",
     "PeriodError",
+    "Provenance",
+    "ProvenanceError",
     "SchemeComparison",
     "ScoreOptions",
     "SheetFormatError",
@@ -145,6 +149,7 @@ __all__ = [
     "plot_trend",
     "police_uk_options",
     "police_uk_weights",
+    "provenance",
     "rates",
     "read_cchi_sheet",
     "read_sheet",

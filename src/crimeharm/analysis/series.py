@@ -65,7 +65,7 @@ from crimeharm.errors import (
     UnknownOutcomeWarning,
 )
 from crimeharm.reasons import Reason
-from crimeharm.scoring.inputs import open_source, read_table
+from crimeharm.scoring.inputs import as_arrow, open_source, read_table
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
     SCORE_ARGUMENTS,
@@ -78,12 +78,15 @@ from crimeharm.scoring.options import (
     FlagUnknown,
     Lag,
     NegativeCounts,
+    OutputKind,
     PeriodBy,
     ScoreOptions,
     UnknownPolicy,
     with_score_parameters,
 )
+from crimeharm.scoring.outputs import check_output_kind, deliver
 from crimeharm.scoring.periods import Period
+from crimeharm.scoring.progress import Progress, check_progress
 from crimeharm.scoring.rates import MissingPolicy, add_rates
 from crimeharm.scoring.sums import harm_index
 from crimeharm.weights.table import DEFAULT_AMBIGUITY, WeightTable
@@ -308,7 +311,8 @@ def series(
     per: float = 100_000,
     missing_population: MissingPolicy = "raise",
     batch_rows: int = 1 << 20,
-    progress: Callable[[int], object] | None = None,
+    progress: Progress = None,
+    output: OutputKind = "pandas",
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
@@ -332,14 +336,15 @@ def series(
     end: DateLike = None,
     unknown: UnknownPolicy = "exclude",
     negative_counts: NegativeCounts = "exclude",
-) -> pd.DataFrame:
+) -> Any:
     """The consensus series by area and period: CHI, HOCHI, PPI, CDCHI, detection, HDF.
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, or path
-        Records, as for :func:`crimeharm.harm_index` (a Dask DataFrame is
-        summed partition by partition).
+    data : DataFrame, Arrow table or stream, or path
+        Records, as for :func:`crimeharm.harm_index` (pandas, polars, pyarrow,
+        DuckDB, any Arrow C stream, files; a Dask DataFrame is summed
+        partition by partition).
     by : str or list of str, optional
         Area columns.
     period : str, optional
@@ -392,14 +397,16 @@ def series(
         rates with a :class:`~crimeharm.MissingPopulationWarning`.
     batch_rows : int
         Rows per batch for in-memory data.
-    progress : callable, optional
-        Called with the number of rows done after each batch.
+    progress : bool or callable, optional
+        As for :func:`crimeharm.harm_index`: a bar on stderr on a terminal
+        (``None``), always (``True``) or never (``False``), or a callable.
+    {output_parameters}
     {score_parameters}
     {window_parameters}
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
         One row per ``by`` x category x period cell (see the module docstring
         for the columns), sorted by them; ``attrs["crimeharm"]`` holds the
         edition, the options, the reconciliation summary (with
@@ -434,6 +441,9 @@ def series(
     _check_choice("format", format, Format)
     _check_choice("unknown_outcome", unknown_outcome, UnknownOutcome)
     _check_choice("detection", detection, DetectionKind)
+    check_progress(progress)
+    check_output_kind(output)
+    data = as_arrow(data)  # once: a stream (a DuckDB relation) is read once, by harm_index
     if outcomes is not None and format != "police-uk":
         raise OptionError("outcomes= joins data.police.uk outcomes files: pass format='police-uk'")
     join_report = None
@@ -522,7 +532,7 @@ def series(
         ids += [c for c in ("period", "period_start", "period_end", "population") if c in result]
         result = _long(result, ids)
     result.attrs["crimeharm"] = meta
-    return result
+    return deliver(result, output)
 
 
 def _move_unknown(summary: dict[str, Any], report: dict[str, Any], *, counted: bool) -> None:

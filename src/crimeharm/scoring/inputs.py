@@ -1,4 +1,11 @@
-"""Read records: pandas, Arrow, CSV, Parquet (a file, a folder, a glob or a list), in batches.
+"""Read records: pandas, Arrow, polars, DuckDB, CSV, Parquet (files, folders, globs), in batches.
+
+In-memory data is a pandas DataFrame, a pyarrow Table or RecordBatch, or any
+object that exports the Arrow C stream interface (``__arrow_c_stream__``: a
+``pyarrow.RecordBatchReader``, a DuckDB relation, ...); a polars DataFrame or
+LazyFrame is read as the Arrow table it holds (:func:`as_arrow`). Only pandas
+frames are read as pandas: everything else is read as Arrow batches, never
+converted to pandas on the way, and polars and DuckDB are never imported.
 
 CSV is read with Arrow's reader, every column as text (an offence code such
 as ``801`` or ``00801`` must not become a number) and dictionary-encoded;
@@ -19,6 +26,7 @@ import csv as pycsv
 import glob
 import io
 import os
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +55,9 @@ __all__ = [
     "READ_PARAMETERS",
     "CsvOptions",
     "Source",
+    "as_arrow",
     "check_by_names",
     "check_new_columns",
-    "check_progress",
     "open_source",
     "read_table",
     "sniff",
@@ -167,28 +175,6 @@ def check_batch_rows(batch_rows: object) -> int:
     if batch_rows < 1:
         raise OptionError(f"batch_rows={batch_rows!r}; expected a number of rows >= 1")
     return int(batch_rows)
-
-
-def check_progress(progress: object) -> None:
-    """Refuse a ``progress`` that is neither None nor callable.
-
-    Raises
-    ------
-    OptionError
-        For ``True`` (there is no built-in progress display) or any other non-callable.
-    """
-    if progress is None or callable(progress):
-        return
-    hint = (
-        " (there is no built-in display: pass e.g. progress=lambda n: print(n, end='\\r'), "
-        "or use the command line's --progress)"
-        if isinstance(progress, bool)
-        else ""
-    )
-    raise OptionError(
-        f"progress={progress!r}; expected a function called with the number of rows done{hint}",
-        values=[progress],
-    )
 
 
 # --- column names --------------------------------------------------------------------------------
@@ -548,12 +534,129 @@ def _paths(data: Any) -> tuple[list[Path], bool]:
     return files, single
 
 
+#: What ``data`` may be, for messages.
+_READABLE = [
+    "pandas.DataFrame",
+    "pyarrow.Table",
+    "polars.DataFrame",
+    "polars.LazyFrame",
+    "an object with __arrow_c_stream__ (pyarrow.RecordBatchReader, DuckDB relation)",
+    "path",
+    "glob",
+    "list of paths",
+]
+
+
 def _unreadable(data: object) -> InputTypeError:
     return InputTypeError(
-        "data must be a pandas DataFrame, a pyarrow Table, a path (file or folder), a glob or "
-        f"a list of paths, not {type(data).__name__}",
-        allowed=["pandas.DataFrame", "pyarrow.Table", "path", "glob", "list of paths"],
+        "data must be a pandas DataFrame, a pyarrow Table, a polars DataFrame or LazyFrame, an "
+        "object exporting Arrow's C stream interface (__arrow_c_stream__: a DuckDB relation, a "
+        "pyarrow.RecordBatchReader), a path (file or folder), a glob or a list of paths, not "
+        f"{type(data).__module__}.{type(data).__name__}",
+        allowed=_READABLE,
     )
+
+
+# --- Arrow from other libraries ------------------------------------------------------------------
+
+#: Arrow streams crimeharm has read to their end: read again, they would give no rows.
+_READ_STREAMS: weakref.WeakSet[pa.RecordBatchReader] = weakref.WeakSet()
+
+
+def _library(data: object) -> str:
+    return type(data).__module__.split(".", 1)[0]
+
+
+def as_arrow(data: Any) -> Any:
+    """In-memory data of another library as Arrow; anything else as it is.
+
+    * A polars ``DataFrame`` becomes the ``pyarrow.Table`` that holds its columns
+      (``DataFrame.to_arrow``: the same buffers, not copied); a ``LazyFrame`` is
+      collected first.
+    * Any other object exporting the Arrow C stream interface
+      (``__arrow_c_stream__``; a DuckDB relation, an ADBC or arro3 result) becomes a
+      ``pyarrow.RecordBatchReader`` (``pyarrow.RecordBatchReader.from_stream``; on
+      pyarrow 14, which has no ``from_stream``, the stream's capsule is imported): its
+      batches are produced as they are read. A DuckDB relation runs its query then.
+    * A pandas DataFrame, a pyarrow Table or RecordBatchReader, a path or a list is
+      returned as it is.
+
+    polars and DuckDB are never imported: an object is told by its type's module and
+    by the protocol.
+
+    Raises
+    ------
+    InputTypeError
+        If an object's ``__arrow_c_stream__`` does not give a stream of record batches
+        (a polars Series, an Arrow array).
+    """
+    if isinstance(data, pd.DataFrame | pa.Table | pa.RecordBatchReader | str | os.PathLike):
+        return data
+    if _library(data) == "polars":
+        kind = type(data).__name__
+        if kind == "LazyFrame" and callable(getattr(data, "collect", None)):
+            data = data.collect()
+        if type(data).__name__ == "DataFrame" and callable(getattr(data, "to_arrow", None)):
+            return data.to_arrow()
+    if hasattr(data, "__arrow_c_stream__"):
+        try:
+            return _read_stream(data)
+        except (TypeError, ValueError, pa.ArrowException) as exc:
+            raise InputTypeError(
+                f"data of type {type(data).__module__}.{type(data).__name__} exports an Arrow "
+                f"stream that is not a stream of record batches (columns): {exc}",
+                allowed=_READABLE,
+            ) from None
+    return data
+
+
+#: Whether a type is Arrow's ``string_view`` (pyarrow 16 on; none exists before).
+_is_string_view = getattr(pa.types, "is_string_view", lambda t: False)
+
+
+def _read_stream(data: Any) -> pa.RecordBatchReader:
+    """An ``__arrow_c_stream__`` exporter as a reader (``from_stream`` is in pyarrow 15 on)."""
+    from_stream = getattr(pa.RecordBatchReader, "from_stream", None)
+    if from_stream is not None:
+        return from_stream(data)
+    return pa.RecordBatchReader._import_from_c_capsule(data.__arrow_c_stream__())
+
+
+def _plain_text(col: Any) -> Any:
+    """``string_view`` text (as polars and some producers export it) as ``string``."""
+    t = col.type
+    if _is_string_view(t):
+        return col.cast(pa.string())
+    if pa.types.is_dictionary(t) and _is_string_view(t.value_type):
+        return col.cast(pa.dictionary(pa.int32(), pa.string()))
+    return col
+
+
+def _stream_batches(
+    reader: pa.RecordBatchReader, cols: list[str] | None, rows: int
+) -> Iterator[Any]:
+    """A stream's batches, ``rows`` at a time: long ones cut, short ones put together."""
+    if reader in _READ_STREAMS:
+        raise InputTypeError(
+            "this pyarrow.RecordBatchReader has been read to its end already: a stream is read "
+            "once; pass a new one, or read it into a pyarrow Table first (reader.read_all())",
+            allowed=_READABLE,
+        )
+    _READ_STREAMS.add(reader)
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in reader:
+        if cols is not None:
+            batch = batch.select(cols)
+        for i in range(0, batch.num_rows, rows):
+            part = batch.slice(i, rows)
+            held.append(part)
+            count += part.num_rows
+            if count >= rows:
+                yield held[0] if len(held) == 1 else pa.Table.from_batches(held)
+                held, count = [], 0
+    if count:
+        yield held[0] if len(held) == 1 else pa.Table.from_batches(held)
 
 
 # --- what a file is ------------------------------------------------------------------------------
@@ -881,7 +984,7 @@ def _conform(batch: Any, types: Mapping[str, Any] | None, *, source: str) -> Any
     for i, name in enumerate(names):
         col = batch.column(i)
         target = None if types is None else types.get(name)
-        new = col
+        new = _plain_text(col)
         if target is not None and col.type != target:
             if pa.types.is_string(target) and _is_text(col.type):
                 if pa.types.is_large_string(col.type):
@@ -927,9 +1030,10 @@ def _as_dictionaries(table: pa.Table) -> pa.Table:
 
 @dataclass
 class Source:
-    """Records to read in batches: a DataFrame, an Arrow table, or files.
+    """Records to read in batches: a DataFrame, an Arrow table or stream, or files.
 
-    ``kind`` is ``pandas``, ``arrow``, ``parquet`` or ``csv`` (one file),
+    ``kind`` is ``pandas``, ``arrow`` (a table), ``stream`` (a
+    ``pyarrow.RecordBatchReader``, read once), ``parquet`` or ``csv`` (one file),
     ``dataset`` (a folder, glob or list of files) or ``empty`` (one CSV file
     with no header). ``columns`` are the input's columns, ``wanted`` those read
     (None: all), ``types`` the unified Arrow type of each column read from files.
@@ -963,6 +1067,9 @@ class Source:
             table = self.data if cols is None else self.data.select(cols)
             for batch in table.to_batches(max_chunksize=self.batch_rows):
                 yield _conform(batch, None, source="data")
+        elif self.kind == "stream":
+            for batch in _stream_batches(self.data, cols, self.batch_rows):
+                yield _conform(batch, None, source="data")
         else:
             several = len(self.files) > 1
             for file in self.files:
@@ -978,17 +1085,31 @@ class Source:
         """Every batch in one DataFrame (text columns as categoricals, for files)."""
         if self.kind == "pandas":
             return self.data if self.wanted is None else self.data[self.wanted]
+        table = self.read_arrow()
+        if table is None:
+            names = self.wanted if self.wanted is not None else self.columns
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        return table.to_pandas()
+
+    def read_arrow(self) -> pa.Table | None:
+        """Every batch in one Arrow table; None for files with no rows and no types.
+
+        Not for a ``pandas`` source (whose data is a DataFrame already).
+        """
         names = self.wanted if self.wanted is not None else self.columns
         parts = [
             b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in self.batches()
         ]
-        if self.kind != "arrow":
+        if self.kind not in ("arrow", "stream"):
             parts = [_as_dictionaries(p.select(names)) for p in parts]
         if not parts:
             if self.kind == "arrow":
-                return self.data.select(names).to_pandas()
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
-        return pa.concat_tables(parts).to_pandas()
+                return _conform(self.data.select(names), None, source="data")
+            if self.kind == "stream":
+                schema = pa.schema([self.data.schema.field(c) for c in names])
+                return _conform(schema.empty_table(), None, source="data")
+            return None
+        return pa.concat_tables(parts)
 
 
 def _files_source(
@@ -1060,8 +1181,12 @@ def open_source(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
-        Records. A path is a CSV or Parquet file or a folder of them (read
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
+        Records: a pandas or polars DataFrame, a polars LazyFrame (collected),
+        a pyarrow Table or RecordBatch, or any object exporting the Arrow C
+        stream interface (a ``pyarrow.RecordBatchReader``, a DuckDB relation;
+        a stream is read once, when the batches are read; see :func:`as_arrow`).
+        A path is a CSV or Parquet file or a folder of them (read
         recursively; names starting ``.`` or ``_`` skipped); a glob (``*``,
         ``?``, ``[``; ``**`` for any depth) or a list names several files,
         read as one input.
@@ -1083,6 +1208,9 @@ def open_source(
     InputFileError
         If a path does not exist or a file cannot be read (the file, and the
         line or row group, named).
+    InputTypeError
+        If ``data`` is none of these, or is a ``pyarrow.RecordBatchReader``
+        read to its end already.
     UnsupportedFormatError
         If a file is neither CSV nor Parquet.
     MissingColumnError
@@ -1102,6 +1230,7 @@ def open_source(
     needed = list(require) if require is not None else list(wanted or [])
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
+    data = as_arrow(data)
     if isinstance(data, pd.DataFrame):
         _check_unique(list(data.columns), source="data")
         MissingColumnError.check(list(data.columns), [*(wanted or []), *needed], source="data")
@@ -1117,6 +1246,12 @@ def open_source(
         return Source(
             data, "arrow", data.schema.names, data.num_rows, wanted=wanted, batch_rows=batch_rows
         )
+    if isinstance(data, pa.RecordBatchReader):  # the schema only: the batches are read later
+        names = data.schema.names
+        _check_unique(names, source="data")
+        MissingColumnError.check(names, [*(wanted or []), *needed], source="data")
+        _check_flat({f.name: f.type for f in data.schema}, needed, source="data")
+        return Source(data, "stream", names, None, wanted=wanted, batch_rows=batch_rows)
     if isinstance(data, str | os.PathLike) or (
         isinstance(data, list | tuple) and not isinstance(data, str)
     ):
@@ -1136,7 +1271,7 @@ def read_table(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
         As for :func:`open_source`; several files are read as one table.
     columns : sequence of str, optional
         Columns to read (all by default); a missing one raises
