@@ -31,6 +31,7 @@ import pandas as pd
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
+from crimeharm._threads import pool
 from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.columns import DAY_MISSING
@@ -244,21 +245,19 @@ def harm_index(
     done = 0
     # batch i is added in a worker thread (the compiled loops release the GIL) while
     # batch i+1 is read and prepared; one batch in flight, added in order
-    with (
-        ThreadPoolExecutor(max_workers=1) as pool,
-        ThreadPoolExecutor(max_workers=1) as helper,
-        ThreadPoolExecutor(max_workers=1) as reader,
-    ):
+    # (on the calling thread alone for a few records: see crimeharm._threads)
+    rows = source.rows
+    with pool(1, rows=rows) as adder, pool(1, rows=rows) as helper, pool(1, rows=rows) as reader:
         pending = None
         batches = source.batches(decode_threads=False)  # the threads here are enough
-        if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
-            batches = _read_ahead(batches, reader)
+        if source.kind in ("parquet", "dataset", "csv") and isinstance(reader, ThreadPoolExecutor):
+            batches = _read_ahead(batches, reader)  # read batch i+1 while i is prepared
         for batch in batches:
             cols = batch_columns(batch)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
             add = eng.prepare(scorer, cols, n, helper=helper)
             _finish(pending, scorer)
-            pending = pool.submit(add)
+            pending = adder.submit(add)
             done += n
             if progress is not None:
                 progress(done)
