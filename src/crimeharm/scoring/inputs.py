@@ -823,15 +823,26 @@ def _csv_error(
 # --- reading Parquet -----------------------------------------------------------------------------
 
 
-def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iterator[pa.Table]:
+def _row_groups(
+    path: Path,
+    columns: list[str] | None,
+    *,
+    threads: bool,
+    dictionaries: Sequence[str] | None = None,
+) -> Iterator[pa.Table]:
     """One Parquet row group per batch, text columns read as dictionaries.
 
     Reading whole row groups keeps Parquet's dictionary pages as Arrow
     dictionaries; batches that straddle row groups would re-slice them.
+    ``dictionaries`` limits the dictionary reading to those columns (the
+    others' text is read plain: hashing a column of mostly distinct values,
+    such as a crime reference, costs more than it saves).
     """
     try:
         schema = pq.read_schema(path)
         names = columns or schema.names
+        if dictionaries is not None:
+            names = [c for c in names if c in set(dictionaries)]
         text = [
             c
             for c in names
@@ -909,12 +920,19 @@ def _conform(batch: Any, types: Mapping[str, Any] | None, *, source: str) -> Any
     return pa.Table.from_arrays(out, names=names)
 
 
-def _as_dictionaries(table: pa.Table) -> pa.Table:
-    """Text columns as ``dictionary<int32, string>``, so that parts of any file concatenate."""
+def _as_dictionaries(table: pa.Table, only: Sequence[str] | None = None) -> pa.Table:
+    """Text columns as ``dictionary<int32, string>``, so that parts of any file concatenate.
+
+    With ``only``, just those columns; the other text columns become ``string``.
+    """
     target = pa.dictionary(pa.int32(), pa.string())
+    keep = None if only is None else set(only)
     cols = []
-    for col in table.columns:
-        if _is_text(col.type) and col.type != target:
+    for name, col in zip(table.schema.names, table.columns, strict=True):
+        if keep is not None and name not in keep:
+            if _is_text(col.type) and col.type != pa.string():
+                col = col.cast(pa.string())
+        elif _is_text(col.type) and col.type != target:
             col = pc.dictionary_encode(col) if not pa.types.is_dictionary(col.type) else col
             col = col.cast(target)
         cols.append(col)
@@ -945,13 +963,16 @@ class Source:
     types: dict[str, Any] | None = None
     csv: CsvOptions = field(default_factory=CsvOptions)
 
-    def batches(self, *, decode_threads: bool = True) -> Iterator[Any]:
+    def batches(
+        self, *, decode_threads: bool = True, dictionaries: Sequence[str] | None = None
+    ) -> Iterator[Any]:
         """Yield record batches (Arrow ``RecordBatch`` or ``Table``) or DataFrame slices.
 
         ``decode_threads=False`` decodes each Parquet row group after the first
         on the calling thread, for a caller that works on several batches at
         once (the first, read while nothing else runs, still uses Arrow's
-        threads).
+        threads). ``dictionaries``: the only text columns of Parquet files
+        read as dictionaries (default: every one).
         """
         cols = self.wanted
         if self.kind == "pandas":
@@ -967,22 +988,29 @@ class Source:
             for file in self.files:
                 types = self.types if several else None
                 if file.kind == "parquet":
-                    parts: Iterator[Any] = _row_groups(file.path, cols, threads=decode_threads)
+                    parts: Iterator[Any] = _row_groups(
+                        file.path, cols, threads=decode_threads, dictionaries=dictionaries
+                    )
                 else:
                     parts = _csv_batches(file, self.csv, cols)
                 for part in parts:
                     yield _conform(part, types, source=file.name)
 
-    def read(self) -> pd.DataFrame:
-        """Every batch in one DataFrame (text columns as categoricals, for files)."""
+    def read(self, *, categoricals: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every batch in one DataFrame.
+
+        Text read from files comes as categoricals: every text column, or only
+        the ``categoricals`` given (the others as pandas ``str``).
+        """
         if self.kind == "pandas":
             return self.data if self.wanted is None else self.data[self.wanted]
         names = self.wanted if self.wanted is not None else self.columns
         parts = [
-            b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in self.batches()
+            b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
+            for b in self.batches(dictionaries=categoricals)
         ]
         if self.kind != "arrow":
-            parts = [_as_dictionaries(p.select(names)) for p in parts]
+            parts = [_as_dictionaries(p.select(names), categoricals) for p in parts]
         if not parts:
             if self.kind == "arrow":
                 return self.data.select(names).to_pandas()
@@ -1130,6 +1158,7 @@ def read_table(
     require: Sequence[str] | None = None,
     encoding: str = "utf-8",
     sep: str | None = None,
+    categoricals: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read records into one pandas DataFrame.
 
@@ -1142,15 +1171,19 @@ def read_table(
         :class:`MissingColumnError` listing the columns present.
     require, encoding, sep
         As for :func:`open_source`.
+    categoricals : sequence of str, optional
+        The text columns read from files as categoricals (all by default);
+        the others come as pandas ``str``.
 
     Returns
     -------
     pandas.DataFrame
         For a DataFrame, the same object (not copied). Text read from files
-        comes as categoricals. A CSV file with no header gives an empty frame
-        with the ``columns`` and ``require`` columns.
+        comes as categoricals (see ``categoricals``). A CSV file with no header
+        gives an empty frame with the ``columns`` and ``require`` columns.
     """
-    return open_source(data, columns=columns, require=require, encoding=encoding, sep=sep).read()
+    source = open_source(data, columns=columns, require=require, encoding=encoding, sep=sep)
+    return source.read(categoricals=categoricals)
 
 
 def batch_columns(batch: Any) -> Mapping[str, Any]:

@@ -88,7 +88,9 @@ def score(
         The input columns plus ``days`` (days per crime, NaN if unknown),
         ``crimes``, ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
-        date column is given. An input column of one of these names raises
+        date column is given. From files, the text columns scoring reads come
+        as categoricals and the others as pandas ``str``; a DataFrame's
+        columns are shared with it, not copied. An input column of one of these names raises
         :class:`~crimeharm.ColumnNameError`, except a ``count`` column named
         ``crimes``, which the counts read replace. ``attrs["crimeharm"]`` holds the edition, its
         sha256, the options and the :class:`Summary` as a dict.
@@ -108,7 +110,10 @@ def score(
     from crimeharm.scoring.inputs import check_new_columns, read_table
 
     opts = ScoreOptions.from_arguments(locals())
-    frame = read_table(data, require=opts.columns(), encoding=encoding, sep=sep)
+    # only the columns scoring reads become categoricals: the others pass through as text
+    frame = read_table(
+        data, require=opts.columns(), encoding=encoding, sep=sep, categoricals=opts.columns()
+    )
     new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
     source = str(data) if isinstance(data, str | os.PathLike) else "data"
     check_new_columns(
@@ -122,12 +127,13 @@ def score(
     batch = {c: frame[c] for c in opts.columns()}
     scored = scorer.score_batch(batch, len(frame))
     summary = scorer.finish()
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new columns only: the input's are shared, not copied
     out["days"] = scored.days
     out["crimes"] = np.ones(len(frame)) if scored.crimes is None else scored.crimes
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
-    reasons = np.array([None, *REASONS], dtype=object)
-    out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
+    # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
+    codes = scored.status.astype(np.int16) - 1
+    out["excluded"] = pd.Categorical.from_codes(codes, categories=list(REASONS))
     if scored.period_day is not None:
         pdays = scored.period_day.copy()
         valid = pdays > DAY_BAD
