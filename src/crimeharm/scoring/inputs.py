@@ -1044,7 +1044,11 @@ class Source:
             if self.kind == "arrow":
                 return self.data.select(names).to_pandas()
             return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
-        return pa.concat_tables(parts).to_pandas()
+        table = pa.concat_tables(parts)
+        del parts
+        # each column's Arrow memory is released once it is converted: the peak holds about
+        # one column twice, not the whole table
+        return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _files_source(
