@@ -4,6 +4,10 @@ engines, the command line run in-process (``cli``) and the Table 1 category keys
 
 CI has ``shared/`` beside the project's root; a test that needs it is skipped,
 not failed, where it is absent.
+
+The hypothesis profile ``slow`` (``pytest --hypothesis-profile=slow``) runs the
+input property suites (``tests/test_input_properties.py``) with 1,000
+examples each; the default run uses fewer, so that the suite stays fast.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from types import ModuleType
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import crimeharm
 from crimeharm._engine.compiled import load
 from crimeharm.cli import main
+
+settings.register_profile("slow", max_examples=1_000, deadline=None)
 
 ROOT = Path(__file__).resolve().parents[1]
 

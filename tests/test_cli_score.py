@@ -335,7 +335,10 @@ def test_a_bad_value_midway_leaves_no_output_file(cli, tmp_path):
     src = tmp_path / "records.csv"
     RECORDS.assign(pi=["N", "N", "Y", "N", "maybe", "N", "N", "N"]).to_csv(src, index=False)
     target = tmp_path / "out.parquet"
-    code, _, err = cli("score", src, "-o", target, *SCORE_ARGS, "--police-initiated-col", "pi")
+    code, _, err = cli(
+        "score", src, "-o", target, *SCORE_ARGS, "--police-initiated-col", "pi",
+        "--flag-unknown", "raise",
+    )  # fmt: skip
     cli.assert_clean_error(code, err, "'pi'", "'maybe'")
     assert not target.exists()
     assert _leftovers(tmp_path, {"records.csv"}) == []  # no temporary file left behind

@@ -27,7 +27,10 @@ from crimeharm import (
 )
 from crimeharm.reasons import REASONS, SCORER_REASONS
 
-pytestmark = pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::crimeharm.UnknownCodeWarning"),
+    pytest.mark.filterwarnings("ignore::crimeharm.FlagValueWarning"),
+]
 
 W = load_weights()
 NEW_COLUMNS = ["days", "crimes", "harm_days", "excluded"]
@@ -103,6 +106,9 @@ REASON_ROWS = {
     "invalid_count": _row(n="-3"),
     "missing_date": _row(d=None),
     "bad_date": _row(d="not a date"),
+    "implausible_date": _row(d="1850-06-01"),  # outside the default date_range
+    "missing_flag": _row(pi=None),  # with flag_blank="exclude"
+    "bad_flag": _row(cd="maybe"),
     "outside_window": _row(d="2025-02-01", r="2025-02-02"),
     "police_generated": _row(offence_code="092/10"),
     "police_initiated": _row(pi="Y"),
@@ -115,6 +121,7 @@ OPTIONS = {
     "reported": "r",
     "police_initiated": "pi",
     "company_detected": "cd",
+    "flag_blank": "exclude",
     **WINDOW,
 }
 
@@ -173,6 +180,10 @@ def test_bad_date_takes_precedence_over_police_generated():
         ("unknown_code", "invalid_count"),
         ("invalid_count", "missing_date"),
         ("missing_date", "police_generated"),
+        ("bad_date", "missing_flag"),
+        ("implausible_date", "bad_flag"),
+        ("missing_flag", "bad_flag"),
+        ("bad_flag", "outside_window"),
         ("outside_window", "police_initiated"),
         ("police_generated", "company_detected"),
         ("police_initiated", "company_detected"),
@@ -362,10 +373,13 @@ def test_negative_counts_excluded_by_default_and_allowed_on_request():
         crimeharm.score(df, count="n", negative_counts="keep")
 
 
-def test_float_counts():
+def test_whole_float_counts_count_and_fractions_are_invalid():
     df = pd.DataFrame({"offence_code": ["8/6", "8/6"], "n": [2.0, 0.5]})
     out = crimeharm.score(df, count="n")
-    assert out["harm_days"].tolist() == [20.0, 5.0]
+    assert reasons_of(out) == [None, "invalid_count"]
+    assert out["harm_days"].tolist() == [20.0, 0.0]
+    assert out["crimes"].dtype == np.int64
+    assert out["crimes"].tolist() == [2, 1]  # an invalid count is one row, one crime
 
 
 def test_non_numeric_count_is_invalid_count():
@@ -533,7 +547,7 @@ def test_a_bad_flag_value_names_the_column(column):
     df = pd.DataFrame({"offence_code": "8/6", "pi": ["Y", "N"], "cd": ["N", "N"]})
     df.loc[1, column] = "maybe"
     with pytest.raises(CrimeHarmError, match=rf"'{column}'.*'maybe'"):
-        crimeharm.score(df, police_initiated="pi", company_detected="cd")
+        crimeharm.score(df, police_initiated="pi", company_detected="cd", flag_unknown="raise")
 
 
 def test_keep_police_generated():
@@ -610,6 +624,19 @@ def test_every_scoring_option_is_named_in_the_signature(func):
         assert name in documented, name
     with pytest.raises(TypeError, match="colour"):
         func(SMALL, colour="red")
+
+
+@pytest.mark.parametrize("func", [crimeharm.score, crimeharm.harm_index, crimeharm.area_harm])
+def test_every_scoring_option_has_the_same_default_as_score_options(func):
+    import inspect
+
+    from crimeharm import ScoreOptions
+    from crimeharm.scoring.options import SCORE_ARGUMENTS
+
+    made = inspect.signature(ScoreOptions.make).parameters
+    params = inspect.signature(func).parameters
+    for name in SCORE_ARGUMENTS & set(params) - {"end"}:
+        assert params[name].default == made[name].default, name
 
 
 def test_option_errors_carry_the_value_and_what_is_allowed():

@@ -42,11 +42,6 @@ def test_a_missing_value_is_no_in_both(missing):
     assert _table_flag(missing) is _record_flag(missing) is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="to_flag indexes an empty array when a column has no value at all (scoring/columns.py)",
-)
 def test_a_records_column_with_no_value_is_all_no():
     flags = to_flag(pd.Series([None, None], dtype=object), name="police_initiated")
     assert flags.tolist() == [False, False]

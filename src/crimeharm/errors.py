@@ -31,6 +31,7 @@ __all__ = [
     "CrimeHarmError",
     "CrimeHarmWarning",
     "EmptyDataError",
+    "FlagValueWarning",
     "InputFileError",
     "InputTypeError",
     "MissingColumnError",
@@ -244,6 +245,10 @@ class SheetValueWarning(CrimeHarmWarning):
 
 class ShortDataWarning(CrimeHarmWarning):
     """The data cover less than the window asked for (e.g. no complete rolling window)."""
+
+
+class FlagValueWarning(CrimeHarmWarning):
+    """Records were excluded because a yes/no column holds values outside its vocabulary."""
 
 
 class UnknownOutcomeWarning(CrimeHarmWarning):

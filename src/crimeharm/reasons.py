@@ -16,9 +16,15 @@ reason                  meaning
 ``unknown_code``        a well-formed code that the weights edition does not carry
 ``not_crime``           a record that is not a crime (data.police.uk anti-social
                         behaviour; the edition's NONCRIME rows)
-``invalid_count``       the count column is missing, negative or not a number
+``invalid_count``       the count is missing, negative, not a whole number (a
+                        fraction, a boolean, an infinity) or not a number
 ``missing_date``        a date column was named and this record has none
 ``bad_date``            the date could not be parsed
+``implausible_date``    a date outside the plausibility window ``date_range``
+                        (1900-01-01 to 2100-12-31 by default)
+``missing_flag``        a yes/no column is blank and ``flag_blank='exclude'``
+``bad_flag``            a yes/no column holds a value outside its vocabulary
+                        (``N/A``, ``unknown``) and ``flag_unknown='exclude'``
 ``outside_window``      the date falls outside the requested ``start``/``end``
 ``police_generated``    the offence is police-generated in the edition (drugs,
                         weapons possession, non-notifiable, traffic)
@@ -66,6 +72,9 @@ class Reason(str, Enum):
     INVALID_COUNT = "invalid_count"
     MISSING_DATE = "missing_date"
     BAD_DATE = "bad_date"
+    IMPLAUSIBLE_DATE = "implausible_date"
+    MISSING_FLAG = "missing_flag"
+    BAD_FLAG = "bad_flag"
     OUTSIDE_WINDOW = "outside_window"
     POLICE_GENERATED = "police_generated"
     POLICE_INITIATED = "police_initiated"
@@ -108,7 +117,7 @@ def mark(status: np.ndarray, mask: np.ndarray, reason: str) -> None:
     """Give ``reason`` to the records of ``mask`` unless they have one that precedes it.
 
     The rule of precedence, for the numpy path; the compiled loops apply the
-    same rule (``precedes`` in ``_engine/_markers.pxd``). ``status`` (uint8,
+    same rule (``add_fused`` in ``_engine/_ckernel.pyx``). ``status`` (uint8,
     one per record) is changed in place.
     """
     code = STATUS[reason]

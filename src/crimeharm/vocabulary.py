@@ -3,7 +3,7 @@
 The ``police_generated``, ``notifiable`` and ``not_crime`` columns of a weights
 table (:func:`crimeharm.weights.table.validate_table`) and the flag columns of
 records (``police_initiated``, ``company_detected``; see
-:func:`crimeharm.scoring.columns.to_flag`) accept the same words. A value is
+:func:`crimeharm.scoring.columns.read_flag`) accept the same words. A value is
 compared after stripping surrounding spaces and upper-casing it, so ``yes``,
 ``Yes`` and ``YES`` are one word. Real booleans are read as they are.
 
@@ -22,10 +22,11 @@ word       why it is accepted
 ``N``      the one-letter form force systems use
 ``0``      a 0/1 indicator column
 ``0.0``    a 0/1 indicator read as a float
-(empty)    a blank cell or a missing value: read as no
+(empty)    blank: no in a weights table; in records, see ``flag_blank``
 =========  =================================================================
 
-Any other value is an error that names the column and the value.
+Any other value is an error that names the column and the value in a weights table;
+in records it is what ``flag_unknown`` says (excluded as ``bad_flag`` by default).
 """
 
 from __future__ import annotations

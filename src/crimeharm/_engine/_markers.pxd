@@ -1,7 +1,7 @@
 # The marker values and the rule of precedence, for the compiled loops (_ckernel.pyx).
 #
 # Python holds the same values in one place each: DAY_MISSING and DAY_BAD in
-# crimeharm.scoring.columns, UNDATED in crimeharm._engine.base, INCLUDED in
+# crimeharm.scoring.dates, UNDATED in crimeharm._engine.base, INCLUDED in
 # crimeharm.reasons, and the rule of precedence in crimeharm.reasons.mark.
 # _ckernel exports its values (MARKERS) and its rule (mark), and
 # tests/test_kernel.py checks that both agree with Python's.

@@ -38,7 +38,7 @@ import pyarrow as pa
 from crimeharm._engine.groups import Groups
 from crimeharm._threads import pool as threads
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
-from crimeharm.scoring.columns import DAY_BAD
+from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
 

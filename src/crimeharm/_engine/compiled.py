@@ -112,7 +112,9 @@ class CompiledEngine(Engine):
         self._ensure(len(self._groups), lo, hi, statuses)
         days = p.days
         if len(days.period):
-            day_slot = (days.period - self._p_lo).astype(np.int32)
+            day_slot = (days.period - (self._p_lo or 0)).astype(np.int32)
+            if len(days.unplaced):  # implausible dates: the undated slot
+                day_slot[days.unplaced] = self._width
         else:  # no period: every dated record in slot 0
             day_slot = np.zeros(len(days.status), dtype=np.int32)
         (f1, c1), (f2, c2) = p.flag(0), p.flag(1)

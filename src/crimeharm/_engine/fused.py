@@ -28,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm.reasons import INCLUDED, STATUS
-from crimeharm.scoring.columns import _single, to_flag, values_view
+from crimeharm.scoring.columns import _single, values_view
+from crimeharm.scoring.dates import DAY_BAD, DAY_MISSING
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
@@ -62,7 +63,10 @@ class Days:
     ``value`` holds each row's day number, or timestamp with ``div`` units
     per day (empty without a date column). The table covers the days from
     ``lo`` on, one entry per day: its period id (``period``; empty without a
-    period or without dates) and window status (``status``).
+    period or without dates) and window status (``status``). Days outside
+    ``date_range`` are ``implausible_date`` and placed in no period
+    (``unplaced``; empty when none is); ``span`` holds the period ids of the
+    rows' first and last plausible day (None without one).
     """
 
     value: np.ndarray = field(default_factory=lambda: _NONE_I32)
@@ -70,6 +74,8 @@ class Days:
     lo: int = 0
     period: np.ndarray = field(default_factory=lambda: _NONE_I64)
     status: np.ndarray = field(default_factory=lambda: _NONE_U8)
+    unplaced: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    span: tuple[int, int] | None = None
 
 
 @dataclass
@@ -94,10 +100,8 @@ class Prepared:
 
     @property
     def periods(self) -> tuple[int | None, int | None]:
-        """The lowest and highest period id of the batch's dates (None, None without)."""
-        if len(self.days.period) == 0:
-            return None, None
-        return int(self.days.period.min()), int(self.days.period.max())
+        """The lowest and highest period id of the batch's plausible dates (None, None without)."""
+        return self.days.span or (None, None)
 
     def flag(self, k: int) -> tuple[np.ndarray, int]:
         """The ``k``-th flag column and its reason's code; empty when absent."""
@@ -108,7 +112,7 @@ class Prepared:
         return self.lookup, self.hits
 
 
-def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
+def _day_array(col: Any, scorer: Scorer, name: str) -> tuple[np.ndarray, int]:
     """Day numbers (or timestamps and their units per day) without a pass over the rows."""
     if isinstance(col, pd.Series) and isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
         unit = np.datetime_data(col.dtype)[0]
@@ -121,7 +125,15 @@ def _day_array(col: Any, scorer: Scorer) -> tuple[np.ndarray, int]:
             return values_view(arr, np.int32), 1
         if pa.types.is_timestamp(arr.type) and arr.type.tz is None and arr.type.unit in _PER_DAY:
             return values_view(arr, np.int64), _PER_DAY[arr.type.unit]
-    return scorer.days(col), 1
+    return scorer.days(col, name), 1
+
+
+def _plausible_span(day: np.ndarray, div: int, window: tuple[int, int]) -> tuple[int, int] | None:
+    """First and last day of the rows inside the plausibility window (None: no row's is)."""
+    valid = (day != DAY_MISSING) & (day != DAY_BAD)
+    d = np.floor_divide(day[valid].astype(np.int64), div)
+    d = d[(d >= window[0]) & (d <= window[1])]
+    return (int(d.min()), int(d.max())) if len(d) else None
 
 
 def _days(
@@ -132,7 +144,7 @@ def _days(
     None when the dates span more than :data:`MAX_DAYS` days.
     """
     o = scorer.opts
-    value, div = _day_array(col, scorer)
+    value, div = _day_array(col, scorer, o.date or "")
     lo, hi, dated = ck.day_range(value, div)
     if dated and hi - lo >= MAX_DAYS:
         return None
@@ -148,8 +160,22 @@ def _days(
             days.status[each > o.end] = STATUS["outside_window"]
         if days.status.any():
             statuses.add(STATUS["outside_window"])
+        # dates outside date_range: implausible_date, placed in no period
+        implausible = (each < o.date_range[0]) | (each > o.date_range[1])
+        span: tuple[int, int] | None = (lo, hi)
+        if implausible.any():
+            scorer.implausible(np.array([lo, hi], dtype=np.int64))  # the examples in the summary
+            days.status[implausible] = STATUS["implausible_date"]
+            statuses.add(STATUS["implausible_date"])
+            days.unplaced = implausible
+            span = _plausible_span(value, div, o.date_range)  # lo and hi were examples
         if period is not None:
-            days.period = period.ids_from_days(each)
+            days.period = np.zeros(len(each), dtype=np.int64)
+            if not implausible.all():
+                days.period[~implausible] = period.ids_from_days(each[~implausible])
+            if span is not None:  # the periods of the rows' plausible days
+                first, last = (int(i) for i in period.ids_from_days(np.array(span)))
+                days.span = (first, last)
     return days
 
 
@@ -170,8 +196,9 @@ def prepare(
     :meth:`crimeharm._engine.groups.Ids.lookup`); it runs in the ``helper``
     thread, if given, while the offence codes, dates and flags are read here
     (Arrow hashes text without the GIL). Returns None when the batch's dates
-    span more than :data:`MAX_DAYS` days; it then takes the column-by-column
-    path.
+    span more than :data:`MAX_DAYS` days, or when a yes/no value excludes
+    records (``missing_flag``, ``bad_flag``); such a batch takes the
+    column-by-column path.
     """
     o = scorer.opts
     statuses = {INCLUDED}
@@ -181,6 +208,18 @@ def prepare(
         if read is None:
             return None
         days = read
+    read_flags = scorer.read_flags(cols)
+    if scorer.flag_exclusions(
+        read_flags
+    ):  # a reason per value of a flag: the column-by-column path
+        return None
+    scorer.tally_flags(read_flags)
+    flags = []
+    for _, reason, values in read_flags:
+        flag = values.yes.view(np.uint8)
+        flags.append((flag, STATUS[reason]))
+        if flag.any():
+            statuses.add(STATUS[reason])
     groups = None
     if area is not None and match is not None:
         col = cols[area]
@@ -189,16 +228,6 @@ def prepare(
     has_null_code = bool(len(lookup.codes)) and int(lookup.codes.min()) < 0
     # the last entry is the null code's: its status only when a code is null
     statuses.update(np.unique(lookup.u_status if has_null_code else lookup.u_status[:-1]).tolist())
-    flags = []
-    for name, reason in (
-        (o.police_initiated, "police_initiated"),
-        (o.company_detected, "company_detected"),
-    ):
-        if name is not None:
-            flag = to_flag(cols[name], name=name).view(np.uint8)
-            flags.append((flag, STATUS[reason]))
-            if flag.any():
-                statuses.add(STATUS[reason])
     gidx, gmap = _NONE_I32, _NONE_I64
     if groups is not None:
         idx, gmap = groups if isinstance(groups, tuple) else groups.result()

@@ -59,8 +59,7 @@ from crimeharm.analysis.units import (
     unit_totals,
 )
 from crimeharm.errors import EmptyDataError, OptionError
-from crimeharm.scoring.columns import DAY_BAD, dates_to_days
-from crimeharm.scoring.options import _to_day
+from crimeharm.scoring.dates import DAY_BAD, dates_to_days, day_of
 
 __all__ = ["RULES", "harm_at_risk", "harm_per_person", "repeat_victimisation"]
 
@@ -398,7 +397,7 @@ def harm_at_risk(
             raise EmptyDataError("no row passes the rules: give as_of= to count days at risk")
         end = int(event[ok_so_far].max())
     else:
-        day = _to_day(as_of, "as_of")
+        day = day_of(as_of, "as_of")
         if day is None:  # pragma: no cover - as_of is not None here
             raise OptionError("as_of= is not a date")
         end = day

@@ -69,6 +69,35 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end", default=None, help="last day of the window (YYYY-MM-DD)")
     p.add_argument("--police-initiated-col", default=None, help="yes/no column")
     p.add_argument("--company-detected-col", default=None, help="yes/no column")
+    p.add_argument(
+        "--flag-blank",
+        choices=["no", "exclude"],
+        default="no",
+        help="a blank yes/no value: no (default) or excluded as missing_flag",
+    )
+    p.add_argument(
+        "--flag-unknown",
+        choices=["exclude", "no", "raise"],
+        default="exclude",
+        help="a yes/no value outside the vocabulary (N/A, unknown): excluded as bad_flag "
+        "(default), read as no, or an error",
+    )
+    p.add_argument(
+        "--date-format",
+        nargs="+",
+        default=None,
+        metavar="FORM",
+        help="how dates are written: iso, uk, excel or a strftime format, tried in order "
+        "(default: iso uk)",
+    )
+    p.add_argument(
+        "--date-range",
+        nargs=2,
+        default=None,
+        metavar=("FIRST", "LAST"),
+        help="plausibility window; dates outside it are excluded as implausible_date "
+        "(default 1900-01-01 2100-12-31)",
+    )
     p.add_argument("--historic-lag", type=int, default=None, metavar="DAYS")
     p.add_argument(
         "--keep-police-generated",
@@ -126,6 +155,11 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["period_by"] = args.period_by
     opts["exclude_police_generated"] = not args.keep_police_generated
     opts["unknown"] = args.unknown
+    opts["flag_blank"], opts["flag_unknown"] = args.flag_blank, args.flag_unknown
+    if args.date_format is not None:
+        opts["date_format"] = args.date_format
+    if args.date_range is not None:
+        opts["date_range"] = tuple(args.date_range)
     if args.allow_negative_counts:
         opts["negative_counts"] = "allow"
     return opts

@@ -2,12 +2,14 @@
 
 Every column is first reduced to *integer codes into its distinct values*:
 pandas categoricals and Arrow dictionary arrays already are; anything else is
-factorised once. Work that needs Python (parsing a date, reading an offence
-code) is then done on the distinct values only and taken back to the rows.
+factorised once. Work that needs Python (reading an offence code or a yes/no
+value) is then done on the distinct values only and taken back to the rows.
+Dates are read by :mod:`crimeharm.scoring.dates`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,15 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm.errors import ColumnValueError
-from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
+from crimeharm.vocabulary import FALSE_WORDS, FLAG_WORDS, TRUE_WORDS
 
-__all__ = ["dates_to_days", "dictionary_encoded", "factorize", "to_count", "to_flag"]
-
-#: The day number of a missing date (null or blank), and of one that could not be read;
-#: every date is above both. The compiled loops hold the same values in
-#: ``crimeharm/_engine/_markers.pxd`` (the tests check that they agree).
-DAY_MISSING = np.iinfo(np.int64).min
-DAY_BAD = DAY_MISSING + 1
+__all__ = ["FlagValues", "dictionary_encoded", "factorize", "read_flag", "to_count", "to_flag"]
 
 
 def _single(col: Any) -> Any:
@@ -82,7 +78,20 @@ def dictionary_encoded(col: Any) -> tuple[np.ndarray, pa.Array]:
     return idx.to_numpy(zero_copy_only=False), arr.dictionary  # int32 indices, no copy
 
 
-def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
+def unhashable(name: str | None, values: Any) -> ColumnValueError:
+    """The error for a column of lists, dicts or arrays, naming it and a value's type."""
+    first = next((v for v in values if isinstance(v, list | dict | np.ndarray | set)), None)
+    kind = type(first).__name__ if first is not None else "unhashable objects"
+    column = f"column {name!r}" if name else "a column"
+    return ColumnValueError(
+        f"{column} holds values of type {kind} (e.g. {first!r}); expected one text, number or "
+        "date per row",
+        column=name,
+        values=[repr(first)],
+    )
+
+
+def factorize(col: Any, *, name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 for null) and the distinct values of a column.
 
     Parameters
@@ -90,51 +99,41 @@ def factorize(col: Any) -> tuple[np.ndarray, np.ndarray]:
     col : pandas.Series, pyarrow.Array or pyarrow.ChunkedArray
         Any column; categorical and dictionary columns are used as they are.
 
+    name : str, optional
+        The column's name, for the error.
+
     Returns
     -------
     codes : numpy.ndarray of int
         Position of each row's value in ``uniques``; -1 where null.
     uniques : numpy.ndarray of object
         The distinct values (may include values no row uses).
+
+    Raises
+    ------
+    ColumnValueError
+        For a column of lists, dicts or arrays, naming it.
     """
     if isinstance(col, pd.Series) and col.dtype == object:
         # Python objects keep their own types (ints, floats, text in one column)
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        except TypeError:
+            raise unhashable(name, col) from None
+        if any(isinstance(u, bool | np.bool_ | int | float) and u in (0, 1) for u in uniques):
+            # True == 1 and False == 0 share a key: booleans are read by their text instead
+            values = col.to_numpy(dtype=object)
+            is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in values), bool, len(col))
+            if is_bool.any():
+                values = values.copy()
+                values[is_bool] = [str(bool(v)) for v in values[is_bool]]
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
         return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+    arr = _single(col) if isinstance(col, pa.Array | pa.ChunkedArray) else None
+    if arr is not None and pa.types.is_nested(arr.type):
+        raise unhashable(name, arr.to_pylist()[:100])
     codes, dictionary = dictionary_encoded(col)
     return codes, np.asarray(dictionary.to_pylist(), dtype=object)
-
-
-def _parse_date_values(values: np.ndarray, date_format: str | None) -> np.ndarray:
-    """Parse distinct date values to day numbers; DAY_MISSING / DAY_BAD where not dates."""
-    out = np.full(len(values), DAY_BAD, dtype=np.int64)
-    if len(values) == 0:
-        return out
-    s = pd.Series(values, dtype=object)
-    blank = s.isna() | s.map(lambda v: isinstance(v, str) and not v.strip())
-    out[blank.to_numpy()] = DAY_MISSING
-    todo = ~blank.to_numpy()
-    if not todo.any():
-        return out
-    vals = s[todo]
-    text = vals.map(lambda v: v.strip() if isinstance(v, str) else v)
-    if date_format is not None:
-        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
-    else:
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        left = parsed.isna()
-        if left.any():  # UK day-first forms, stated not guessed: 31/01/2024, 31/01/2024 13:05
-            for fmt in ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y"):
-                again = pd.to_datetime(text[left], format=fmt, errors="coerce")
-                parsed[left] = again
-                left = parsed.isna()
-                if not left.any():
-                    break
-    ok = parsed.notna().to_numpy()
-    days = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    idx = np.flatnonzero(todo)
-    out[idx[ok]] = days[ok]
-    return out
 
 
 def values_view(arr: pa.Array, dtype: Any) -> np.ndarray:
@@ -146,89 +145,132 @@ def values_view(arr: pa.Array, dtype: Any) -> np.ndarray:
     return data[arr.offset :]
 
 
-def dates_to_days(col: Any, *, date_format: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Whole days since 1970-01-01 for each row, with the raw value of failures.
+def _is_blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    return isinstance(value, str) and not value.strip()
 
-    Arrow ``date32``/``timestamp`` and pandas datetime columns are converted by
-    integer arithmetic; text is parsed once per distinct value, as ISO 8601
-    (``2024-01-31``, ``2024-01-31T13:05``, ``2024-01``) and then, for values
-    that are not ISO, the UK day-first forms ``31/01/2024`` (with an optional
-    time) and ``31-01-2024``. ``date_format`` replaces both with one format.
 
-    Returns
-    -------
-    days : numpy.ndarray of int64
-        Day numbers; ``DAY_MISSING`` where null or blank, ``DAY_BAD`` where the
-        value is not a date.
-    bad_examples : list
-        Up to five distinct raw values that could not be parsed.
+@dataclass
+class FlagValues:
+    """A yes/no column, read: per row, whether it says yes, is blank, or says neither.
+
+    ``unknown_values`` counts the rows of each value outside the vocabulary
+    (the value as text); ``yes``, ``blank`` and ``unknown`` never overlap.
     """
-    col = _single(col)
-    if isinstance(col, pa.Array) and (
-        pa.types.is_date(col.type) or pa.types.is_timestamp(col.type)
-    ):
-        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
-            col = pc.local_timestamp(col)
-        if not pa.types.is_date32(col.type):
-            col = pc.cast(col, pa.date32())
-        days = values_view(col, np.int32).astype(np.int64)
-        if col.null_count:
-            days[~col.is_valid().to_numpy(zero_copy_only=False)] = DAY_MISSING
-        return days, []
-    if isinstance(col, pa.Array):
-        col = col.to_pandas()
-    if not isinstance(col, pd.Series):
-        col = pd.Series(col)
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        if getattr(col.dtype, "tz", None) is not None:
-            col = col.dt.tz_localize(None)
-        arr = col.to_numpy(dtype="datetime64[ns]")
-        nat = np.isnat(arr)
-        days = arr.astype("datetime64[D]").astype(np.int64)
-        days[nat] = DAY_MISSING
-        return days, []
-    codes, uniques = factorize(col)
-    parsed = np.append(_parse_date_values(uniques, date_format), DAY_MISSING)
-    days = parsed[codes]  # code -1 (null) takes the DAY_MISSING sentinel at the end
-    bad = [v for v, d in zip(uniques, parsed[:-1], strict=True) if d == DAY_BAD][:5]
-    return days, bad
+
+    yes: np.ndarray
+    blank: np.ndarray
+    unknown: np.ndarray
+    unknown_values: dict[str, int]
+
+
+def read_flag(col: Any, *, name: str | None = None) -> FlagValues:
+    """Read a yes/no column: booleans, or true/false, yes/no, y/n, t/f, 1/0 in any case.
+
+    Blank values (null, NaN, empty or spaces only) are ``blank``; any other
+    value outside the vocabulary (``N/A``, ``unknown``, ``Yes.``) is
+    ``unknown``. What each means is the scorer's policy (``flag_blank``,
+    ``flag_unknown``).
+    """
+    if isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_boolean(col.type):
+        arr = _single(col)
+        yes = pc.fill_null(arr, fill_value=False).to_numpy(zero_copy_only=False)
+        blank = arr.is_null().to_numpy(zero_copy_only=False)
+        return FlagValues(yes, blank, np.zeros(len(arr), dtype=bool), {})
+    if isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):
+        blank = col.isna().to_numpy(dtype=bool)
+        yes = col.fillna(value=False).to_numpy(dtype=bool)
+        return FlagValues(yes, blank, np.zeros(len(col), dtype=bool), {})
+    codes, uniques = factorize(col, name=name)
+    blank_u = np.array([_is_blank(v) for v in uniques] + [True], dtype=bool)
+    text = np.array([str(v).strip().upper() for v in uniques] + [""], dtype=object)
+    yes_u = ~blank_u & np.isin(text, list(TRUE_WORDS))
+    unknown_u = ~blank_u & ~yes_u & ~np.isin(text, list(FALSE_WORDS))
+    unknown_values: dict[str, int] = {}
+    if unknown_u.any():
+        hits = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:]
+        for i in np.flatnonzero(unknown_u[:-1] & (hits > 0)):
+            key = str(uniques[i])
+            unknown_values[key] = unknown_values.get(key, 0) + int(hits[i])
+    return FlagValues(yes_u[codes], blank_u[codes], unknown_u[codes], unknown_values)
+
+
+#: Counts above this are not exact in float64 (2**53), so they are not read as counts.
+_MAX_COUNT = 2.0**53
 
 
 def to_flag(col: Any, *, name: str) -> np.ndarray:
-    """Read a yes/no column (bool, 0/1, Y/N, yes/no, true/false); null reads as no.
+    """Read a yes/no column strictly: blank reads as no, any other unknown value is an error.
+
+    The reading of :func:`read_flag`, for columns that must hold only yes/no
+    values (a user's own table, a value given in an option).
 
     Raises
     ------
     ColumnValueError
-        On any other value, naming the column and the value.
+        On a value outside the vocabulary, naming the column and the value.
     """
-    if isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_boolean(col.type):
-        return pc.fill_null(_single(col), fill_value=False).to_numpy(zero_copy_only=False)
-    if isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):
-        return col.fillna(value=False).to_numpy(dtype=bool)
-    codes, uniques = factorize(col)
-    text = np.array(
-        [
-            ("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().upper())
-            for v in uniques
-        ],
-        dtype=object,
-    )
-    truth = np.isin(text, list(TRUE_WORDS))
-    bad = ~truth & ~np.isin(text, list(FALSE_WORDS))
-    if bad.any():
+    flag = read_flag(col, name=name)
+    if flag.unknown_values:
+        value = next(iter(flag.unknown_values))
         raise ColumnValueError(
-            f"column {name!r}: value {uniques[np.flatnonzero(bad)[0]]!r} is not a yes/no flag "
-            "(expected true/false, yes/no, y/n or 1/0)"
+            f"column {name!r}: value {value!r} is not a yes/no flag (expected {FLAG_WORDS})",
+            column=name,
+            values=[value],
+            allowed=sorted(TRUE_WORDS | FALSE_WORDS),
         )
-    return (codes >= 0) & truth[np.maximum(codes, 0)]
+    return flag.yes
 
 
-def to_count(col: Any) -> np.ndarray:
-    """Counts as float64; NaN where missing or not a finite number (negatives are kept)."""
+def _number_values(uniques: np.ndarray) -> np.ndarray:
+    """Distinct count values as float64; NaN for booleans and what is not a number."""
+    out = np.full(len(uniques), np.nan)
+    text_at = []
+    for i, v in enumerate(uniques):
+        if isinstance(v, bool | np.bool_) or v is None:
+            continue
+        if isinstance(v, int | float | np.integer | np.floating):
+            out[i] = float(v)
+        elif isinstance(v, str):
+            text_at.append(i)
+    if text_at:
+        at = np.array(text_at)
+        text = pd.Series([uniques[i].strip() for i in at], dtype=object)
+        out[at] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
+def to_count(col: Any, *, name: str | None = None) -> np.ndarray:
+    """Counts as float64 whole numbers; NaN where a count is not one.
+
+    A count is a whole number (``3``, ``3.0``, ``'3'``) of at most 2**53;
+    NaN marks a missing value, a fraction (``0.5``), a boolean, an infinity
+    or text that is not a number (negatives are kept: the policy is the
+    scorer's).
+    """
     if isinstance(col, pa.ChunkedArray | pa.Array):
-        col = col.to_pandas()
-    numbers = pd.to_numeric(pd.Series(col), errors="coerce")
-    values = np.array(numbers.to_numpy(dtype=float, na_value=np.nan), dtype=float)  # writable copy
-    values[~np.isfinite(values)] = np.nan
+        arr = _single(col)
+        if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+            values = arr.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
+        elif pa.types.is_boolean(arr.type):
+            values = np.full(len(arr), np.nan)
+        else:
+            codes, uniques = factorize(arr, name=name)
+            values = np.append(_number_values(uniques), np.nan)[codes]
+    else:
+        series = pd.Series(col)
+        if pd.api.types.is_bool_dtype(series.dtype):
+            values = np.full(len(series), np.nan)
+        elif pd.api.types.is_numeric_dtype(series.dtype):
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            codes, uniques = factorize(series, name=name)
+            values = np.append(_number_values(uniques), np.nan)[codes]
+    values = np.array(values, dtype=float)  # a writable copy
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) <= _MAX_COUNT)
+    values[~whole] = np.nan
     return values

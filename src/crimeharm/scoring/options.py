@@ -11,7 +11,7 @@ put into each function's docstring.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 
@@ -19,15 +19,21 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.errors import OptionError
+from crimeharm.scoring.dates import DEFAULT_FORMS, FIRST_DAY, LAST_DAY, day_of, formats_of
 from crimeharm.weights.editions import load_weights
 from crimeharm.weights.table import WeightTable
 
 __all__ = [
+    "DEFAULT_DATE_RANGE",
     "SCORE_ARGUMENTS",
     "SCORE_PARAMETERS",
     "WINDOW_PARAMETERS",
     "CodeSystem",
+    "DateFormat",
+    "DateRange",
     "DateRule",
+    "FlagBlank",
+    "FlagUnknown",
     "NegativeCounts",
     "PeriodBy",
     "ScoreOptions",
@@ -40,14 +46,24 @@ DateRule = Literal["start", "end", "midpoint"]
 PeriodBy = Literal["committed", "reported"]
 UnknownPolicy = Literal["exclude", "raise", "zero"]
 NegativeCounts = Literal["exclude", "allow"]
+FlagBlank = Literal["no", "exclude"]
+FlagUnknown = Literal["exclude", "no", "raise"]
 DateLike = str | pd.Timestamp | np.datetime64 | None
+DateFormat = str | Sequence[str] | None
+DateRange = tuple[DateLike, DateLike] | None
 Lag = int | str | pd.Timedelta | None
+
+#: The default plausibility window: fixed, so that a result does not depend on the day it is run.
+DEFAULT_DATE_RANGE: tuple[str, str] = ("1900-01-01", "2100-12-31")
 
 #: The documentation of the window options (``start``, ``end``).
 WINDOW_PARAMETERS = """\
 start, end : str or date-like, optional
-        The window, inclusive dates (``'2023-04-01'``; ISO 8601); records
-        dated outside it are excluded as ``outside_window``."""
+        The window, inclusive dates: ISO 8601 (``'2023-04-01'``) or day
+        first (``'01/04/2023'``, never month first), or a ``datetime.date``;
+        records dated outside it are excluded as ``outside_window``. A
+        number (``20230401``), a month (``'2023-04'``) or a two-digit year
+        is refused (:class:`~crimeharm.OptionError`)."""
 
 #: The documentation of the scoring options, shared by every function that takes them.
 SCORE_PARAMETERS = """\
@@ -79,9 +95,23 @@ weights : str or WeightTable, optional
         The one day of a committed range: ``start`` (the committed-from date,
         or the committed-to date when the start is missing), ``end`` or
         ``midpoint``.
-    date_format : str, optional
-        One ``strftime`` format for text dates, instead of ISO 8601 then the
-        UK day-first forms.
+    date_format : str or list of str, optional
+        How text (and numeric) dates are written: ``'iso'`` (``2023-04-01``,
+        with a time and UTC offset, or ``2023-04``), ``'uk'`` (day first:
+        ``01/04/2023``, ``1-4-23``, ``01.04.2023``, ``08-Jan-2023``; a
+        two-digit year is 2000-2068 for ``00``-``68``, 1969-1999 for
+        ``69``-``99``), ``'excel'`` (serial day numbers, ``45017``) or a
+        ``strftime`` format (``'%Y%m%d'``); a list is tried in order.
+        Default ``['iso', 'uk']``. A time with a UTC offset is placed on its
+        Europe/London date; a time without one is UK local already.
+    date_range : (date-like, date-like) or None
+        The plausibility window, inclusive: a record whose date falls
+        outside it is excluded as ``implausible_date`` and placed in no
+        period. Default ``('1900-01-01', '2100-12-31')``, fixed so that a
+        result does not depend on the day it is computed; narrow it to an
+        extract's own span to catch typed years (``2203``). Either bound
+        may be None, and ``None`` is the widest window, 0001-01-01 to
+        9999-12-31 (dates beyond it are always implausible).
     reported : str, optional
         Column of the date the crime was reported (for the historic rule and
         ``period_by='reported'``).
@@ -98,6 +128,18 @@ weights : str or WeightTable, optional
     company_detected : str, optional
         Yes/no column: a company's own staff detected the crime (store
         security).
+    flag_blank : {'no', 'exclude'}
+        A blank yes/no value (null, empty): ``no`` (default) or excluded as
+        ``missing_flag``. Blanks are counted in the summary either way.
+    flag_unknown : {'exclude', 'no', 'raise'}
+        A yes/no value outside the vocabulary (``N/A``, ``unknown``,
+        ``Yes.``): ``exclude`` (default; reason ``bad_flag``, with a warning
+        naming the values), read as no, or ``raise`` an error naming the
+        column and the values. The summary counts the
+        rows of each such value. Excluding is the default because such a
+        value may mean yes, so counting the record as no would put harm that
+        belongs to a parallel series into the index, while an error would
+        stop a long run at the first odd value.
     historic_lag : int, str or pandas.Timedelta, optional
         Days (or ``'365D'``): a crime reported longer than this after it was
         committed is historic.
@@ -128,19 +170,27 @@ def with_score_parameters(func: Any) -> Any:
     return func
 
 
-def _to_day(value: object, name: str) -> int | None:
-    """A window bound as a day number (days since 1970-01-01)."""
+def _date_range(value: object) -> tuple[int, int]:
+    """The plausibility window as two day numbers, inside 0001-01-01 to 9999-12-31."""
     if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError):
+        return FIRST_DAY, LAST_DAY
+    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
         raise OptionError(
-            f"{name}={value!r} is not a date (expected e.g. '2022-07-31')", values=[value]
-        ) from None
-    if pd.isna(ts):
-        raise OptionError(f"{name}={value!r} is not a date (expected e.g. '2022-07-31')")
-    return int(np.datetime64(ts.date(), "D").astype(np.int64))
+            f"date_range={value!r}; expected two dates (first, last), e.g. "
+            f"{DEFAULT_DATE_RANGE!r}, or None",
+            values=[value],
+        )
+    lo, hi = (day_of(v, f"date_range[{i}]") for i, v in enumerate(value))
+    lo = FIRST_DAY if lo is None else lo
+    hi = LAST_DAY if hi is None else hi
+    for day, given in ((lo, value[0]), (hi, value[1])):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise OptionError(
+                f"date_range: {given!r} is outside 0001-01-01 to 9999-12-31", values=[given]
+            )
+    if lo > hi:
+        raise OptionError(f"date_range: {value[0]!r} is after {value[1]!r}", values=list(value))
+    return lo, hi
 
 
 def _lag_days(historic_lag: Lag) -> int | None:
@@ -182,8 +232,9 @@ def _column_name(name: str, value: object) -> None:
 class ScoreOptions:
     """The scorer's options, checked once (see :func:`crimeharm.score` for their meaning).
 
-    ``start``, ``end`` and ``historic_lag_days`` are day numbers (days since
-    1970-01-01) and days.
+    ``start``, ``end``, ``date_range`` (first, last) and ``historic_lag_days``
+    are day numbers (days since 1970-01-01) and days; ``date_format`` is the
+    tuple of written forms tried in order.
     """
 
     weights: WeightTable
@@ -194,13 +245,16 @@ class ScoreOptions:
     date: str | None = None
     date_to: str | None = None
     date_rule: DateRule = "start"
-    date_format: str | None = None
+    date_format: tuple[str, ...] = DEFAULT_FORMS
+    date_range: tuple[int, int] = (FIRST_DAY, LAST_DAY)
     reported: str | None = None
     period_by: PeriodBy = "committed"
     count: str | None = None
     exclude_police_generated: bool = True
     police_initiated: str | None = None
     company_detected: str | None = None
+    flag_blank: FlagBlank = "no"
+    flag_unknown: FlagUnknown = "exclude"
     historic_lag_days: int | None = None
     start: int | None = None
     end: int | None = None
@@ -219,13 +273,16 @@ class ScoreOptions:
         date: str | None = None,
         date_to: str | None = None,
         date_rule: DateRule = "start",
-        date_format: str | None = None,
+        date_format: DateFormat = None,
+        date_range: DateRange = DEFAULT_DATE_RANGE,
         reported: str | None = None,
         period_by: PeriodBy = "committed",
         count: str | None = None,
         exclude_police_generated: bool = True,
         police_initiated: str | None = None,
         company_detected: str | None = None,
+        flag_blank: FlagBlank = "no",
+        flag_unknown: FlagUnknown = "exclude",
         historic_lag: Lag = None,
         start: DateLike = None,
         end: DateLike = None,
@@ -244,6 +301,8 @@ class ScoreOptions:
         _choice("period_by", period_by, PeriodBy)
         _choice("unknown", unknown, UnknownPolicy)
         _choice("negative_counts", negative_counts, NegativeCounts)
+        _choice("flag_blank", flag_blank, FlagBlank)
+        _choice("flag_unknown", flag_unknown, FlagUnknown)
         for name, value in (
             ("code", code),
             ("date", date),
@@ -269,16 +328,19 @@ class ScoreOptions:
             date=date,
             date_to=date_to,
             date_rule=date_rule,
-            date_format=date_format,
+            date_format=formats_of(date_format),
+            date_range=_date_range(date_range),
             reported=reported,
             period_by=period_by,
             count=count,
             exclude_police_generated=bool(exclude_police_generated),
             police_initiated=police_initiated,
             company_detected=company_detected,
+            flag_blank=flag_blank,
+            flag_unknown=flag_unknown,
             historic_lag_days=_lag_days(historic_lag),
-            start=_to_day(start, "start"),
-            end=_to_day(end, "end"),
+            start=day_of(start, "start"),
+            end=day_of(end, "end"),
             unknown=unknown,
             negative_counts=negative_counts,
         )
@@ -326,6 +388,8 @@ class ScoreOptions:
         for k in ("start", "end"):
             if out[k] is not None:
                 out[k] = str(np.datetime64(out[k], "D"))
+        out["date_format"] = list(out["date_format"])
+        out["date_range"] = [str(np.datetime64(d, "D")) for d in out["date_range"]]
         if isinstance(out["ambiguity"], Mapping):
             out["ambiguity"] = dict(out["ambiguity"])
         return out

@@ -83,18 +83,18 @@ class Period:
     def _label(self, i: int) -> str:
         if self.kind == "month":
             y, m = divmod(i, 12)
-            return f"{1970 + y}-{m + 1:02d}"
+            return f"{1970 + y:04d}-{m + 1:02d}"
         if self.kind == "quarter":
             y, q = divmod(i, 4)
-            return f"{1970 + y}-Q{q + 1}"
+            return f"{1970 + y:04d}-Q{q + 1}"
         if self.kind == "year":
-            return str(1970 + i)
+            return f"{1970 + i:04d}"
         if self.kind == "financial-year":
             y = 1970 + i
-            return f"{y}/{(y + 1) % 100:02d}"
+            return f"{y:04d}/{(y + 1) % 100:02d}"
         sy, sm = divmod(i - self.window + 1, 12)
         ey, em = divmod(i, 12)
-        return f"{_MONTHS[sm]} {1970 + sy} - {_MONTHS[em]} {1970 + ey}"
+        return f"{_MONTHS[sm]} {1970 + sy:04d} - {_MONTHS[em]} {1970 + ey:04d}"
 
     def bounds(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """First and last day of each period, as ``datetime64[D]`` arrays."""

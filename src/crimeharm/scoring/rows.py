@@ -22,11 +22,16 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.reasons import REASONS
-from crimeharm.scoring.columns import DAY_BAD
+from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.options import (
+    DEFAULT_DATE_RANGE,
     CodeSystem,
+    DateFormat,
     DateLike,
+    DateRange,
     DateRule,
+    FlagBlank,
+    FlagUnknown,
     Lag,
     NegativeCounts,
     PeriodBy,
@@ -57,13 +62,16 @@ def score(
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",
-    date_format: str | None = None,
+    date_format: DateFormat = None,
+    date_range: DateRange = DEFAULT_DATE_RANGE,
     reported: str | None = None,
     period_by: PeriodBy = "committed",
     count: str | None = None,
     exclude_police_generated: bool = True,
     police_initiated: str | None = None,
     company_detected: str | None = None,
+    flag_blank: FlagBlank = "no",
+    flag_unknown: FlagUnknown = "exclude",
     historic_lag: Lag = None,
     start: DateLike = None,
     end: DateLike = None,
@@ -86,7 +94,8 @@ def score(
     -------
     pandas.DataFrame
         The input columns plus ``days`` (days per crime, NaN if unknown),
-        ``crimes``, ``harm_days`` (days x crimes, 0 when excluded),
+        ``crimes`` (int64: 1, or the record's count; 1 when the count is
+        invalid), ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
         date column is given. From files, the text columns scoring reads come
         as categoricals and the others as pandas ``str``; a DataFrame's
@@ -129,7 +138,8 @@ def score(
     summary = scorer.finish()
     out = frame.copy(deep=False)  # new columns only: the input's are shared, not copied
     out["days"] = scored.days
-    out["crimes"] = np.ones(len(frame)) if scored.crimes is None else scored.crimes
+    crimes = np.ones(len(frame)) if scored.crimes is None else scored.crimes
+    out["crimes"] = crimes.astype(np.int64)  # whole numbers: other counts are invalid_count
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
     # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
     codes = scored.status.astype(np.int16) - 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import warnings
 import weakref
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,18 +22,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crimeharm.errors import CodeError, UnknownCodeWarning
+from crimeharm.errors import CodeError, ColumnValueError, FlagValueWarning, UnknownCodeWarning
 from crimeharm.reasons import STATUS, mark
-from crimeharm.scoring.columns import (
+from crimeharm.scoring.columns import FlagValues, factorize, read_flag, to_count
+from crimeharm.scoring.dates import (
     DAY_BAD,
+    DAY_IMPLAUSIBLE,
     DAY_MISSING,
-    dates_to_days,
-    factorize,
-    to_count,
-    to_flag,
+    DateReader,
+    bad_examples,
+    usable,
 )
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.summary import Summary
+from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
 
 __all__ = ["CodeLookup", "ScoredBatch", "Scorer"]
 
@@ -157,10 +160,11 @@ class ScoredBatch:
     """Per-row arrays of one batch."""
 
     days: np.ndarray  # float64, NaN where the code is not known
-    crimes: np.ndarray | None  # float64 counts, or None for one crime per row
+    crimes: np.ndarray | None  # float64 whole counts, or None for one crime per row
     harm: np.ndarray  # float64 days x crimes, NaN where unknown (included and excluded)
     status: np.ndarray  # uint8, 0 included, else STATUS[reason]
-    period_day: np.ndarray | None  # int64 day number, or None without a date column
+    # int64 day number (<= DAY_BAD: no date that places the record), or None without a date column
+    period_day: np.ndarray | None
 
 
 class Scorer:
@@ -169,25 +173,104 @@ class Scorer:
     def __init__(self, opts: ScoreOptions) -> None:
         self.opts = opts
         self.resolver = shared_resolver(opts)
+        self.dates = DateReader(opts.date_format)
         w = opts.weights
         self.summary = Summary(
             edition=w.edition, edition_sha256=w.sha256, scheme=w.scheme, options=opts.describe()
         )
 
-    def days(self, col: Any) -> np.ndarray:
-        """Day numbers of a date column (see :func:`dates_to_days`), keeping bad examples."""
-        days, bad = dates_to_days(col, date_format=self.opts.date_format)
-        if bad and len(self.summary.bad_dates) < 5:
-            self.summary.bad_dates.extend(b for b in bad if b not in self.summary.bad_dates)
+    def days(self, col: Any, name: str | None = None) -> np.ndarray:
+        """Day numbers of a date column as read (:class:`DateReader`), keeping bad examples.
+
+        The plausibility window is not applied (see :meth:`plausible`).
+        """
+        days = self.dates.read(col, name=name)
+        bad = self.summary.bad_dates
+        if len(bad) < 5 and (days == DAY_BAD).any():
+            bad.extend(b for b in bad_examples(days, col) if b not in bad)
+            del bad[5:]
         return days
 
+    def implausible(self, days: np.ndarray) -> np.ndarray:
+        """Where day numbers are dates outside ``date_range``; keeps examples in the summary."""
+        lo, hi = self.opts.date_range
+        out = (days > DAY_BAD) & ((days < lo) | (days > hi))
+        if out.any() and len(self.summary.implausible_dates) < 5:
+            self.summary.note_implausible(days[out])
+        return out
+
+    def plausible(self, days: np.ndarray) -> np.ndarray:
+        """The days, with those outside ``date_range`` replaced by ``DAY_IMPLAUSIBLE``."""
+        out = self.implausible(days)
+        return np.where(out, DAY_IMPLAUSIBLE, days) if out.any() else days
+
     def _dates(self, batch: Mapping[str, Any], name: str | None) -> np.ndarray | None:
-        return None if name is None else self.days(batch[name])
+        return None if name is None else self.plausible(self.days(batch[name], name))
+
+    def read_flags(self, batch: Mapping[str, Any]) -> list[tuple[str, str, FlagValues]]:
+        """The batch's yes/no columns, read: (column, reason, values) for each.
+
+        Raises
+        ------
+        ColumnValueError
+            With ``flag_unknown='raise'``, for values outside the vocabulary,
+            naming the column and each value with its number of rows.
+        """
+        o = self.opts
+        out = []
+        for name, reason in (
+            (o.police_initiated, "police_initiated"),
+            (o.company_detected, "company_detected"),
+        ):
+            if name is None:
+                continue
+            flag = read_flag(batch[name], name=name)
+            if flag.unknown_values and o.flag_unknown == "raise":
+                found = sorted(flag.unknown_values.items(), key=lambda kv: -kv[1])
+                top = ", ".join(f"{v!r} ({k:,} row(s))" for v, k in found[:10])
+                raise ColumnValueError(
+                    f"column {name!r}: value(s) {top} are not yes/no flags (expected true/false, "
+                    "yes/no, y/n, t/f or 1/0 in any case, or blank); flag_unknown='no' reads them "
+                    "as no, 'exclude' excludes them as bad_flag",
+                    column=name,
+                    values=[v for v, _ in found],
+                    allowed=sorted(TRUE_WORDS | FALSE_WORDS),
+                )
+            out.append((name, reason, flag))
+        return out
+
+    def flag_exclusions(self, flags: list[tuple[str, str, FlagValues]]) -> bool:
+        """True when a record is excluded for its flag (``missing_flag``, ``bad_flag``)."""
+        o = self.opts
+        return any(
+            (o.flag_blank == "exclude" and f.blank.any())
+            or (o.flag_unknown == "exclude" and f.unknown.any())
+            for _, _, f in flags
+        )
+
+    def tally_flags(self, flags: list[tuple[str, str, FlagValues]]) -> None:
+        """Count blank values and values outside the vocabulary, per column, in the summary."""
+        for name, _, f in flags:
+            blanks = int(np.count_nonzero(f.blank))
+            if blanks:
+                self.summary.blank_flags[name] += blanks
+            if f.unknown_values:
+                self.summary.flag_values.setdefault(name, Counter()).update(f.unknown_values)
+
+    def mark_flags(self, status: np.ndarray, flags: list[tuple[str, str, FlagValues]]) -> None:
+        """Give each record the reason its yes/no values call for (see ``flag_*`` options)."""
+        o = self.opts
+        for _, reason, f in flags:
+            if o.flag_blank == "exclude":
+                mark(status, f.blank, "missing_flag")
+            if o.flag_unknown == "exclude":
+                mark(status, f.unknown, "bad_flag")
+            mark(status, f.yes, reason)
 
     def codes(self, col: Any) -> CodeLookup:
         """Read a batch's offence codes once per distinct value (see :class:`CodeLookup`)."""
         o = self.opts
-        codes, uniques = factorize(col)
+        codes, uniques = factorize(col, name=o.code)
         pos = self.resolver.positions(uniques)
         r = self.resolver
         # one sentinel slot at the end for null codes (code -1 takes it)
@@ -251,7 +334,7 @@ class Scorer:
 
         crimes = None
         if o.count is not None:
-            crimes = to_count(batch[o.count])
+            crimes = to_count(batch[o.count], name=o.count)
             bad_count = np.isnan(crimes)
             if o.negative_counts == "exclude":
                 bad_count |= crimes < 0
@@ -272,7 +355,7 @@ class Scorer:
         historic = None
         if committed is not None and reported is not None:
             historic = np.zeros(n, dtype=bool)
-            has_c, has_r = committed > DAY_BAD, reported > DAY_BAD
+            has_c, has_r = usable(committed), usable(reported)
             if o.historic_lag_days is not None:
                 historic |= has_c & has_r & (reported - committed > o.historic_lag_days)
             if o.start is not None:
@@ -286,11 +369,12 @@ class Scorer:
                     in_window &= reported <= o.end
                 historic &= in_window
         if period_day is not None:
-            if (period_day <= DAY_BAD).any():
+            if (period_day <= DAY_IMPLAUSIBLE).any():
                 mark(status, period_day == DAY_MISSING, "missing_date")
                 mark(status, period_day == DAY_BAD, "bad_date")
+                mark(status, period_day == DAY_IMPLAUSIBLE, "implausible_date")
             if o.start is not None or o.end is not None:
-                valid = period_day > DAY_BAD
+                valid = usable(period_day)
                 outside = np.zeros(n, dtype=bool)
                 if o.start is not None:
                     outside |= valid & (period_day < o.start)
@@ -299,25 +383,19 @@ class Scorer:
                 if historic is not None:
                     outside &= ~historic
                 mark(status, outside, "outside_window")
-        if o.police_initiated is not None:
-            mark(
-                status,
-                to_flag(batch[o.police_initiated], name=o.police_initiated),
-                "police_initiated",
-            )
-        if o.company_detected is not None:
-            mark(
-                status,
-                to_flag(batch[o.company_detected], name=o.company_detected),
-                "company_detected",
-            )
+        flags = self.read_flags(batch)
+        self.tally_flags(flags)
+        self.mark_flags(status, flags)
         if historic is not None:
             mark(status, historic, "historic")
             if period_day is not reported:
                 # a historic record belongs to the period it was reported in (HOCHI)
-                moved = historic & (reported > DAY_BAD)
+                moved = historic & usable(reported)
                 if moved.any():
                     period_day = np.where(moved, reported, period_day)
+        if period_day is not None and (period_day == DAY_IMPLAUSIBLE).any():
+            # counted as implausible_date; placed in no period, like a bad date
+            period_day = np.where(period_day == DAY_IMPLAUSIBLE, DAY_BAD, period_day)
         harm = days if crimes is None else days * crimes
         if tally:
             self.summary.merge_batch(status, np.ones(n) if crimes is None else crimes, harm)
@@ -326,8 +404,20 @@ class Scorer:
         )
 
     def finish(self) -> Summary:
-        """Warn about unknown codes once, with the count and the most frequent ones."""
+        """Warn once about unknown codes and yes/no values excluded, with the most frequent."""
         s = self.summary
+        n_flags = s.rows_excluded["bad_flag"]
+        if n_flags and self.opts.flag_unknown == "exclude":
+            listed = "; ".join(
+                f"{col!r}: " + ", ".join(f"{v!r} ({k:,})" for v, k in values.most_common(5))
+                for col, values in s.flag_values.items()
+            )
+            warnings.warn(
+                f"{n_flags:,} record(s) excluded as bad_flag: yes/no values outside the "
+                f"vocabulary in {listed} (flag_unknown='no' reads them as no, 'raise' stops)",
+                FlagValueWarning,
+                stacklevel=3,
+            )
         n = s.rows_excluded["unknown_code"]
         if n and self.opts.unknown == "exclude":
             top = ", ".join(f"{c!r} ({k:,})" for c, k in s.unknown_codes.most_common(5))
@@ -341,11 +431,19 @@ class Scorer:
 
 
 def _combine_range(start: np.ndarray, end: np.ndarray, rule: str) -> np.ndarray:
-    """One day from a committed-from/committed-to range (see :func:`score`)."""
-    has_start, has_end = start > DAY_BAD, end > DAY_BAD
+    """One day from a committed-from/committed-to range (see :func:`score`).
+
+    The other date stands in only for a *missing* one: a date that is bad or
+    implausible stays so, and the record is counted for it.
+    """
+    no_start, no_end = start == DAY_MISSING, end == DAY_MISSING
     if rule == "start":
-        return np.where(has_start, start, np.where(has_end, end, start))
+        return np.where(no_start, end, start)
     if rule == "end":
-        return np.where(has_end, end, np.where(has_start, start, end))
-    mid = np.where(has_start & has_end, start + (end - start) // 2, DAY_MISSING)
-    return np.where(has_start & has_end, mid, np.where(has_start, start, end))
+        return np.where(no_end, start, end)
+    both = usable(start) & usable(end)
+    first, last = np.where(both, start, 0), np.where(both, end, 0)  # no sentinel arithmetic
+    mid = first + (last - first) // 2
+    # neither usable nor missing: the lower sentinel (bad before implausible)
+    other = np.where(no_start, end, np.where(no_end, start, np.minimum(start, end)))
+    return np.where(both, mid, other)

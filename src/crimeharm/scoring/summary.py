@@ -15,6 +15,11 @@ from crimeharm.weights.police_uk import PROXY_SCHEME
 __all__ = ["Summary"]
 
 
+def _count(value: float) -> int | float:
+    """A sum of counts as an int when it is a whole number (always, for whole counts)."""
+    return int(value) if np.isfinite(value) and value == int(value) else value
+
+
 @dataclass
 class Summary:
     """What happened to every record: rows in = rows included + rows excluded by reason.
@@ -38,6 +43,9 @@ class Summary:
     ambiguous_codes: Counter = field(default_factory=Counter)
     crosswalked_codes: Counter = field(default_factory=Counter)
     bad_dates: list = field(default_factory=list)
+    implausible_dates: list = field(default_factory=list)
+    blank_flags: Counter = field(default_factory=Counter)
+    flag_values: dict = field(default_factory=dict)
     unknown_scored_zero: int = 0
     options: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
@@ -89,9 +97,9 @@ class Summary:
             "rows_in": self.rows_in,
             "rows_included": self.rows_included,
             "rows_excluded": {r: self.rows_excluded[r] for r in REASONS if self.rows_excluded[r]},
-            "crimes_included": self.crimes_included,
+            "crimes_included": _count(self.crimes_included),
             "crimes_excluded": {
-                r: self.crimes_excluded[r] for r in REASONS if self.rows_excluded[r]
+                r: _count(self.crimes_excluded[r]) for r in REASONS if self.rows_excluded[r]
             },
             "harm_days_included": self.harm_included,
             "harm_days_excluded": {
@@ -101,6 +109,11 @@ class Summary:
             "ambiguous_codes": dict(self.ambiguous_codes.most_common()),
             "crosswalked_codes": dict(self.crosswalked_codes.most_common()),
             "bad_date_examples": self.bad_dates[:5],
+            "implausible_date_examples": self.implausible_dates[:5],
+            "blank_flags": dict(self.blank_flags),
+            "unknown_flag_values": {
+                col: dict(values.most_common()) for col, values in self.flag_values.items()
+            },
             "unknown_scored_zero": self.unknown_scored_zero,
             "options": self.options,
             "notes": list(self.notes),
@@ -144,6 +157,13 @@ class Summary:
             lines.append(f"retired codes, scored by their successors: {top}")
         if self.bad_dates:
             lines.append("unparseable dates, e.g. " + ", ".join(map(repr, self.bad_dates[:5])))
+        if self.implausible_dates:
+            lines.append("implausible dates, e.g. " + ", ".join(self.implausible_dates[:5]))
+        for col, n in self.blank_flags.items():
+            lines.append(f"blank yes/no     {n:>14,}  in {col!r}")
+        for col, values in self.flag_values.items():
+            top = ", ".join(f"{v!r} ({k:,})" for v, k in values.most_common(5))
+            lines.append(f"unknown yes/no values in {col!r}: {top}")
         if self.ambiguous_codes:
             top = ", ".join(f"{c} ({n:,})" for c, n in self.ambiguous_codes.most_common(5))
             lines.append(f"ambiguous codes, scored by rule: {top}")
@@ -151,6 +171,13 @@ class Summary:
         lines.append(f"weights          {self.edition}  sha256 {self.edition_sha256}{proxy}")
         lines.extend(self.notes)
         return "\n".join(lines)
+
+    def note_implausible(self, days: np.ndarray) -> None:
+        """Keep up to five distinct implausible dates (day numbers) as examples."""
+        for day in np.unique(days)[:5].tolist():
+            text = str(np.datetime64(int(day), "D"))
+            if text not in self.implausible_dates and len(self.implausible_dates) < 5:
+                self.implausible_dates.append(text)
 
     def add_totals(self, totals: Mapping[int, tuple[int, float, float]]) -> None:
         """Add rows, crimes and harm per status code (0 included), e.g. read off sums."""

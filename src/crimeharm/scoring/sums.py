@@ -12,7 +12,8 @@ the ``by`` columns, ``period`` (its label, ``period_start`` and
 ``period_end``), ``crimes`` and ``harm_days`` of the included records, and
 for each exclusion reason ``excluded_<reason>`` (crimes) and
 ``excluded_harm_<reason>`` (days, for records whose offence code is known).
-Records whose date is missing or unparseable cannot be placed in a period;
+The crime counts (``crimes``, ``excluded_<reason>``, ``excluded``) are int64.
+Records whose date is missing, unparseable or implausible cannot be placed in a period;
 they appear under a null period, so that every record is accounted for:
 ``sum(crimes) + sum(excluded_*) = crimes in``. With ``excluded="summary"``
 the rows have the included crimes and harm only, and the exclusions are
@@ -34,12 +35,17 @@ from crimeharm._engine.base import Engine, Tally
 from crimeharm._threads import pool
 from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
-from crimeharm.scoring.columns import DAY_MISSING
+from crimeharm.scoring.dates import DAY_MISSING
 from crimeharm.scoring.inputs import batch_columns, check_by_names, check_progress, open_source
 from crimeharm.scoring.options import (
+    DEFAULT_DATE_RANGE,
     CodeSystem,
+    DateFormat,
     DateLike,
+    DateRange,
     DateRule,
+    FlagBlank,
+    FlagUnknown,
     Lag,
     NegativeCounts,
     PeriodBy,
@@ -83,6 +89,25 @@ def _read_ahead(batches: Iterator[Any], reader: ThreadPoolExecutor) -> Iterator[
             return
         nxt = reader.submit(next, batches, done)
         yield batch
+
+
+#: The output columns that count crimes (sums of whole counts).
+_CRIME_COLUMNS = frozenset(["crimes", "excluded", *(f"excluded_{r}" for r in REASONS)])
+
+
+def _whole_crimes(out: pd.DataFrame) -> pd.DataFrame:
+    """The crime columns as int64: sums of whole counts, exact in float64 below 2**53.
+
+    A column is left as it is if any sum is not a whole number below 2**53
+    (counts larger than that are not read as counts, so only their sum can be).
+    """
+    for col in out.columns:
+        if col not in _CRIME_COLUMNS or out[col].dtype.kind != "f":
+            continue
+        values = out[col].to_numpy()
+        if np.all((values == np.floor(values)) & (np.abs(values) <= 2.0**53)):
+            out[col] = values.astype(np.int64)
+    return out
 
 
 def _excluded_cells(excluded: str) -> bool:
@@ -154,13 +179,16 @@ def harm_index(
     date: str | None = None,
     date_to: str | None = None,
     date_rule: DateRule = "start",
-    date_format: str | None = None,
+    date_format: DateFormat = None,
+    date_range: DateRange = DEFAULT_DATE_RANGE,
     reported: str | None = None,
     period_by: PeriodBy = "committed",
     count: str | None = None,
     exclude_police_generated: bool = True,
     police_initiated: str | None = None,
     company_detected: str | None = None,
+    flag_blank: FlagBlank = "no",
+    flag_unknown: FlagUnknown = "exclude",
     historic_lag: Lag = None,
     start: DateLike = None,
     end: DateLike = None,
@@ -231,8 +259,8 @@ def harm_index(
     ...                    "area": ["A", "A", "B"]})
     >>> crimeharm.harm_index(df, by="area")[["area", "crimes", "harm_days"]]
       area  crimes  harm_days
-    0    A     2.0      375.0
-    1    B     0.0        0.0
+    0    A       2      375.0
+    1    B       0        0.0
     """
     opts = ScoreOptions.from_arguments(locals())
     excluded_cells = _excluded_cells(excluded)
@@ -265,7 +293,7 @@ def harm_index(
     scorer.summary.add_totals(eng.totals())
     summary = scorer.finish()
     _warn_short(eng, per_spec)
-    out = eng.result(complete=complete)
+    out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
         add_rates(out, by_list, population, per=per)
     return _attach(
@@ -324,7 +352,7 @@ def aggregate(
     )
     totals = eng.totals()  # read before result(), which frees the sums
     _warn_short(eng, per_spec)
-    out = eng.result(complete=complete)
+    out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
         add_rates(out, by_list, population, per=per)
     meta = dict(scored.attrs.get("crimeharm", {}))
