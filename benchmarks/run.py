@@ -304,12 +304,14 @@ def ensure_shaped(rows: int, csv_rows: int, data_dir: Path, timeout: float) -> d
     return info
 
 
-def scenario_tools(name: str) -> tuple[str, ...]:
+def scenario_tools(name: str, only: list[str] | None = None) -> tuple[str, ...]:
     if name == "import":
-        return (*SCENARIO_TOOLS, "pandas")
-    if name in SAME_PEERS:
-        return ("crimeharm",)
-    return SCENARIO_TOOLS
+        tools: tuple[str, ...] = (*SCENARIO_TOOLS, "pandas")
+    elif name in SAME_PEERS:
+        tools = ("crimeharm",)
+    else:
+        tools = SCENARIO_TOOLS
+    return tuple(t for t in tools if only is None or t in only)
 
 
 def run_scenario_job(name: str, tool: str, data: dict, repeat: int, result, opts) -> dict:
@@ -351,10 +353,13 @@ def run_scenarios(opts, work: Path) -> dict:
     tasks = []
     for r in range(opts.repeats):  # interleaved: every scenario and tool once per repeat
         for name in opts.scenarios:
-            for tool in scenario_tools(name):
+            for tool in scenario_tools(name, opts.scenario_tools):
                 keep = r == 0 and name != "import"
                 tasks.append((name, tool, r, work / f"s-{name}-{tool}.parquet" if keep else None))
     runs = [run_scenario_job(n, t, data, r, res, opts) for n, t, r, res in tasks]
+    if opts.peers_from is not None:  # the peers' runs of an earlier run on the same records
+        earlier = json.loads(Path(opts.peers_from).read_text())
+        runs += [dict(r, earlier=True) for r in earlier["runs"] if r["tool"] != "crimeharm"]
     checks = []
     for name in opts.scenarios:
         if name == "import":
@@ -367,6 +372,10 @@ def run_scenarios(opts, work: Path) -> dict:
             for x in runs
             if x["scenario"] == peer_name and x.get("result") and x["tool"] != "crimeharm"
         ]
+        if opts.peers_from is not None:  # their results are gone with that run's files
+            peers = [x for x in peers if not x.get("earlier")]
+            if ref is not None and not peers:
+                continue
         if ref is None or not peers:
             checks.append({"scenario": name, "ok": False, "error": "no results to compare"})
             continue
@@ -451,7 +460,9 @@ def scenario_table(shaped: dict, summary: list[dict], machine: dict, repeats: in
         def mem(r) -> str:
             return "" if r is None else f"{r['peak_over_baseline_mb']:,.0f}"
 
-        same = "" if name == "import" else ("yes" if ok.get(name) and all(ok[name]) else "**no**")
+        same = "yes" if ok.get(name) and all(ok[name]) else "**no**"
+        if name not in ok:
+            same = "not checked"
         if name == "import":
             pd_ = t.get(("import", "pandas"))
             same = f"pandas {pd_['median_s']:.2f} s" if pd_ else ""
@@ -781,6 +792,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument(
         "--scenario-rows", type=float, help="records of the shaped scenarios (default 1e7)"
+    )
+    ap.add_argument(
+        "--scenario-tools",
+        nargs="+",
+        choices=(*SCENARIO_TOOLS, "pandas"),
+        help="run only these tools in the shaped scenarios",
+    )
+    ap.add_argument(
+        "--peers-from",
+        type=Path,
+        help="a scenarios.json of an earlier run on the same records whose DuckDB, polars and "
+        "pandas runs the table shows beside this run's (with --scenario-tools crimeharm)",
     )
     ap.add_argument("--csv-rows", type=float, help="records of the CSV files (default half)")
     ap.add_argument(
