@@ -110,6 +110,7 @@ class Crimeharm:
     def __init__(self, engine: str = "auto") -> None:
         import crimeharm
 
+        crimeharm.harm_index  # noqa: B018  # its modules load on first use: here, with the imports
         self.shims = _shim_crimeharm()
         self.crimeharm = crimeharm
         self.engine = engine  # the option; run() records the engine the call used
@@ -335,6 +336,9 @@ class ShapedCrimeharm:
     def __init__(self, spec: dict) -> None:
         import crimeharm
 
+        # its modules (and pandas, pyarrow) load on first use: load them with the imports, so
+        # that the memory baseline holds them as it does for the other tools
+        crimeharm.harm_index, crimeharm.score  # noqa: B018
         self.crimeharm, self.spec = crimeharm, spec
         self.shims: list[str] = []
 

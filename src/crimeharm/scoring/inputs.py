@@ -878,7 +878,12 @@ def _row_groups(
                 j += 1
             try:
                 groups = list(range(i, j))
-                table = pf.read_row_groups(groups, columns=columns, use_threads=threads or i == 0)
+                use = threads or i == 0
+                table = (
+                    pf.read_row_group(i, columns=columns, use_threads=use)
+                    if j == i + 1
+                    else pf.read_row_groups(groups, columns=columns, use_threads=use)
+                )
             except (pa.ArrowException, OSError) as exc:
                 bad, error = _bad_row_group(pf, groups, columns, exc)
                 raise InputFileError(
