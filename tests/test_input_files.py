@@ -1222,7 +1222,8 @@ def _write_part(part: pd.DataFrame, path: Path, *, kind: str, data: Any) -> None
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype) or out[col].dtype == object:
+        text = isinstance(out[col].dtype, pd.CategoricalDtype | pd.StringDtype)
+        if text or out[col].dtype == np.dtype(object):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out.reset_index(drop=True)
 

@@ -106,7 +106,9 @@ def score(
         ``crimes`` (int64: 1, or the record's count; 1 when the count is
         invalid), ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
-        date column is given. An input column of one of these names raises
+        date column is given. From files, the text columns scoring reads come
+        as categoricals and the others as pandas ``str``; a DataFrame's
+        columns are shared with it, not copied. An input column of one of these names raises
         :class:`~crimeharm.ColumnNameError`, except a ``count`` column named
         ``crimes``, which the counts read replace. Its provenance
         (:func:`crimeharm.provenance`; ``attrs["crimeharm"]`` for pandas)
@@ -138,7 +140,8 @@ def score(
         if is_dask_frame(data):
             return _dask.score(data, opts, new=new)
     source = open_source(data, require=opts.columns(), encoding=encoding, sep=sep)
-    table = source.read_arrow() if source.kind != "pandas" else None
+    # only the columns scoring reads become dictionaries: the others pass through as text
+    table = source.read_arrow(categoricals=opts.columns()) if source.kind != "pandas" else None
     frame = source.read() if table is None else None
     present = list(frame.columns) if frame is not None else _table(table).schema.names
     name = str(data) if isinstance(data, str | os.PathLike) else "data"
@@ -160,6 +163,7 @@ def score_frame(
     output: OutputKind = "pandas",
 ) -> Any:
     """:func:`score` of a frame (or, with ``frame`` None, an Arrow ``table``) already checked."""
+    from crimeharm.scoring.inputs import to_pandas
     from crimeharm.scoring.outputs import deliver
 
     scorer = Scorer(opts)
@@ -172,12 +176,14 @@ def score_frame(
     record = {**opts.weights.provenance(), "summary": summary.as_dict()}
     if table is not None and output != "pandas":  # Arrow in, Arrow out
         return deliver(_arrow_result(table, scored, n, record), output)
-    out = frame.copy() if frame is not None else _table(table).to_pandas()
+    # new columns only: a frame's columns are shared with it, not copied
+    out = frame.copy(deep=False) if frame is not None else to_pandas(_table(table))
     out["days"] = scored.days
     out["crimes"] = _crimes(scored, n)
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
-    reasons = np.array([None, *REASONS], dtype=object)
-    out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
+    # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
+    codes = scored.status.astype(np.int16) - 1
+    out["excluded"] = pd.Categorical.from_codes(codes, categories=list(REASONS))
     if scored.period_day is not None:
         out["period_date"] = _period_dates(scored.period_day)
     out.attrs["crimeharm"] = record

@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
+from crimeharm._threads import pool
 from crimeharm.errors import InputTypeError, MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_MISSING
@@ -186,22 +187,26 @@ def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progre
     The summary's counts are left to the caller (read off the sums).
     """
     done = 0
+    # (on the calling thread alone for a few records: see crimeharm._threads)
+    rows = source.rows
     with (
-        progress_reporter(progress, total=source.rows) as report,
-        ThreadPoolExecutor(max_workers=1) as pool,
-        ThreadPoolExecutor(max_workers=1) as helper,
-        ThreadPoolExecutor(max_workers=1) as reader,
+        progress_reporter(progress, total=rows) as report,
+        pool(1, rows=rows) as adder,
+        pool(1, rows=rows) as helper,
+        pool(1, rows=rows) as reader,
     ):
         pending = None
         batches = source.batches(decode_threads=False)  # the threads here are enough
-        if source.kind in ("parquet", "dataset", "csv", "stream"):  # read i+1 while i is prepared
-            batches = _read_ahead(batches, reader)
+        if source.kind in ("parquet", "dataset", "csv", "stream") and isinstance(
+            reader, ThreadPoolExecutor
+        ):
+            batches = _read_ahead(batches, reader)  # read batch i+1 while i is prepared
         for batch in batches:
             cols = batch_columns(batch)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
             add = eng.prepare(scorer, cols, n, helper=helper)
             _finish(pending, scorer)
-            pending = pool.submit(add)
+            pending = adder.submit(add)
             done += n
             if report is not None:
                 report(done)
@@ -393,8 +398,9 @@ def aggregate(
     Returns
     -------
     pandas.DataFrame, pyarrow.Table or polars.DataFrame
-        As for :func:`harm_index` (the kind ``output`` names): ``crimes``, ``harm_days`` (CHI days) and the
-        excluded records and their harm by reason, per area and period.
+        As for :func:`harm_index` (the kind ``output`` names): ``crimes``,
+        ``harm_days`` (CHI days) and the excluded records and their harm by
+        reason, per area and period.
 
     Examples
     --------
