@@ -16,7 +16,10 @@ from fractions import Fraction
 
 from crimeharm.errors import AllocationError
 
-__all__ = ["ROUNDING_RULE", "exact", "hamilton", "limit", "pence", "round_cells"]
+__all__ = ["ROUNDING_RULE", "Number", "exact", "hamilton", "limit", "pence", "round_cells"]
+
+#: An amount or a weight as given: a number, a Decimal, a Fraction or numeric text (read exactly).
+Number = float | str | Decimal | Fraction
 
 ROUNDING_RULE = (
     "integer pence; area amounts by largest remainder (Hamilton) on exact shares, ties to the "
@@ -72,7 +75,7 @@ def limit(
             f"floor {lo / 100:.2f} GBP x {n} areas exceeds the total {pot / 100:.2f} GBP"
         )
     ceiling = sum((hi if f > 0 else lo) for f in formula) if hi is not None else None
-    if ceiling is not None and ceiling < pot:
+    if hi is not None and ceiling is not None and ceiling < pot:
         raise AllocationError(
             f"cap {hi / 100:.2f} GBP is too low: the areas can take at most "
             f"{ceiling / 100:.2f} GBP of the total {pot / 100:.2f} GBP"
@@ -95,7 +98,7 @@ def limit(
     points = sorted(
         {Fraction(0), *(Fraction(b) / f for f in formula if f > 0 for b in (lo, hi) if b)}
     )
-    first = bisect.bisect_left(points, pot, key=level)  # level never falls as s grows
+    first = bisect.bisect_left(points, Fraction(pot), key=level)  # level never falls as s grows
     if first < len(points) and level(points[first]) == pot:
         scale = points[first]
     else:  # level is linear between the two breakpoints (or beyond the last one)
@@ -172,9 +175,12 @@ def round_cells(
         while queue:  # Bellman-Ford with a queue; the residual graph has no negative cycle
             u = queue.popleft()
             queued.discard(u)
+            du = dist[u]
+            assert du is not None  # a node is queued once it has a distance
             for e in head[u]:
-                v, d = to[e], dist[u] + cost[e]  # type: ignore[operator]
-                if cap[e] and (dist[v] is None or d < dist[v]):
+                v, d = to[e], du + cost[e]
+                dv = dist[v]
+                if cap[e] and (dv is None or d < dv):
                     dist[v], via[v] = d, e
                     if v not in queued:
                         queue.append(v)
