@@ -67,6 +67,7 @@ class Ids:
         idx, dictionary = dictionary_encoded(col)
         mapping = self._map(dictionary)
         if len(idx) and idx.min() < 0:
+            assert self.known is not None  # _map has set the known values
             if self.null_id < 0:
                 self.null_id = len(self)
                 self.known = pa.concat_arrays([self.known, pa.nulls(1, self.known.type)])
@@ -107,10 +108,10 @@ class Groups:
         for p in parts:
             packed = packed * (1 << 21) + p
         codes, uniques = pd.factorize(packed)
-        pos = self.combos.get_indexer(uniques)
+        pos = self.combos.get_indexer(uniques)  # type: ignore[arg-type]  # stub: takes an array
         if (pos < 0).any():
             self.combos = self.combos.append(pd.Index(uniques[pos < 0]))
-            pos = self.combos.get_indexer(uniques)
+            pos = self.combos.get_indexer(uniques)  # type: ignore[arg-type]  # stub: takes an array
         return pos[codes]
 
     def __len__(self) -> int:

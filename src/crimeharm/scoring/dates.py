@@ -267,7 +267,7 @@ def _offsets(z: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     z = pc.utf8_upper(z)
     utc = cast(pa.StringArray, pc.if_else(pc.equal(z, pa.scalar("Z")), "+00:00", z))
     parts = pc.extract_regex(utc, _OFFSET)
-    minus = pc.equal(parts.field("sign"), pa.scalar("-")).fill_null(False)
+    minus = pc.equal(parts.field("sign"), pa.scalar("-")).fill_null(fill_value=False)
     sign = np.where(minus.to_numpy(zero_copy_only=False), -1, 1)
     hh, mm = _ints(parts.field("hh"), 0), _ints(parts.field("mm"), 0)
     return sign * (hh * 3600 + mm * 60), (hh <= 23) & (mm <= 59)
@@ -405,7 +405,7 @@ def _strftime(text: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     if "%z" not in fmt:
         parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
         again = pc.strftime(parsed, format=fmt)
-        same = pc.equal(again, text).fill_null(False).to_numpy(zero_copy_only=False)
+        same = pc.equal(again, text).fill_null(fill_value=False).to_numpy(zero_copy_only=False)
         if same.any():
             secs = parsed.filter(pa.array(same)).cast(pa.int64()).to_numpy()
             days[same] = np.floor_divide(secs, _SEC)
@@ -454,7 +454,7 @@ def parse_text(values: pa.Array, formats: Sequence[str]) -> tuple[np.ndarray, np
     days = np.full(n, DAY_BAD, dtype=np.int64)
     kind = np.zeros(n, dtype=np.int8)
     text = pc.utf8_trim_whitespace(values)
-    blank = pc.equal(text, _BLANK).fill_null(True).to_numpy(zero_copy_only=False)
+    blank = pc.equal(text, _BLANK).fill_null(fill_value=True).to_numpy(zero_copy_only=False)
     days[blank] = DAY_MISSING
     todo = np.flatnonzero(~blank)
     for form in formats:

@@ -89,9 +89,13 @@ def _fmt(x: float) -> str:
 
 def _check_number(name: str, value: object, *, allow_zero: bool = False) -> float | Fraction:
     """Return ``value`` if it is a finite positive (or non-negative) real number."""
-    if isinstance(value, (int, float, Fraction)) and not isinstance(value, bool):
-        if math.isfinite(value) and (value >= 0 if allow_zero else value > 0):
-            return value
+    if (
+        isinstance(value, (int, float, Fraction))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value >= 0 if allow_zero else value > 0)
+    ):
+        return value
     want = "a finite number >= 0" if allow_zero else "a finite number > 0"
     raise WeightsValidationError(f"{name} must be {want}; got {value!r}")
 
