@@ -332,7 +332,7 @@ class Scorer:
         self.mark_flags(status, flags)
         if historic is not None:
             mark(status, historic, "historic")
-            if period_day is not reported:
+            if reported is not None and period_day is not None and period_day is not reported:
                 # a historic record belongs to the period it was reported in (HOCHI)
                 moved = historic & usable(reported)
                 if moved.any():
