@@ -146,7 +146,7 @@ class Groups:
         for ids, name in reversed(list(zip(self.columns, self.by, strict=True))):
             packed, part = np.divmod(packed, 1 << 21)
             known = ids.known if ids.known is not None else pa.nulls(0)
-            out[name] = known.take(pa.array(part))
+            out[name] = known.take(part)
         return {name: out[name] for name in self.by}
 
     def order(self) -> np.ndarray:
