@@ -294,7 +294,8 @@ def test_example_to_stdout_keeps_stdout_for_the_csv(cli):
     code, out, err = cli("example", "-o", "-")
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
-    assert table["crimes"].sum() + table["excluded"].sum() == 5000
+    records = pd.read_csv(crimeharm.__path__[0] + "/data/example-records.csv")
+    assert table["crimes"].sum() + table["excluded"].sum() == len(records)
     assert "SYNTHETIC" in err
 
 

@@ -241,7 +241,7 @@ class _Cells:
         return np.bincount(self.inverse, weights=values, minlength=self.n)
 
 
-def _dimension(codes: np.ndarray, categories: Sequence[object]) -> tuple[np.ndarray, Any, int]:
+def _dimension(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, Any, int]:
     cats = pd.Index(categories)
     rank = _sorted_rank(cats)
     sorted_values = cats[np.argsort(rank)] if len(cats) else cats
@@ -598,8 +598,9 @@ def _reshape(
             np.where(prank < n_per, prank, -1), categories=pcats, ordered=True, validate=False
         )
         for col in ("period_start", "period_end"):
-            table = np.full(n_per + 1, np.datetime64("NaT"), dtype=out[col].dtype)
-            table[slot] = out[col].to_numpy()
+            bounds = out[col].to_numpy()
+            table = np.full(n_per + 1, np.datetime64("NaT"), dtype=bounds.dtype)
+            table[slot] = bounds
             frame[col] = table[prank]
     keep = np.ones(n, dtype=bool)
     report: dict[str, Any] | None = None
@@ -621,7 +622,7 @@ def _reshape(
             "column": detected,
             "read_as": det.kind,
             "crimes_by_value": {
-                ("<none>" if i == len(cats) else str(cats[i])): float(per_value[i])
+                ("<none>" if i == len(cats) else str(cats[int(i)])): float(per_value[i])
                 for i in np.flatnonzero(per_value)
             },
             "unknown_values": unknown,

@@ -27,7 +27,7 @@ import glob
 import io
 import os
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -328,7 +328,7 @@ def _merge(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
         return pa.int64()
     if fa == fb == "date":
         return pa.date32()
-    if fa == fb == "timestamp" and a.tz == b.tz:
+    if isinstance(a, pa.TimestampType) and isinstance(b, pa.TimestampType) and a.tz == b.tz:
         unit = max(a.unit, b.unit, key=_UNITS.index)
         return pa.timestamp(unit, tz=a.tz)
     return None
@@ -381,7 +381,7 @@ def unify_types(schemas: Sequence[tuple[str, pa.Schema]], columns: Sequence[str]
     return out
 
 
-def _check_flat(types: Mapping[str, Any], columns: Sequence[str], *, source: str) -> None:
+def _check_flat(types: Mapping[Hashable, Any], columns: Sequence[str], *, source: str) -> None:
     """Refuse nested (list, struct, map, union) columns among those read as values."""
     for col in columns:
         t = types.get(col)
@@ -681,7 +681,7 @@ class _File:
 
 
 def _head(path: Path, n: int, compression: str | None = None) -> bytes:
-    with pa.input_stream(str(path), compression=compression) as stream:
+    with pa.input_stream(str(path), compression=compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
         return stream.read(n)
 
 
@@ -805,7 +805,7 @@ def _csv_header(file: _File, csv: CsvOptions) -> tuple[list[str] | None, bool]:
     """
     block = 0
     for sample, size in ((1 << 16, 1 << 18), (1 << 22, _CSV_BLOCK)):  # room for 4x transcoding
-        with pa.input_stream(file.name, compression=file.compression) as stream:
+        with pa.input_stream(file.name, compression=file.compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
             raw = stream.read(sample)
         text = raw.decode(csv.encoding, errors="replace").lstrip("\ufeff")
         row, closed = _first_record(text, file.delimiter)
@@ -823,8 +823,8 @@ def _csv_header(file: _File, csv: CsvOptions) -> tuple[list[str] | None, bool]:
     read = pacsv.ReadOptions(block_size=block, encoding=csv.encoding)
     parse = pacsv.ParseOptions(delimiter=file.delimiter)
     try:
-        with pa.input_stream(file.name, compression=file.compression) as stream:
-            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)
+        with pa.input_stream(file.name, compression=file.compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)  # type: ignore[arg-type]  # stub: takes a NativeFile
             return list(reader.schema.names), False
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _csv_error(file, csv, exc) from None
@@ -844,8 +844,8 @@ def _open_csv(
         auto_dict_encode=True,
         auto_dict_max_cardinality=1 << 20,
     )
-    stream = pa.input_stream(file.name, compression=file.compression)
-    return pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+    stream = pa.input_stream(file.name, compression=file.compression)  # type: ignore[arg-type]  # stub: compression=None is valid
+    return pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)  # type: ignore[arg-type]  # stub: takes a NativeFile
 
 
 def _csv_batches(file: _File, csv: CsvOptions, columns: Sequence[str] | None) -> Iterator[Any]:
@@ -864,7 +864,7 @@ def _decode_error(file: _File, csv: CsvOptions) -> tuple[int, int | None, bytes]
     """Where the content first fails to decode: (byte offset, line or None, bad bytes)."""
     decoder = codecs.getincrementaldecoder(csv.encoding)(errors="strict")
     offset = newlines = 0
-    with pa.input_stream(file.name, compression=file.compression) as stream:
+    with pa.input_stream(file.name, compression=file.compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
         while True:
             chunk = stream.read(1 << 20)
             pending = decoder.getstate()[0]
@@ -1328,9 +1328,7 @@ def open_source(
         MissingColumnError.check(names, [*(wanted or []), *needed], source="data")
         _check_flat({f.name: f.type for f in data.schema}, needed, source="data")
         return Source(data, "stream", names, None, wanted=wanted, batch_rows=batch_rows)
-    if isinstance(data, str | os.PathLike) or (
-        isinstance(data, list | tuple) and not isinstance(data, str)
-    ):
+    if isinstance(data, str | os.PathLike | list | tuple):
         return _files_source(data, wanted, needed, csv, batch_rows)
     raise _unreadable(data)
 

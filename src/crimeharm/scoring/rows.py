@@ -183,7 +183,7 @@ def score_frame(
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
     # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
     codes = scored.status.astype(np.int16) - 1
-    out["excluded"] = pd.Categorical.from_codes(codes, categories=list(REASONS))
+    out["excluded"] = pd.Categorical.from_codes(codes, categories=pd.Index(list(REASONS)))
     if scored.period_day is not None:
         out["period_date"] = _period_dates(scored.period_day)
     out.attrs["crimeharm"] = record

@@ -49,7 +49,7 @@ _RESOLVERS_LOCK = threading.Lock()
 
 
 def _resolver_key(opts: ScoreOptions) -> tuple | None:
-    amb = opts.ambiguity
+    amb: object = opts.ambiguity
     if isinstance(amb, Mapping):
         try:
             amb = tuple(sorted(amb.items()))
@@ -386,7 +386,7 @@ class Scorer:
         self.mark_flags(status, flags)
         if historic is not None:
             mark(status, historic, "historic")
-            if period_day is not reported:
+            if reported is not None and period_day is not None and period_day is not reported:
                 # a historic record belongs to the period it was reported in (HOCHI)
                 moved = historic & usable(reported)
                 if moved.any():

@@ -44,6 +44,8 @@ The proxy rule, stated so it can be checked and argued with:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +60,7 @@ __all__ = ["ANTI_SOCIAL_BEHAVIOUR", "PROXY_SCHEME", "police_uk_options", "police
 ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
 #: The scheme of proxy weights; results scored with them record it.
 PROXY_SCHEME = "cchi-proxy"
-_RULES = {"median": np.median, "min": np.min, "max": np.max}
+_RULES: dict[str, Callable[[np.ndarray], Any]] = {"median": np.median, "min": np.min, "max": np.max}
 
 
 def police_uk_weights(

@@ -44,7 +44,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat
 
 import pandas as pd
 
@@ -321,7 +321,7 @@ def _table(
 
 def _days(v: object, where: str) -> float:
     try:
-        d = float(v) if not isinstance(v, bool) and v is not None else math.nan
+        d = float(v) if isinstance(v, SupportsFloat | str) and not isinstance(v, bool) else math.nan
     except (TypeError, ValueError):
         d = math.nan
     if not math.isfinite(d) or d < 0:
