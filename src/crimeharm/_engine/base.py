@@ -137,7 +137,7 @@ class Engine(ABC):
         ``helper``, a thread the one-pass path may use, is not needed.
         """
         scored = scorer.score_batch(cols, n, tally=False)
-        gid, pid = self._locate(cols, n, scored.period_day)
+        gid, pid = self._locate(cols, n, scored.period_day, scored.status)
         return partial(self._add_rows, Rows(gid, pid, scored.status, scored.crimes, scored.harm))
 
     def add_scored(
@@ -156,7 +156,7 @@ class Engine(ABC):
         means one crime per record; ``harm`` NaN counts as 0; ``period_day``
         are day numbers, ``DAY_MISSING``/``DAY_BAD`` where undated.
         """
-        gid, pid = self._locate(cols, n, period_day)
+        gid, pid = self._locate(cols, n, period_day, status)
         self._add_rows(Rows(gid, pid, status, crimes, harm))
 
     @property
@@ -272,9 +272,13 @@ class Engine(ABC):
         return self._width + 1
 
     def _locate(
-        self, cols: Mapping[str, Any], n: int, period_day: np.ndarray | None
+        self, cols: Mapping[str, Any], n: int, period_day: np.ndarray | None, status: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each record's group id and period id (:data:`UNDATED` without a usable date)."""
+        """Each record's group id and period id.
+
+        The period id is :data:`UNDATED` without a usable date and outside ``start``/``end``
+        (status ``outside_window``): the output has only the window's periods.
+        """
         gid = self._groups.ids(cols, n)
         if self._period is None:
             return gid, np.zeros(n, dtype=np.int64)
@@ -283,6 +287,7 @@ class Engine(ABC):
         pid = np.full(n, UNDATED, dtype=np.int64)
         if valid.any():
             pid[valid] = self._period.ids_from_days(period_day[valid])
+        pid[status == STATUS["outside_window"]] = UNDATED
         return gid, pid
 
     def _ensure(self, n_groups: int, lo: int | None, hi: int | None, statuses: Any) -> None:

@@ -119,10 +119,11 @@ def area_harm(
             "crimes": table["crimes"].to_numpy(),
         }
     )
-    if out["area"].isna().any():
-        n = int(table.loc[table[area].isna(), ["crimes"]].sum().iloc[0])
+    blank = table.attrs["crimeharm"]["summary"]["blank_areas"].get(area)
+    if blank is not None:
         raise AllocationError(
-            f"{n:,} included crime(s) have no {area!r}: give every record an area"
+            f"{blank['crimes']:,} included crime(s) have no {area!r} (blank, null or NaN): "
+            "give every record an area"
         )
     if population is not None:
         _require(population, area)

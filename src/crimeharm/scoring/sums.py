@@ -13,9 +13,13 @@ the ``by`` columns, ``period`` (its label, ``period_start`` and
 for each exclusion reason ``excluded_<reason>`` (crimes) and
 ``excluded_harm_<reason>`` (days, for records whose offence code is known).
 The crime counts (``crimes``, ``excluded_<reason>``, ``excluded``) are int64.
-Records whose date is missing, unparseable or implausible cannot be placed in a period;
-they appear under a null period, so that every record is accounted for:
-``sum(crimes) + sum(excluded_*) = crimes in``. With ``excluded="summary"``
+Records whose date is missing, unparseable or implausible, and with ``start``/``end``
+records outside the window, are placed in no period of the output; they appear under a
+null period, so that every record is accounted for:
+``sum(crimes) + sum(excluded_*) = crimes in``. A blank area (null, NaN, empty text or
+spaces) in a ``by`` column is one area, labelled :data:`BLANK_AREA` (``"(blank)"``) and
+ordered last; the summary's ``blank_areas`` gives, per ``by`` column, its included
+crimes and harm. With ``excluded="summary"``
 the rows have the included crimes and harm only, and the exclusions are
 counted in the summary alone.
 """
@@ -32,6 +36,7 @@ import pandas as pd
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
+from crimeharm._engine.groups import BLANK_AREA
 from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_MISSING
@@ -58,7 +63,7 @@ from crimeharm.scoring.rules import Scorer
 from crimeharm.scoring.summary import Summary
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["Excluded", "aggregate", "harm_index"]
+__all__ = ["BLANK_AREA", "Excluded", "aggregate", "harm_index"]
 
 #: What the output says of excluded records: columns per reason, or the summary alone.
 Excluded = Literal["columns", "summary"]
@@ -107,6 +112,26 @@ def _whole_crimes(out: pd.DataFrame) -> pd.DataFrame:
         if np.all((values == np.floor(values)) & (np.abs(values) <= 2.0**53)):
             out[col] = values.astype(np.int64)
     return out
+
+
+def _label_blank_areas(out: pd.DataFrame, by: Sequence[str], summary: Summary) -> None:
+    """Label the blank area of each ``by`` column :data:`BLANK_AREA`; count it in ``summary``."""
+    for col in by:
+        blank = out[col].isna().to_numpy()
+        if not blank.any():
+            continue
+        column = out[col]
+        if BLANK_AREA not in column.cat.categories:
+            column = column.cat.add_categories([BLANK_AREA])
+        out[col] = column.fillna(BLANK_AREA)
+        summary.blank_areas[col] = {
+            "crimes": _count_of(out["crimes"].to_numpy()[blank].sum()),
+            "harm_days": float(out["harm_days"].to_numpy()[blank].sum()),
+        }
+
+
+def _count_of(value: float) -> int | float:
+    return int(value) if np.isfinite(value) and value == int(value) else float(value)
 
 
 def _excluded_cells(excluded: str) -> bool:
@@ -297,6 +322,7 @@ def harm_index(
     out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
         add_rates(out, by_list, population, per=per)
+    _label_blank_areas(out, by_list, summary)
     return _attach(
         out,
         summary=summary,
@@ -363,6 +389,7 @@ def aggregate(
         scheme=meta.get("scheme", ""),
     )
     summary.add_totals(totals)
+    _label_blank_areas(out, by_list, summary)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
     return _attach(
         out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov
