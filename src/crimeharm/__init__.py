@@ -50,6 +50,7 @@ from crimeharm.errors import (
     MissingPopulationWarning,
     OptionalDependencyError,
     OptionError,
+    OptionWarning,
     OutputFileError,
     PeriodError,
     SheetFormatError,
@@ -65,7 +66,7 @@ from crimeharm.errors import (
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.rows import score
 from crimeharm.scoring.summary import Summary
-from crimeharm.scoring.sums import aggregate, harm_index
+from crimeharm.scoring.sums import BLANK_AREA, aggregate, harm_index
 from crimeharm.weights.codes import canonical_ho_class, classify_codes
 from crimeharm.weights.editions import available_weights, edition_info, load_weights
 from crimeharm.weights.police_uk import police_uk_options, police_uk_weights
@@ -79,6 +80,7 @@ from crimeharm.weights.sheets.read import CchiSheet, read_cchi_sheet, read_sheet
 from crimeharm.weights.table import WeightTable
 
 __all__ = [
+    "BLANK_AREA",
     "AllocationError",
     "CchiSheet",
     "CodeError",
@@ -94,6 +96,7 @@ __all__ = [
     "MissingColumnError",
     "MissingPopulationWarning",
     "OptionError",
+    "OptionWarning",
     "OptionalDependencyError",
     "OutputFileError",
     "PeriodError",

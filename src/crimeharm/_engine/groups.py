@@ -32,9 +32,9 @@ def _blank(dictionary: pa.Array) -> pa.Array | None:
     """Which distinct values are blank areas (NaN, empty or spaces); None when none can be."""
     t = dictionary.type
     if pa.types.is_floating(t):
-        return pc.fill_null(pc.is_nan(dictionary), False)
+        return pc.fill_null(pc.is_nan(dictionary), fill_value=False)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(dictionary), ""), False)
+        return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(dictionary), ""), fill_value=False)
     return None
 
 
