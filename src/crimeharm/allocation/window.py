@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from crimeharm.allocation.formula import _listing, _require
@@ -131,7 +132,9 @@ def area_harm(
         sep=sep,
         **score_options,
     )
-    window = parse_period(f"rolling:{months}m").labels([last.ordinal])[0]
+    rolling = parse_period(f"rolling:{months}m")
+    assert rolling is not None
+    window = str(rolling.labels(np.array([last.ordinal]))[0])
     _warn_uncovered(table, months=months, window=window)
     sums = table.groupby(table[area].astype(object), sort=False)[["harm_days", "crimes"]].sum()
     out = pd.DataFrame(
