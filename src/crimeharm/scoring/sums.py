@@ -374,8 +374,19 @@ def aggregate(
         dates = scored["period_date"].to_numpy(dtype="datetime64[D]")
         pday = np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
     eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
+    options = scored.attrs.get("crimeharm", {}).get("summary", {}).get("options", {})
+    window = tuple(
+        None if options.get(k) is None else int(np.datetime64(options[k], "D").astype(np.int64))
+        for k in ("start", "end")
+    )
     eng.add_scored(
-        {c: scored[c] for c in by_list}, n, status=status, crimes=crimes, harm=harm, period_day=pday
+        {c: scored[c] for c in by_list},
+        n,
+        status=status,
+        crimes=crimes,
+        harm=harm,
+        period_day=pday,
+        window=window,  # type: ignore[arg-type]
     )
     totals = eng.totals()  # read before result(), which frees the sums
     _warn_short(eng, per_spec)
