@@ -41,7 +41,17 @@ from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
 
-__all__ = ["UNDATED", "Cells", "Chain", "Engine", "Gathered", "Rows", "Selection", "Tally"]
+__all__ = [
+    "UNDATED",
+    "Cells",
+    "Chain",
+    "Engine",
+    "Gathered",
+    "Partial",
+    "Rows",
+    "Selection",
+    "Tally",
+]
 
 #: The period id of a record without a usable date (it goes to the last slot);
 #: the compiled loops read the same value from ``_markers.pxd``.
@@ -66,6 +76,33 @@ class Rows(NamedTuple):
     status: np.ndarray  # uint8: 0 included, else a reason's code
     crimes: np.ndarray | None  # None: one crime per record
     harm: np.ndarray  # days; NaN adds none
+
+
+@dataclass(frozen=True)
+class Partial:
+    """An engine's sums as a list of cells, to add to another engine's (:meth:`Engine.add_partial`).
+
+    What one partition of a distributed run sends back: small (its cells
+    with any crimes or harm), picklable, and keyed by values, not by the
+    ids of the engine that made it: ``keys`` holds the ``by`` values of
+    each of its groups (``group`` indexes them) and ``period`` the period
+    id (counted from 1970, in the period's base unit; :data:`UNDATED` for
+    records without a usable date), so that partials whose areas and dates
+    differ add up. ``periods`` is the lowest and highest period id of the
+    dated records (None without any), ``rows`` the records per status and
+    ``spill`` the crimes and harm per status not kept by cell.
+    """
+
+    keys: dict[str, pa.Array]
+    n_groups: int
+    periods: tuple[int, int] | None
+    status: np.ndarray  # uint8, per cell
+    group: np.ndarray  # int64, per cell
+    period: np.ndarray  # int64, per cell
+    crimes: np.ndarray  # per cell
+    harm: np.ndarray  # days, per cell
+    rows: np.ndarray  # int64, per status
+    spill: np.ndarray  # crimes, harm per status
 
 
 @dataclass(frozen=True)
@@ -162,6 +199,16 @@ class Engine(ABC):
         self._add_rows(Rows(gid, pid, status, crimes, harm))
 
     @property
+    def by(self) -> list[str]:
+        """The area columns."""
+        return self._groups.by
+
+    @property
+    def period(self) -> Period | None:
+        """How dates are cut into periods."""
+        return self._period
+
+    @property
     def periods_spanned(self) -> int:
         """Period slots from the first dated record's to the last's (0 without any)."""
         return self._width
@@ -178,6 +225,58 @@ class Engine(ABC):
                 harm += float(cells[..., 1].sum())
             out[s] = (int(self._rows[s]), crimes, harm)
         return out
+
+    def partial(self) -> Partial:
+        """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
+        g, lo, slots = len(self._groups), self._p_lo or 0, self._n_slots
+        spill = self._spill.copy()
+        found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        for s in np.flatnonzero((self._rows > 0) & (self._row_of >= 0)).tolist():
+            flat = self._slabs[self._row_of[s]][:g].reshape(-1, 2)
+            if s and not self._excluded_cells:  # counted in totals only
+                spill[2 * s : 2 * s + 2] += flat.sum(axis=0)
+                continue
+            at = np.flatnonzero(flat.any(axis=1))
+            gi, si = np.divmod(at, slots)
+            pid = np.where(si < self._width, si + lo, UNDATED)
+            found.append((s, gi, pid, flat[at, 0], flat[at, 1]))
+
+        def joined(k: int, dtype: Any) -> np.ndarray:
+            return np.concatenate([f[k] for f in found]) if found else np.zeros(0, dtype)
+
+        status = [np.full(len(f[1]), f[0], dtype=np.uint8) for f in found]
+        periods = (lo, lo + self._width - 1) if self._p_lo is not None and self._width else None
+        return Partial(
+            keys=self._groups.keys(),
+            n_groups=g if self._groups.by else int(self._rows.any()),
+            periods=periods,
+            status=np.concatenate(status) if status else np.zeros(0, np.uint8),
+            group=joined(1, np.int64),
+            period=joined(2, np.int64),
+            crimes=joined(3, np.float64),
+            harm=joined(4, np.float64),
+            rows=self._rows.copy(),
+            spill=spill,
+        )
+
+    def add_partial(self, part: Partial) -> None:
+        """Add the sums of a :class:`Partial` (of an engine with the same ``by`` and period).
+
+        A status with records gets its sums by cell as if its records had
+        been added here (zeros where its cells have none).
+        """
+        if part.n_groups == 0 and not part.rows.any():
+            return
+        gid = self._groups.ids(part.keys, part.n_groups)[part.group]
+        lo, hi = part.periods if part.periods is not None else (None, None)
+        has_rows = np.flatnonzero(part.rows)
+        kept = [s for s in has_rows.tolist() if s == 0 or self._excluded_cells]
+        statuses = np.union1d(kept, np.unique(part.status)).astype(np.int64)
+        self._ensure(len(self._groups), lo, hi, statuses)
+        self._rows += part.rows
+        self._spill += part.spill
+        if len(gid):
+            self._accumulate(Rows(gid, part.period, part.status, part.crimes, part.harm))
 
     def result(self, *, complete: bool) -> pd.DataFrame:
         """The output table; frees the sums as it reads them.
