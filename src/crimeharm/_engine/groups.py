@@ -172,15 +172,18 @@ class Groups:
         Read back by :meth:`ids` (as the columns of a batch), they give the
         same groups: how one engine's sums are added to another's.
         """
-        if self.combos is None:
+        if len(self.by) <= 1:
             known = self.columns[0].known if self.by else None
             return {} if known is None else {self.by[0]: known}
-        packed = self.combos.to_numpy()
+        gid = np.arange(len(self), dtype=np.int64)
         out = {}
-        for ids, name in reversed(list(zip(self.columns, self.by, strict=True))):
-            packed, part = np.divmod(packed, 1 << 21)
-            known = ids.known if ids.known is not None else pa.nulls(0)
-            out[name] = known.take(pa.array(part))
+        for k in reversed(range(len(self.levels))):
+            packed = self.levels[k].to_numpy()[gid]
+            gid, part = packed >> _PAIR_BITS, packed & ((1 << _PAIR_BITS) - 1)
+            known = self.columns[k + 1].known
+            out[self.by[k + 1]] = (known if known is not None else pa.nulls(0)).take(pa.array(part))
+        known = self.columns[0].known
+        out[self.by[0]] = (known if known is not None else pa.nulls(0)).take(pa.array(gid))
         return {name: out[name] for name in self.by}
 
     def order(self) -> np.ndarray:
