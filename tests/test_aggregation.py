@@ -68,7 +68,10 @@ def canon(frame: pd.DataFrame, by) -> pd.DataFrame:
 
 
 def _sort_key(col: pd.Series) -> pd.Series:
-    return col if col.dtype.kind == "M" else col.astype("string")
+    if col.dtype.kind == "M":
+        return col
+    text = col.astype("string")
+    return text.mask(text == crimeharm.BLANK_AREA)  # the blank area is last
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
@@ -509,7 +512,19 @@ def test_property_rows_in_equal_included_plus_excluded(df):
     assert s["rows_included"] == scored["excluded"].isna().sum()
     out = crimeharm.harm_index(df, by="area", period="quarter", **KW)
     assert out["crimes"].sum() + out["excluded"].sum() == len(df)
-    assert out.attrs["crimeharm"]["summary"] == s
+    summary = dict(out.attrs["crimeharm"]["summary"])
+    blank_areas = summary.pop("blank_areas")
+    assert summary == {k: v for k, v in s.items() if k != "blank_areas"}
+    blank = out["area"] == crimeharm.BLANK_AREA
+    if blank.any():
+        assert blank_areas == {
+            "area": {
+                "crimes": int(out.loc[blank, "crimes"].sum()),
+                "harm_days": pytest.approx(out.loc[blank, "harm_days"].sum()),
+            }
+        }
+    else:
+        assert blank_areas == {}
 
 
 @PROPS

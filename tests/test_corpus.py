@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,7 +61,7 @@ def _reason_counts(expect: list[str], *, included: set) -> Counter:
 
 def test_every_corpus_file_has_a_case_and_every_case_a_file():
     files = {p.name for p in CORPUS.glob("*.csv")}
-    assert files == set(CASES)
+    assert files == {case.get("file", name) for name, case in CASES.items()}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.get("check") == "dates"))
@@ -145,12 +146,154 @@ def test_counts_corpus(monkeypatch):
 def test_error_corpus(name):
     case = CASES[name]
     cls = getattr(crimeharm, case["error"]["class"])
-    for call in (crimeharm.score, crimeharm.harm_index):
+    for call in case.get("calls", ["score", "harm_index"]):
         with pytest.raises(cls) as info:
-            call(CORPUS / name, **case["options"])
+            getattr(crimeharm, call)(CORPUS / case.get("file", name), **case["options"])
         assert isinstance(info.value, crimeharm.CrimeHarmError)
         for fragment in case["error"]["contains"]:
             assert fragment in str(info.value), (fragment, str(info.value))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.get("check") == "areas"))
+def test_area_corpus(name, monkeypatch):
+    """Each record's areas, ``|``-joined, blanks labelled; the blank area last, and counted."""
+    path, case = CORPUS / name, CASES[name]
+    by = case["options"]["by"]
+    by = [by] if isinstance(by, str) else by
+    expect = expected_of(path)
+    for hi in [
+        *_engines(monkeypatch, path, **case["options"]),
+        crimeharm.aggregate(crimeharm.score(path), by=by),
+    ]:
+        labels = ["|".join(str(row[c]) for c in by) for _, row in hi[by].iterrows()]
+        assert dict(zip(labels, hi["crimes"], strict=True)) == dict(Counter(expect))
+        first = hi[by[0]].astype(str).tolist()
+        blank_at = [i for i, v in enumerate(first) if v == crimeharm.BLANK_AREA]
+        assert blank_at == list(range(len(first) - len(blank_at), len(first)))  # last
+        blanks = {
+            c: sum(e.split("|")[k] == crimeharm.BLANK_AREA for e in expect)
+            for k, c in enumerate(by)
+        }
+        summary = hi.attrs["crimeharm"]["summary"]
+        assert {c: v["crimes"] for c, v in summary["blank_areas"].items()} == {
+            c: n for c, n in blanks.items() if n
+        }
+        for c, v in summary["blank_areas"].items():
+            assert v["harm_days"] == pytest.approx(10.0 * blanks[c])  # 8/6: 10 days each
+    assert "blank 'a'" in crimeharm.Summary.from_dict(summary).to_text()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.get("check") == "window"))
+def test_window_corpus(name, monkeypatch):
+    """With start/end only the window's periods; the rest under the null period, counted."""
+    path, case = CORPUS / name, CASES[name]
+    expect = expected_of(path)
+    periods = Counter(e for e in expect if e not in REASONS)
+    reasons = Counter(e for e in expect if e in REASONS)
+    scored = crimeharm.score(path, **{k: v for k, v in case["options"].items() if k != "period"})
+    for hi in [
+        *_engines(monkeypatch, path, **case["options"]),
+        crimeharm.aggregate(scored, period="month"),
+    ]:
+        placed = hi.dropna(subset=["period"])
+        assert dict(zip(placed["period"].astype(str), placed["crimes"], strict=True)) == periods
+        assert placed["excluded"].sum() == 0
+        undated = hi[hi["period"].isna()]
+        assert len(undated) == 1
+        for reason, n in reasons.items():
+            assert int(undated[f"excluded_{reason}"].sum()) == n
+        assert hi["crimes"].sum() + hi["excluded"].sum() == len(expect)
+
+
+def test_blank_float_areas_of_a_parquet_file_are_one_labelled_area(tmp_path):
+    table = pa.table(
+        {"offence_code": ["8/6"] * 4, "a": pa.array([2.0, float("nan"), None, 1.0], pa.float64())}
+    )
+    pq.write_table(table, tmp_path / "f.parquet")
+    for data in (tmp_path / "f.parquet", table, table.to_pandas()):
+        hi = crimeharm.harm_index(data, by="a")
+        assert hi["a"].tolist() == [1.0, 2.0, crimeharm.BLANK_AREA]
+        assert hi["crimes"].tolist() == [1, 1, 2]
+        assert hi.attrs["crimeharm"]["summary"]["blank_areas"] == {
+            "a": {"crimes": 2, "harm_days": 20.0}
+        }
+
+
+def test_many_by_columns_with_many_values_keep_every_group():
+    """Group ids are numbered pair by pair: no packing limit on columns or values."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    frame = pd.DataFrame({"offence_code": ["8/6"] * n})
+    for k in range(7):
+        frame[f"c{k}"] = rng.integers(0, 1 << 40, n) if k == 0 else rng.integers(0, 3, n)
+    by = [f"c{k}" for k in range(7)]
+    for eng in ("numpy", "compiled"):
+        hi = crimeharm.harm_index(frame, by=by, engine=eng, batch_rows=3_000)
+        got = hi.astype(dict.fromkeys(by, np.int64)).set_index(by)["crimes"].sort_index()
+        want = frame.groupby(by).size().sort_index()
+        pd.testing.assert_series_equal(got, want, check_names=False)
+
+
+def test_a_corrupt_parquet_file_in_a_folder_is_named(tmp_path):
+    pq.write_table(pa.table({"offence_code": ["8/6"], "a": ["x"]}), tmp_path / "1.parquet")
+    raw = bytearray((tmp_path / "1.parquet").read_bytes())
+    raw[10:60] = b"\xff" * 50
+    (tmp_path / "2.parquet").write_bytes(bytes(raw))
+    for call in (crimeharm.score, lambda p: crimeharm.harm_index(p, by="a")):
+        with pytest.raises(crimeharm.CrimeHarmError) as info:
+            call(tmp_path)
+        assert "2.parquet" in str(info.value)
+
+
+def test_reported_alone_warns():
+    df = pd.DataFrame({"offence_code": ["8/6"], "d": ["2023-01-01"], "r": ["2023-02-01"]})
+    with pytest.warns(crimeharm.OptionWarning, match="reported='r' changes nothing"):
+        crimeharm.score(df, date="d", reported="r")
+    for used in ({"historic_lag": 30}, {"start": "2023-01-01"}, {"period_by": "reported"}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", crimeharm.OptionWarning)
+            crimeharm.score(df, date="d", reported="r", **used)
+
+
+def test_area_harm_warns_when_the_data_do_not_cover_its_window():
+    df = pd.DataFrame(
+        {"offence_code": ["8/6"] * 3, "d": ["2022-05-01", "2022-06-01", "2022-07-01"], "a": "x"}
+    )
+    with pytest.warns(crimeharm.ShortDataWarning, match="3 of the 36 months"):
+        out = crimeharm.area_harm(df, area="a", end="2022-07", months=36, date="d")
+    assert out["crimes"].tolist() == [3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", crimeharm.ShortDataWarning)
+        full = crimeharm.area_harm(df, area="a", end="2022-07", months=3, date="d")
+    assert full["harm"].tolist() == [30.0]
+
+
+@pytest.mark.parametrize("column", ["edition", "edition_sha256"])
+def test_cli_csv_refuses_to_overwrite_an_input_column_with_provenance(cli, tmp_path, column):
+    src = tmp_path / "in.csv"
+    src.write_text(f"offence_code,{column}\n8/6,mine\n")
+    for extra in ([], ["--by", column]):
+        code, _, err = cli("score", str(src), *extra, "-o", str(tmp_path / "out.csv"))
+        cli.assert_clean_error(code, err, f"'{column}'", "rename", "Parquet")
+        assert not (tmp_path / "out.csv").exists()
+    code, _, _ = cli("score", str(src), "-o", str(tmp_path / "out.parquet"))
+    assert code == 0
+    assert pd.read_parquet(tmp_path / "out.parquet")[column].tolist() == ["mine"]
+
+
+def test_cli_usage_errors_are_one_line(capsys, tmp_path):
+    from crimeharm.cli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text("offence_code\n8/6\n")
+    with pytest.raises(SystemExit) as info:
+        main(["score", str(src), "--historic-lag", "1 year"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "crimeharm score: error: argument --historic-lag: invalid int value: '1 year' "
+        "(see crimeharm score --help)"
+    ]
 
 
 # --- typed date columns ---------------------------------------------------------------------

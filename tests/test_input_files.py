@@ -437,16 +437,18 @@ CASES: dict[str, Case] = {
     ),
     # --- float areas ---
     "float-area-nan-arrow": Case(
-        data=FLOAT_AREA, kw={"by": "area"}, check=_areas([1.0, 2.5, None])
+        data=FLOAT_AREA, kw={"by": "area"}, check=_areas([1.0, 2.5, crimeharm.BLANK_AREA])
     ),
     "float-area-nan-parquet": Case(
         {"f.parquet": parquet_bytes(FLOAT_AREA)},
         "f.parquet",
         kw={"by": "area"},
-        check=_areas([1.0, 2.5, None]),
+        check=_areas([1.0, 2.5, crimeharm.BLANK_AREA]),
     ),
     "float-area-nan-pandas": Case(
-        data=FLOAT_AREA.to_pandas(), kw={"by": "area"}, check=_areas([1.0, 2.5, None])
+        data=FLOAT_AREA.to_pandas(),
+        kw={"by": "area"},
+        check=_areas([1.0, 2.5, crimeharm.BLANK_AREA]),
     ),
     # --- output columns ---
     "input-days-column": Case(
@@ -798,7 +800,7 @@ CASES: dict[str, Case] = {
         },
         "f",
         kw={"by": "area"},
-        check=_areas([1.0, 2.0, None]),
+        check=_areas([1.0, 2.0, crimeharm.BLANK_AREA]),
     ),
     "parquet-date32-date64": Case(
         {

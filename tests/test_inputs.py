@@ -169,10 +169,13 @@ def test_police_uk_street_file(police_uk_path):
     harm = proxy.reindex(types[other]).sum()
     assert out["harm_days"].sum() == pytest.approx(harm)
     assert out["crimes"].sum() == other.sum()
-    # records without an LSOA (blank in the file, null once read) make one group of their own
-    lsoa = raw["LSOA code"].replace("", "<none>")
+    # records without an LSOA (blank in the file) make one area of their own, labelled
+    lsoa = raw["LSOA code"].replace("", crimeharm.BLANK_AREA)
     per_lsoa = proxy.reindex(types[other]).groupby(lsoa[other].to_numpy()).sum()
-    got = out.set_index(out["LSOA code"].astype(object).fillna("<none>").astype(str))
+    got = out.set_index(out["LSOA code"].astype(str))
+    assert out["LSOA code"].iloc[-1] == crimeharm.BLANK_AREA  # last
+    blank = out.attrs["crimeharm"]["summary"]["blank_areas"]["LSOA code"]
+    assert blank["harm_days"] == pytest.approx(per_lsoa[crimeharm.BLANK_AREA])
     got = got["harm_days"][lambda h: h.index.isin(per_lsoa.index)]
     assert len(out) == lsoa.nunique()
     pd.testing.assert_series_equal(

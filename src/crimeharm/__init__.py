@@ -31,6 +31,7 @@ from crimeharm.errors import (
     MissingPopulationWarning,
     OptionalDependencyError,
     OptionError,
+    OptionWarning,
     OutputFileError,
     PeriodError,
     ProvenanceError,
@@ -73,7 +74,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
     from crimeharm.scoring.provenance import Provenance, provenance
     from crimeharm.scoring.rows import score
     from crimeharm.scoring.summary import Summary
-    from crimeharm.scoring.sums import aggregate, harm_index
+    from crimeharm.scoring.sums import BLANK_AREA, aggregate, harm_index
     from crimeharm.weights.codes import canonical_ho_class, classify_codes
     from crimeharm.weights.editions import available_weights, edition_info, load_weights
     from crimeharm.weights.police_uk import police_uk_options, police_uk_weights
@@ -126,6 +127,7 @@ _LAZY: dict[str, str] = {
     "provenance": "crimeharm.scoring.provenance",
     "score": "crimeharm.scoring.rows",
     "Summary": "crimeharm.scoring.summary",
+    "BLANK_AREA": "crimeharm.scoring.sums",
     "aggregate": "crimeharm.scoring.sums",
     "harm_index": "crimeharm.scoring.sums",
     "canonical_ho_class": "crimeharm.weights.codes",
@@ -146,6 +148,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "BLANK_AREA",
     "AllocationError",
     "CchiSheet",
     "CodeError",
@@ -161,6 +164,7 @@ __all__ = [
     "MissingColumnError",
     "MissingPopulationWarning",
     "OptionError",
+    "OptionWarning",
     "OptionalDependencyError",
     "OutputFileError",
     "PeriodError",

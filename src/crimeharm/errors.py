@@ -37,6 +37,7 @@ __all__ = [
     "MissingColumnError",
     "MissingPopulationWarning",
     "OptionError",
+    "OptionWarning",
     "OptionalDependencyError",
     "OutputFileError",
     "PeriodError",
@@ -246,6 +247,10 @@ class SheetValueWarning(CrimeHarmWarning):
     The rows are kept, the cells left empty; the warning lists them (sheet row
     and value), as do the sheet's notes. ``data`` holds ``rows`` and ``values``.
     """
+
+
+class OptionWarning(CrimeHarmWarning):
+    """An option that changes nothing as the others stand (the message says what it needs)."""
 
 
 class ShortDataWarning(CrimeHarmWarning):

@@ -175,7 +175,8 @@ class Engine(ABC):
         ``helper``, a thread the one-pass path may use, is not needed.
         """
         scored = scorer.score_batch(cols, n, tally=False)
-        gid, pid = self._locate(cols, n, scored.period_day)
+        window = (scorer.opts.start, scorer.opts.end)
+        gid, pid = self._locate(cols, n, scored.period_day, window)
         return partial(self._add_rows, Rows(gid, pid, scored.status, scored.crimes, scored.harm))
 
     def add_scored(
@@ -187,6 +188,7 @@ class Engine(ABC):
         crimes: np.ndarray | None,
         harm: np.ndarray,
         period_day: np.ndarray | None,
+        window: tuple[int | None, int | None] = (None, None),
     ) -> None:
         """Add ``n`` scored records: ``cols`` holds their ``by`` columns.
 
@@ -194,7 +196,7 @@ class Engine(ABC):
         means one crime per record; ``harm`` NaN counts as 0; ``period_day``
         are day numbers, ``DAY_MISSING``/``DAY_BAD`` where undated.
         """
-        gid, pid = self._locate(cols, n, period_day)
+        gid, pid = self._locate(cols, n, period_day, window)
         self._add_rows(Rows(gid, pid, status, crimes, harm))
 
     @property
@@ -372,9 +374,18 @@ class Engine(ABC):
         return self._width + 1
 
     def _locate(
-        self, cols: Mapping[str, Any], n: int, period_day: np.ndarray | None
+        self,
+        cols: Mapping[str, Any],
+        n: int,
+        period_day: np.ndarray | None,
+        window: tuple[int | None, int | None],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each record's group id and period id (:data:`UNDATED` without a usable date)."""
+        """Each record's group id and period id.
+
+        The period id is :data:`UNDATED` without a usable date and outside ``window`` (the
+        first and last day of ``start``/``end``, None for open): the output has only the
+        window's periods.
+        """
         gid = self._groups.ids(cols, n)
         if self._period is None:
             return gid, np.zeros(n, dtype=np.int64)
@@ -383,6 +394,11 @@ class Engine(ABC):
         pid = np.full(n, UNDATED, dtype=np.int64)
         if valid.any():
             pid[valid] = self._period.ids_from_days(period_day[valid])
+        first, last = window
+        if first is not None:
+            pid[valid & (period_day < first)] = UNDATED
+        if last is not None:
+            pid[valid & (period_day > last)] = UNDATED
         return gid, pid
 
     def _ensure(self, n_groups: int, lo: int | None, hi: int | None, statuses: Any) -> None:

@@ -64,9 +64,10 @@ class Days:
     per day (empty without a date column). The table covers the days from
     ``lo`` on, one entry per day: its period id (``period``; empty without a
     period or without dates) and window status (``status``). Days outside
-    ``date_range`` are ``implausible_date`` and placed in no period
-    (``unplaced``; empty when none is); ``span`` holds the period ids of the
-    rows' first and last plausible day (None without one).
+    ``date_range`` are ``implausible_date``; they and the days outside
+    ``start``/``end`` are placed in no period (``unplaced``; empty when none
+    is); ``span`` holds the period ids of the rows' first and last plausible
+    day inside the window (None without one).
     """
 
     value: np.ndarray = field(default_factory=lambda: _NONE_I32)
@@ -158,21 +159,27 @@ def _days(
             days.status[each < o.start] = STATUS["outside_window"]
         if o.end is not None:
             days.status[each > o.end] = STATUS["outside_window"]
-        if days.status.any():
+        outside = days.status.astype(bool)
+        if outside.any():
             statuses.add(STATUS["outside_window"])
-        # dates outside date_range: implausible_date, placed in no period
+        # dates outside date_range: implausible_date, placed in no period; dates outside
+        # start/end neither (the output has only the window's periods)
         implausible = (each < o.date_range[0]) | (each > o.date_range[1])
         span: tuple[int, int] | None = (lo, hi)
         if implausible.any():
             scorer.implausible(np.array([lo, hi], dtype=np.int64))  # the examples in the summary
             days.status[implausible] = STATUS["implausible_date"]
             statuses.add(STATUS["implausible_date"])
-            days.unplaced = implausible
-            span = _plausible_span(value, div, o.date_range)  # lo and hi were examples
+        if implausible.any() or outside.any():
+            days.unplaced = implausible | outside
+            first = max(o.date_range[0], o.start if o.start is not None else o.date_range[0])
+            last = min(o.date_range[1], o.end if o.end is not None else o.date_range[1])
+            span = _plausible_span(value, div, (first, last))  # lo and hi were examples
         if period is not None:
             days.period = np.zeros(len(each), dtype=np.int64)
-            if not implausible.all():
-                days.period[~implausible] = period.ids_from_days(each[~implausible])
+            placed = ~days.unplaced if len(days.unplaced) else ~implausible
+            if placed.any():
+                days.period[placed] = period.ids_from_days(each[placed])
             if span is not None:  # the periods of the rows' plausible days
                 first, last = (int(i) for i in period.ids_from_days(np.array(span)))
                 days.span = (first, last)

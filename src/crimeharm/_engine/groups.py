@@ -2,7 +2,9 @@
 
 Both engines keep their sums by group id; :class:`Groups` maps a batch's
 ``by`` columns to ids and gives the values back, in output order, when the
-result is built.
+result is built. A blank value (null, a float NaN, an empty text or one of
+spaces only) is one value per column, null, ordered after every other value
+of its column (:func:`crimeharm.harm_index` labels it :data:`BLANK_AREA`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,24 @@ import pyarrow.compute as pc
 
 from crimeharm.scoring.columns import dictionary_encoded
 
-__all__ = ["Groups", "Ids"]
+__all__ = ["BLANK_AREA", "Groups", "Ids"]
+
+#: The label of a blank area (null, NaN, empty or spaces) in the ``by`` columns of an output.
+BLANK_AREA = "(blank)"
+
+#: Bits of a group id of the columns before a ``by`` column in a packed pair of ids.
+_PAIR_BITS = 32
+
+
+def _blank(dictionary: pa.Array) -> pa.Array | None:
+    """Which distinct values are blank areas (NaN, empty or spaces); None when none can be."""
+    t = dictionary.type
+    if pa.types.is_floating(t):
+        return pc.is_nan(dictionary).fill_null(fill_value=False)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        trimmed = pc.utf8_trim_whitespace(dictionary)
+        return pc.equal(trimmed, pa.scalar("", trimmed.type)).fill_null(fill_value=False)
+    return None
 
 
 class Ids:
@@ -39,8 +58,13 @@ class Ids:
     def _map(self, dictionary: pa.Array) -> np.ndarray:
         if self._last is not None and self._last[0].equals(dictionary):
             return self._last[1]
+        key = dictionary
         if self.known is None:
             self.known = pa.array([], type=dictionary.type)
+        blank = _blank(dictionary)
+        if blank is not None and pc.any(blank).as_py():  # blank areas: the null value's id
+            self._null()
+            dictionary = pc.if_else(blank, pa.scalar(None, dictionary.type), dictionary)
         if dictionary.type != self.known.type:
             try:
                 dictionary = dictionary.cast(self.known.type)
@@ -48,16 +72,27 @@ class Ids:
                 self.known = self.known.cast(pa.string())
                 dictionary = dictionary.cast(pa.string())
         pos = pc.index_in(dictionary, value_set=self.known)
-        if pos.null_count:
-            new_values = pc.unique(dictionary.filter(pc.is_null(pos)))
+        unseen = pc.and_(pc.is_null(pos), pc.is_valid(dictionary))
+        if pos.null_count and pc.any(unseen).as_py():
+            new_values = pc.unique(dictionary.filter(unseen))
             # new values take ids in sorted order: the output is sorted by value, so when
             # the first batch brings most values the sums are read in the order they lie
             new_values = new_values.take(pc.array_sort_indices(new_values))
             self.known = pa.concat_arrays([self.known, new_values.cast(self.known.type)])
             pos = pc.index_in(dictionary, value_set=self.known)
-        mapping = pos.to_numpy(zero_copy_only=False).astype(np.int64)
-        self._last = (dictionary, mapping)
+        filled = pos.fill_null(self._null()) if pos.null_count else pos  # nulls: blank values
+        mapping = filled.to_numpy(zero_copy_only=False).astype(np.int64)
+        self._last = (key, mapping)
         return mapping
+
+    def _null(self) -> int:
+        """The id of the blank value, added to the known values the first time."""
+        if self.null_id < 0:
+            assert self.known is not None
+            self.null_id = len(self.known)
+            self.known = pa.concat_arrays([self.known, pa.nulls(1, self.known.type)])
+            self._last = None
+        return self.null_id
 
     def lookup(self, col: Any) -> tuple[np.ndarray, np.ndarray]:
         """Row indices into the batch's distinct values (-1 for null) and their global ids.
@@ -67,12 +102,7 @@ class Ids:
         idx, dictionary = dictionary_encoded(col)
         mapping = self._map(dictionary)
         if len(idx) and idx.min() < 0:
-            assert self.known is not None  # _map has set the known values
-            if self.null_id < 0:
-                self.null_id = len(self)
-                self.known = pa.concat_arrays([self.known, pa.nulls(1, self.known.type)])
-                self._last = None
-            mapping = np.append(mapping, self.null_id)
+            mapping = np.append(mapping, self._null())
         return idx, mapping
 
     def ids(self, col: Any) -> np.ndarray:
@@ -83,53 +113,57 @@ class Ids:
         return mapping[idx]
 
     def values(self) -> np.ndarray:
-        """The known values, in id order."""
+        """The known values, in id order (the blank one None)."""
         if self.known is None:
             return np.zeros(0, dtype=object)
         return np.asarray(self.known.to_pylist(), dtype=object)
 
 
 class Groups:
-    """Maps the ``by`` columns of each row to one group id."""
+    """Maps the ``by`` columns of each row to one group id, for any number of columns.
+
+    With several columns, the group of the first ``k`` columns and the id of
+    column ``k`` are packed into one integer (:data:`_PAIR_BITS` bits for the
+    latter) and numbered in ``levels[k - 1]``, the distinct pairs seen so far,
+    so an id never overflows whatever the number of columns or values.
+    """
 
     def __init__(self, by: Sequence[str]) -> None:
         self.by = list(by)
         self.columns = [Ids() for _ in self.by]
-        self.combos = pd.Index([], dtype=np.int64) if len(self.by) > 1 else None
+        self.levels = [pd.Index([], dtype=np.int64) for _ in self.by[1:]]
 
     def ids(self, cols: Mapping[str, Any], n: int) -> np.ndarray:
         """Each row's group id."""
         if not self.by:
             return np.zeros(n, dtype=np.int64)
-        parts = [ids.ids(cols[name]) for ids, name in zip(self.columns, self.by, strict=True)]
-        if self.combos is None:
-            return parts[0]
-        packed = np.zeros(n, dtype=np.int64)
-        for p in parts:
-            packed = packed * (1 << 21) + p
-        codes, uniques = pd.factorize(packed)
-        pos = self.combos.get_indexer(uniques)  # type: ignore[arg-type]  # stub: takes an array
-        if (pos < 0).any():
-            self.combos = self.combos.append(pd.Index(uniques[pos < 0]))
-            pos = self.combos.get_indexer(uniques)  # type: ignore[arg-type]  # stub: takes an array
-        return pos[codes]
+        gid = self.columns[0].ids(cols[self.by[0]])
+        for k, (ids, name) in enumerate(zip(self.columns[1:], self.by[1:], strict=True)):
+            packed = (gid.astype(np.int64) << _PAIR_BITS) | ids.ids(cols[name])
+            codes, uniques = pd.factorize(packed)
+            pos = self.levels[k].get_indexer(uniques)
+            if (pos < 0).any():
+                self.levels[k] = self.levels[k].append(pd.Index(uniques[pos < 0]))
+                pos = self.levels[k].get_indexer(uniques)
+            gid = pos[codes]
+        return gid
 
     def __len__(self) -> int:
         if not self.by:
             return 1
-        return len(self.columns[0]) if self.combos is None else len(self.combos)
+        return len(self.levels[-1]) if self.levels else len(self.columns[0])
 
     def values(self) -> pd.DataFrame:
-        """The ``by`` values of every group id, in id order."""
+        """The ``by`` values of every group id, in id order (blank ones null)."""
         if not self.by:
             return pd.DataFrame(index=range(1))
-        if self.combos is None:
-            return pd.DataFrame({self.by[0]: self.columns[0].values()})
-        packed = self.combos.to_numpy()
+        gid = np.arange(len(self), dtype=np.int64)
         out = {}
-        for ids, name in reversed(list(zip(self.columns, self.by, strict=True))):
-            packed, part = np.divmod(packed, 1 << 21)
-            out[name] = ids.values()[part]
+        for k in reversed(range(len(self.levels))):
+            packed = self.levels[k].to_numpy()[gid]
+            gid, part = packed >> _PAIR_BITS, packed & ((1 << _PAIR_BITS) - 1)
+            out[self.by[k + 1]] = self.columns[k + 1].values()[part]
+        out[self.by[0]] = self.columns[0].values()[gid]
         return pd.DataFrame({name: out[name] for name in self.by})
 
     def keys(self) -> dict[str, pa.Array]:
@@ -138,22 +172,29 @@ class Groups:
         Read back by :meth:`ids` (as the columns of a batch), they give the
         same groups: how one engine's sums are added to another's.
         """
-        if self.combos is None:
+        if len(self.by) <= 1:
             known = self.columns[0].known if self.by else None
             return {} if known is None else {self.by[0]: known}
-        packed = self.combos.to_numpy()
+        gid = np.arange(len(self), dtype=np.int64)
         out = {}
-        for ids, name in reversed(list(zip(self.columns, self.by, strict=True))):
-            packed, part = np.divmod(packed, 1 << 21)
-            known = ids.known if ids.known is not None else pa.nulls(0)
-            out[name] = known.take(part)
+        for k in reversed(range(len(self.levels))):
+            packed = self.levels[k].to_numpy()[gid]
+            gid, part = packed >> _PAIR_BITS, packed & ((1 << _PAIR_BITS) - 1)
+            known = self.columns[k + 1].known
+            out[self.by[k + 1]] = (known if known is not None else pa.nulls(0)).take(
+                np.asarray(part, dtype=np.int64)
+            )
+        known = self.columns[0].known
+        out[self.by[0]] = (known if known is not None else pa.nulls(0)).take(
+            np.asarray(gid, dtype=np.int64)
+        )
         return {name: out[name] for name in self.by}
 
     def order(self) -> np.ndarray:
-        """Group ids sorted by their ``by`` values (nulls last)."""
+        """Group ids sorted by their ``by`` values (blank areas last)."""
         if not self.by:
             return np.zeros(1, dtype=np.int64)
-        if self.combos is None and self.columns[0].known is not None:
+        if len(self.by) == 1 and self.columns[0].known is not None:
             known = self.columns[0].known
             idx = pc.array_sort_indices(known, null_placement="at_end")
             return idx.to_numpy().astype(np.int64)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from crimeharm.allocation.formula import _listing, _require
-from crimeharm.errors import AllocationError
+from crimeharm.errors import AllocationError, ShortDataWarning
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
     SCORE_ARGUMENTS,
@@ -24,13 +26,28 @@ from crimeharm.scoring.options import (
     with_score_parameters,
 )
 from crimeharm.scoring.periods import parse_period
-from crimeharm.scoring.sums import harm_index
+from crimeharm.scoring.sums import BLANK_AREA, harm_index
 from crimeharm.weights.table import WeightTable
 
 __all__ = ["area_harm"]
 
 #: The scoring options area_harm passes on (it sets the window itself).
 _SCORE_ARGUMENTS = SCORE_ARGUMENTS - {"start", "end"}
+
+
+def _warn_uncovered(table: pd.DataFrame, *, months: int, window: str) -> None:
+    """A :class:`ShortDataWarning` when the window has months in which no record falls."""
+    covered = pd.unique(table["period"].dropna().astype(str))
+    if len(covered) >= months:
+        return
+    span = f"first {min(covered)}, last {max(covered)}" if len(covered) else "none"
+    warnings.warn(
+        f"the records fall in {len(covered)} of the {months} months of the window {window} "
+        f"({span}): harm over the window counts only those months; check that the data "
+        "cover the window",
+        ShortDataWarning,
+        stacklevel=3,
+    )
 
 
 @with_score_parameters
@@ -83,7 +100,9 @@ def area_harm(
     {score_parameters}
 
     The window's own ``start`` and ``end`` are set from ``end`` and
-    ``months``; ``date`` is required.
+    ``months``; ``date`` is required. When the window has months in which no
+    record falls (data that start after the window does, or end before it),
+    a :class:`~crimeharm.ShortDataWarning` says how many it covers.
 
     Returns
     -------
@@ -127,24 +146,33 @@ def area_harm(
     table = harm_index(
         records,
         by=area,
+        period="month",
         start=first.start_time.date().isoformat(),
         end=last.end_time.date().isoformat(),
         encoding=encoding,
         sep=sep,
         **score_options,
     )
+    rolling = parse_period(f"rolling:{months}m")
+    assert rolling is not None
+    window = str(rolling.labels(np.array([last.ordinal]))[0])
+    _warn_uncovered(table, months=months, window=window)
+    sums = table.groupby(table[area].astype(object), sort=False)[["harm_days", "crimes"]].sum()
     out = pd.DataFrame(
         {
-            "area": table[area].astype(object).to_numpy(),
-            "harm": table["harm_days"].to_numpy(),
-            "crimes": table["crimes"].to_numpy(),
+            "area": sums.index.to_numpy(dtype=object),
+            "harm": sums["harm_days"].to_numpy(),
+            "crimes": sums["crimes"].to_numpy(),
         }
     )
-    if out["area"].isna().any():
-        n = int(table.loc[table[area].isna(), ["crimes"]].sum().iloc[0])
+    blank = table.attrs["crimeharm"]["summary"]["blank_areas"].get(area)
+    if blank is not None and blank["crimes"]:
         raise AllocationError(
-            f"{n:,} included crime(s) have no {area!r}: give every record an area"
+            f"{blank['crimes']:,} included crime(s) have no {area!r} (blank, null or NaN): "
+            "give every record an area"
         )
+    if blank is not None:  # excluded records only (the summary counts them): not an area
+        out = out[out["area"] != BLANK_AREA].reset_index(drop=True)
     if population is not None:
         _require(population, area)
         _require(population, "population")
@@ -154,7 +182,6 @@ def area_harm(
         if missing:
             raise AllocationError(f"population missing for area(s) {_listing(missing)}")
     meta = table.attrs["crimeharm"]
-    window = parse_period(f"rolling:{months}m").labels([last.ordinal])[0]
     out.attrs = {
         "edition": meta["edition"],
         "edition_sha256": meta["edition_sha256"],

@@ -88,7 +88,7 @@ from crimeharm.scoring.outputs import check_output_kind, deliver
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.progress import Progress, check_progress
 from crimeharm.scoring.rates import MissingPolicy, add_rates
-from crimeharm.scoring.sums import harm_index
+from crimeharm.scoring.sums import BLANK_AREA, harm_index
 from crimeharm.weights.table import DEFAULT_AMBIGUITY, WeightTable
 
 __all__ = ["SERIES_COLUMNS", "Format", "Shape", "edition_field", "series"]
@@ -491,6 +491,10 @@ def series(
             progress=progress,
             **score_opts,
         )
+    for key in keys:  # a category or outcome key: a blank is no value, not an area
+        if key not in by_list and BLANK_AREA in out[key].cat.categories:
+            out[key] = out[key].cat.remove_categories([BLANK_AREA])
+            out.attrs["crimeharm"]["summary"]["blank_areas"].pop(key, None)
     meta = dict(out.attrs["crimeharm"])
     summary = meta["summary"]
     if summary["unknown_codes_top"] and opts.unknown == "exclude":

@@ -9,7 +9,8 @@ summing a table or records per unit. The rules live here, once:
   combination of their values; with ``units=`` exactly the units listed (a
   row whose unit is not listed is an error, not dropped). Units with no row
   count with a value of zero.
-* **No id.** A unit value that is null, NaN or blank text (``""``, spaces) is
+* **No id.** A unit value that is null, NaN, blank text (``""``, spaces) or
+  the blank-area label of :func:`crimeharm.harm_index` (``"(blank)"``) is
   *no id*: those rows are not one unit (they may be many people or places),
   so they are left out of the distribution and counted apart (rows and value
   sums, reported as ``no id``); never dropped silently. With several unit
@@ -43,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crimeharm._engine.groups import BLANK_AREA
 from crimeharm.errors import ColumnValueError, EmptyDataError, MissingColumnError
 from crimeharm.scoring.columns import dictionary_encoded
 
@@ -182,6 +184,7 @@ def _blank(dictionary: pa.Array) -> np.ndarray:
     blank = dictionary.is_null().to_numpy(zero_copy_only=False)
     if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
         empty = pc.equal(pc.utf8_trim_whitespace(dictionary), pa.scalar(""))
+        empty = pc.or_(empty, pc.equal(dictionary, pa.scalar(BLANK_AREA)))  # harm_index's label
         filled = cast(pa.Array, pc.fill_null(empty, pa.scalar(value=True)))
         blank = blank | filled.to_numpy(zero_copy_only=False)
     elif pa.types.is_floating(dictionary.type):

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from crimeharm.errors import CrimeHarmError, Terminated
 
@@ -25,10 +26,20 @@ __all__ = ["main"]
 _SUBCOMMANDS = ("weights", "score", "example", "allocate")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (the sub-commands' parsers are of this class)."""
+
+    def error(self, message: str) -> NoReturn:
+        from crimeharm.cli._text import ERROR_LIMIT, printable
+
+        line = f"{self.prog}: error: {message} (see {self.prog} --help)"
+        self.exit(2, printable(line, limit=ERROR_LIMIT) + "\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crimeharm",
         description="Cambridge Crime Harm Index: weights, scoring, aggregation, allocation.",
     )

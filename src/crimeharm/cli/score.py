@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-__all__ = ["WEIGHTS_HELP", "register", "run_job"]
+__all__ = ["PROVENANCE_COLUMNS", "WEIGHTS_HELP", "check_provenance_names", "register", "run_job"]
 
 #: The help of every ``--weights`` option (read by :func:`crimeharm.load_weights`).
 WEIGHTS_HELP = "edition id (default cchi-2020) or the path of a weights CSV from 'weights import'"
@@ -203,6 +203,8 @@ def run_job(data: Any, args: argparse.Namespace, output: Any, *, csv_safe: bool 
     from crimeharm.scoring.summary import Summary
 
     target = output if output is None or isinstance(output, Output) else check_output(output)
+    if target is not None and target.format != "parquet":
+        check_provenance_names(args.by)  # before the work, where it can be told
     result = compute_job(data, args)
     info = sys.stderr if target is not None and target.to_stdout else sys.stdout
     if target is not None:
@@ -221,17 +223,49 @@ def for_file(result: Any, output: Any) -> Any:
     (:func:`crimeharm.cli.atomic.write_table`), and the edition id and the weights file's
     sha256 are also added as the last two columns of every row, so that each row says
     how it was scored. ``output`` is an :class:`~crimeharm.cli.atomic.Output` or a name.
+
+    Raises
+    ------
+    ColumnNameError
+        When the table has a column of one of those names (see :func:`check_provenance_names`).
     """
     from crimeharm.cli.atomic import Output, output_format
 
     fmt = output.format if isinstance(output, Output) else output_format(output)
     if fmt == "parquet":
         return result
+    check_provenance_names(result.columns)
     meta = result.attrs["crimeharm"]
     out = result.copy()
     out["edition"] = meta["edition"]
     out["edition_sha256"] = meta["edition_sha256"]
     return out
+
+
+#: The columns a CSV output gets for provenance (see :func:`for_file`).
+PROVENANCE_COLUMNS = ("edition", "edition_sha256")
+
+
+def check_provenance_names(columns: Any) -> None:
+    """Refuse columns that a CSV output's provenance columns would overwrite.
+
+    Raises
+    ------
+    ColumnNameError
+        Naming them: rename them in the input, or write Parquet, which keeps the
+        provenance in its metadata.
+    """
+    from crimeharm.errors import ColumnNameError
+
+    clash = [c for c in PROVENANCE_COLUMNS if c in list(columns)]
+    if clash:
+        raise ColumnNameError(
+            f"column(s) {clash} would be overwritten by the provenance columns of a CSV output "
+            f"({', '.join(PROVENANCE_COLUMNS)}): rename them in the input, or write Parquet "
+            "(.parquet keeps the provenance in its metadata)",
+            column=clash[0],
+            values=clash,
+        )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ put into each function's docstring.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
@@ -18,7 +19,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from crimeharm.errors import OptionError
+from crimeharm.errors import OptionError, OptionWarning
 from crimeharm.scoring.dates import DEFAULT_FORMS, FIRST_DAY, LAST_DAY, day_of, formats_of
 from crimeharm.weights.editions import load_weights
 from crimeharm.weights.table import WeightTable
@@ -365,6 +366,20 @@ class ScoreOptions:
             raise OptionError("start/end need a date column: pass date=<column of committed dates>")
         if self.historic_lag_days is not None and (self.reported is None or self.date is None):
             raise OptionError("historic_lag needs both date= (committed) and reported= columns")
+        if (
+            self.reported is not None
+            and self.period_by == "committed"
+            and self.historic_lag_days is None
+            and self.start is None
+        ):
+            warnings.warn(
+                f"reported={self.reported!r} changes nothing as given: reported dates are used "
+                "with historic_lag= (records reported longer than that after they were "
+                "committed are historic), start= (records reported in the window but committed "
+                "before it are historic) or period_by='reported'",
+                OptionWarning,
+                stacklevel=5,  # the caller of score, harm_index, ...
+            )
         if self.start is not None and self.end is not None and self.start > self.end:
             first, last = (str(np.datetime64(d, "D")) for d in (self.start, self.end))
             raise OptionError(f"start {first} is after end {last}")

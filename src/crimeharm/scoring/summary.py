@@ -46,6 +46,8 @@ class Summary:
     implausible_dates: list = field(default_factory=list)
     blank_flags: Counter = field(default_factory=Counter)
     flag_values: dict = field(default_factory=dict)
+    #: per ``by`` column with blank areas: the included crimes and harm (days) there
+    blank_areas: dict = field(default_factory=dict)
     unknown_scored_zero: int = 0
     options: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
@@ -83,6 +85,7 @@ class Summary:
             ambiguous_codes=Counter(data["ambiguous_codes"]),
             crosswalked_codes=Counter(data.get("crosswalked_codes", {})),
             bad_dates=list(data["bad_date_examples"]),
+            blank_areas={c: dict(v) for c, v in data.get("blank_areas", {}).items()},
             unknown_scored_zero=data["unknown_scored_zero"],
             options=dict(data["options"]),
             notes=list(data["notes"]),
@@ -116,6 +119,7 @@ class Summary:
             "unknown_flag_values": {
                 col: dict(values.most_common()) for col, values in self.flag_values.items()
             },
+            "blank_areas": {col: dict(v) for col, v in self.blank_areas.items()},
             "unknown_scored_zero": self.unknown_scored_zero,
             "options": self.options,
             "notes": list(self.notes),
@@ -166,6 +170,11 @@ class Summary:
         for col, values in self.flag_values.items():
             top = ", ".join(f"{v!r} ({k:,})" for v, k in values.most_common(5))
             lines.append(f"unknown yes/no values in {col!r}: {top}")
+        for col, blank in self.blank_areas.items():
+            lines.append(
+                f"blank {col!r}: {blank['crimes']:,} crime(s), {blank['harm_days']:,.1f} days "
+                "included, in the row(s) labelled (blank)"
+            )
         if self.ambiguous_codes:
             top = ", ".join(f"{c} ({n:,})" for c, n in self.ambiguous_codes.most_common(5))
             lines.append(f"ambiguous codes, scored by rule: {top}")

@@ -13,9 +13,13 @@ the ``by`` columns, ``period`` (its label, ``period_start`` and
 for each exclusion reason ``excluded_<reason>`` (crimes) and
 ``excluded_harm_<reason>`` (days, for records whose offence code is known).
 The crime counts (``crimes``, ``excluded_<reason>``, ``excluded``) are int64.
-Records whose date is missing, unparseable or implausible cannot be placed in a period;
-they appear under a null period, so that every record is accounted for:
-``sum(crimes) + sum(excluded_*) = crimes in``. With ``excluded="summary"``
+Records whose date is missing, unparseable or implausible, and with ``start``/``end``
+records outside the window, are placed in no period of the output; they appear under a
+null period, so that every record is accounted for:
+``sum(crimes) + sum(excluded_*) = crimes in``. A blank area (null, NaN, empty text or
+spaces) in a ``by`` column is one area, labelled :data:`BLANK_AREA` (``"(blank)"``) and
+ordered last; the summary's ``blank_areas`` gives, per ``by`` column, its included
+crimes and harm. With ``excluded="summary"``
 the rows have the included crimes and harm only, and the exclusions are
 counted in the summary alone.
 """
@@ -34,6 +38,7 @@ import pyarrow.compute as pc
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
+from crimeharm._engine.groups import BLANK_AREA
 from crimeharm._threads import pool
 from crimeharm.errors import InputTypeError, MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
@@ -73,6 +78,7 @@ from crimeharm.scoring.summary import Summary
 from crimeharm.weights.table import WeightTable
 
 __all__ = [
+    "BLANK_AREA",
     "Excluded",
     "add_batches",
     "add_scored_frame",
@@ -130,6 +136,26 @@ def _whole_crimes(out: pd.DataFrame) -> pd.DataFrame:
         if np.all((values == np.floor(values)) & (np.abs(values) <= 2.0**53)):
             out[col] = values.astype(np.int64)
     return out
+
+
+def _label_blank_areas(out: pd.DataFrame, by: Sequence[str], summary: Summary) -> None:
+    """Label the blank area of each ``by`` column :data:`BLANK_AREA`; count it in ``summary``."""
+    for col in by:
+        blank = out[col].isna().to_numpy()
+        if not blank.any():
+            continue
+        column = out[col]
+        if BLANK_AREA not in column.cat.categories:
+            column = column.cat.add_categories([BLANK_AREA])
+        out[col] = column.fillna(BLANK_AREA)
+        summary.blank_areas[col] = {
+            "crimes": _count_of(out["crimes"].to_numpy()[blank].sum()),
+            "harm_days": float(out["harm_days"].to_numpy()[blank].sum()),
+        }
+
+
+def _count_of(value: float) -> int | float:
+    return int(value) if np.isfinite(value) and value == int(value) else float(value)
 
 
 def _excluded_cells(excluded: str) -> bool:
@@ -526,6 +552,12 @@ def add_scored_frame(eng: Engine, scored: pd.DataFrame | pa.Table) -> None:
     crimes = _numbers(scored["crimes"])
     harm = _numbers(scored["days"]) * crimes
     pday = _period_days(scored["period_date"]) if eng.period is not None else None
+    found = record_of(scored)
+    options = (found[0] if found is not None else {}).get("summary", {}).get("options", {})
+    first, last = (
+        None if options.get(k) is None else int(np.datetime64(options[k], "D").astype(np.int64))
+        for k in ("start", "end")
+    )
     eng.add_scored(
         {c: scored[c] for c in by_list},
         len(scored),
@@ -533,6 +565,7 @@ def add_scored_frame(eng: Engine, scored: pd.DataFrame | pa.Table) -> None:
         crimes=crimes,
         harm=harm,
         period_day=pday,
+        window=(first, last),
     )
 
 
@@ -559,6 +592,7 @@ def build_output(
     out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
         add_rates(out, eng.by, population, per=per)
+    _label_blank_areas(out, eng.by, summary)
     return _attach(
         out,
         summary=summary,
