@@ -10,6 +10,7 @@ asked for.
 
 from __future__ import annotations
 
+from crimeharm._engine.memory import MemoryEstimate, estimate_sums_memory
 from crimeharm._version import __version__
 from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
 from crimeharm.analysis.change import change
@@ -55,6 +56,7 @@ from crimeharm.errors import (
     SheetFormatError,
     SheetValueWarning,
     ShortDataWarning,
+    SumsMemoryError,
     Terminated,
     UnknownCodeWarning,
     UnknownEditionError,
@@ -91,6 +93,7 @@ __all__ = [
     "FlagValueWarning",
     "InputFileError",
     "InputTypeError",
+    "MemoryEstimate",
     "MissingColumnError",
     "MissingPopulationWarning",
     "OptionError",
@@ -104,6 +107,7 @@ __all__ = [
     "ShortDataWarning",
     "StartingPoint",
     "Summary",
+    "SumsMemoryError",
     "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
@@ -124,6 +128,7 @@ __all__ = [
     "concentration",
     "edition_field",
     "edition_info",
+    "estimate_sums_memory",
     "harm_at_risk",
     "harm_index",
     "harm_intervals",

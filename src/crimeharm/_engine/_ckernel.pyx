@@ -3,8 +3,8 @@
 
 The sums are one float64 array per status (a *slab*) of shape (groups,
 slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm in days, so
-a cell's two sums share a cache line; the last of a group's ``n_s`` slots
-holds its undated records. The loops take the slabs' addresses (``ptrs``,
+a cell's two sums share a cache line; slot ``UNDATED_SLOT`` (0) of a group's
+``n_s`` slots holds its undated records, the periods the slots after it. The loops take the slabs' addresses (``ptrs``,
 one per status row; ``row_of[status]`` is the row, -1 for a status without
 a slab). They run without the GIL. The marker values and the rule of
 precedence are those of ``_markers.pxd``.
@@ -29,7 +29,7 @@ How long the raw pointers stay valid:
 from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uintptr_t
 
 from crimeharm._engine._markers cimport (
-    DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, is_day, mark as _mark, precedes,
+    DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, UNDATED_SLOT, is_day, mark as _mark, precedes,
 )
 
 ctypedef fused day_t:
@@ -38,7 +38,7 @@ ctypedef fused day_t:
 
 #: The marker values compiled in, for the tests to compare with Python's.
 MARKERS = {"DAY_MISSING": DAY_MISSING, "DAY_BAD": DAY_BAD, "UNDATED": UNDATED,
-           "INCLUDED": INCLUDED}
+           "UNDATED_SLOT": UNDATED_SLOT, "INCLUDED": INCLUDED}
 
 
 def mark(uint8_t[::1] status, uint8_t code):
@@ -138,30 +138,28 @@ cdef inline bint _has_records(const double** A, Py_ssize_t n_rows, int64_t cell,
 
 # -------------------------------------------------------------------- loops
 def accumulate(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
-               const int64_t[::1] gid, const int64_t[::1] pid, const uint8_t[::1] status,
-               const double[::1] harm, const double[::1] crimes, int64_t p_lo):
-    """Add scored rows to their cells: group id, period id, status, harm and crimes.
+               const int64_t[::1] gid, const int64_t[::1] slot, const uint8_t[::1] status,
+               const double[::1] harm, const double[::1] crimes):
+    """Add scored rows to their cells: group id, slot, status, harm and crimes.
 
-    A period id is a slot from ``p_lo``, or ``UNDATED`` (the last slot);
     ``crimes`` empty means one crime per row.
     """
     cdef Py_ssize_t i, n = gid.shape[0]
     cdef bint counted = crimes.shape[0] > 0
-    cdef int64_t p, cell
+    cdef int64_t cell
     cdef double* A
     if n == 0:
         return
     cdef const int64_t* PT = &ptrs[0]
     cdef const int64_t* RO = &row_of[0]
     cdef const int64_t* G = &gid[0]
-    cdef const int64_t* P = &pid[0]
+    cdef const int64_t* P = &slot[0]
     cdef const uint8_t* ST = &status[0]
     cdef const double* HM = &harm[0]
     cdef const double* CR = &crimes[0] if counted else NULL
     with nogil:
         for i in range(n):
-            p = P[i]
-            cell = _cell(G[i], n_s - 1 if p == UNDATED else p - p_lo, n_s)
+            cell = _cell(G[i], P[i], n_s)
             A = _slab(PT, RO, ST[i])
             A[cell] += CR[i] if counted else 1.0
             _add_harm(&A[cell + 1], HM[i])
@@ -184,6 +182,22 @@ def day_range(const day_t[::1] day, int64_t div):
     return lo, hi, k
 
 
+def day_presence(const day_t[::1] day, int64_t div, int64_t lo, uint8_t[::1] seen):
+    """Set ``seen[d - lo]`` to 1 for each date's day number ``d`` (``day // div``); markers skipped.
+
+    Days outside ``lo .. lo + len(seen) - 1`` are left out.
+    """
+    cdef Py_ssize_t i, n = day.shape[0], m = seen.shape[0]
+    cdef int64_t k
+    with nogil:
+        for i in range(n):
+            if not is_day(day[i]):
+                continue
+            k = _day(day[i], div) - lo
+            if 0 <= k < m:
+                seen[k] = 1
+
+
 cdef enum:
     BLOCK = 2048
 
@@ -202,8 +216,8 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     (``code`` -1, a null, takes the last entry); the date's reason
     (``missing_date``, ``bad_date`` or the day's ``day_status``), then each
     flag's reason, applies by the rule of precedence; the date's slot comes
-    from a table of days starting at ``day_lo`` (undated: the last slot; no
-    dates when ``day`` is empty: slot 0); the group from ``gmap[gidx]`` (-1
+    from a table of days starting at ``day_lo`` (undated: ``UNDATED_SLOT``;
+    no dates when ``day`` is empty: slot 0); the group from ``gmap[gidx]`` (-1
     takes the last entry; no groups when ``gidx`` is empty: group 0). ``rows``
     counts rows per status and ``hits`` rows per code entry. A row whose
     status has no slab (``row_of`` -1) is added to that status's crimes and
@@ -230,7 +244,7 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     days.div, days.lo, days.n = div, day_lo, day_slot.shape[0]
     days.slot = &day_slot[0] if days.n > 0 else NULL
     days.status = &day_status[0] if days.n > 0 else NULL
-    days.undated, days.missing, days.bad = n_s - 1, missing_date, bad_date
+    days.undated, days.missing, days.bad = UNDATED_SLOT, missing_date, bad_date
     cdef const int64_t* PT = &ptrs[0]
     cdef const int64_t* RO = &row_of[0]
     cdef int64_t* R = &rows[0]
@@ -280,40 +294,45 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
 
 
 def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
-             const int64_t[::1] order, Py_ssize_t start, Py_ssize_t stop, int64_t n_dated,
+             const int64_t[::1] order, Py_ssize_t start, Py_ssize_t stop,
+             const int32_t[::1] slots, const int32_t[::1] codes,
              bint complete, const int32_t[::1] rank, Py_ssize_t at,
              int32_t[::1] out_g, int32_t[::1] out_s, int32_t[::1] out_code,
              int32_t[::1] out_period):
-    """The output cells of the groups ``order[start:stop]``, each group's slots in order.
+    """The output cells of the groups ``order[start:stop]``, each group's slots as ``slots`` lists them.
 
-    A cell is in the output when any slab in ``ptrs`` has crimes there or the
+    ``codes`` holds each listed slot's period code (-1: the undated slot). A
+    cell is in the output when any slab in ``ptrs`` has crimes there or the
     included records (``has_included``: the first slab is theirs) have harm
-    there, and with ``complete`` every dated slot (the first ``n_dated``) of
-    every group. Writes, from position ``at``, each cell's group and slot,
-    the group's category code (``rank[g]``) and the period's (the slot; -1
-    when undated), as far as the output arrays reach. Returns the number of
-    cells.
+    there, and with ``complete`` every dated slot (code >= 0) of every
+    group. Writes, from position ``at``, each cell's group and slot, the
+    group's category code (``rank[g]``) and the period's code, as far as the
+    output arrays reach. Returns the number of cells.
     """
-    cdef Py_ssize_t n_rows = ptrs.shape[0], cap = out_g.shape[0], j, s, k
+    cdef Py_ssize_t n_rows = ptrs.shape[0], cap = out_g.shape[0], n_list = slots.shape[0]
+    cdef Py_ssize_t j, s, k
     cdef int64_t g, m = 0, cell
     cdef const double* A[64]
     if n_rows > 64:
         raise ValueError("more than 64 status rows")
     if not (out_s.shape[0] == out_code.shape[0] == out_period.shape[0] == cap):
         raise ValueError("output arrays of different lengths")
+    if codes.shape[0] != n_list:
+        raise ValueError("slots and codes of different lengths")
     for k in range(n_rows):
         A[k] = <const double*><intptr_t>ptrs[k]
     with nogil:
         for j in range(start, stop):
             g = order[j]
-            for s in range(n_s):
+            for k in range(n_list):
+                s = slots[k]
                 cell = _cell(g, s, n_s)
-                if (complete and s < n_dated) or _has_records(A, n_rows, cell, has_included):
+                if (complete and codes[k] >= 0) or _has_records(A, n_rows, cell, has_included):
                     if at + m < cap:
                         out_g[at + m] = <int32_t>g
                         out_s[at + m] = <int32_t>s
                         out_code[at + m] = rank[g]
-                        out_period[at + m] = <int32_t>s if s < n_dated else -1
+                        out_period[at + m] = codes[k]
                     m += 1
     return m
 

@@ -1,16 +1,27 @@
-"""The one interface of the engines: dense sums by group x period x status for one call.
+"""The one interface of the engines: sums by group x period x status for one call.
 
 :func:`crimeharm._engine.new_engine` makes one :class:`Engine` per call of
 :func:`crimeharm.harm_index` or :func:`crimeharm.aggregate`, which use only
 its public methods: :meth:`Engine.prepare` (a batch of records to score and
 add), :meth:`Engine.add_scored` (records already scored), :meth:`Engine.totals`,
-:attr:`Engine.periods_spanned` and :meth:`Engine.result`. Its state is its own.
+:attr:`Engine.periods_spanned`, :meth:`Engine.memory` and :meth:`Engine.result`.
+Its state is its own.
 
-The sums are one dense float64 array per status seen (a *slab*: included, or
-an exclusion reason), of shape groups x (periods + 1) x 2: ``slab[g, s, 0]``
-is crimes and ``slab[g, s, 1]`` harm (days), so both sums of a cell share a
-cache line; the last slot holds records without a usable date. Memory is
-bounded by the number of cells, never by the number of records.
+The sums are one dense array per status seen (a *slab*: included, or an
+exclusion reason), of shape groups x slots x 2: ``slab[g, s, 0]`` is crimes
+and ``slab[g, s, 1]`` harm (days), so both sums of a cell share a cache
+line. Slot 0 (:data:`UNDATED_SLOT`) holds records without a usable date (and
+every record when there is no period); the periods take the slots from 1
+on in the order in which the records first reach them, so memory is
+bounded by the groups and the periods that occur, never by the number of
+records nor by the span of their dates (one record dated 2100 adds one
+slot, not a slot per month until then). Room grows geometrically (half as
+many groups or period slots again), so a new month seldom re-allocates the
+slabs. :meth:`Engine.result` puts the periods in order; what needs every
+period between the first and the last (``complete=True``, and rolling
+windows, which are summed from the occupied periods after the fact) is
+built there, after its size is checked against the memory available
+(:mod:`crimeharm._engine.memory`).
 
 What is the same for both engines is here, once; each implementation
 (:class:`crimeharm._engine.numpy_engine.NumpyEngine`,
@@ -36,16 +47,29 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm._engine.groups import Groups
+from crimeharm._engine.memory import CELL_BYTES, MemoryEstimate, check_bytes, estimate_sums_memory
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
 
-__all__ = ["UNDATED", "Cells", "Chain", "Engine", "Gathered", "Rows", "Selection", "Tally"]
+__all__ = [
+    "UNDATED",
+    "UNDATED_SLOT",
+    "Cells",
+    "Chain",
+    "Engine",
+    "Gathered",
+    "Rows",
+    "Selection",
+    "Tally",
+]
 
-#: The period id of a record without a usable date (it goes to the last slot);
+#: The period id of a record without a usable date (it goes to :data:`UNDATED_SLOT`);
 #: the compiled loops read the same value from ``_markers.pxd``.
 UNDATED = np.int64(-(1 << 40))
+#: The slot of each group's records without a usable date; periods take the slots after it.
+UNDATED_SLOT = 0
 #: Status codes: 0 (included) and one per exclusion reason.
 N_STATUS = len(REASONS) + 1
 
@@ -72,15 +96,18 @@ class Rows(NamedTuple):
 class Selection:
     """Which cells the output has.
 
-    The groups in ``order``, each group's slots in order: a cell is in the
-    output when any slab has crimes there or the included records (the
-    first slab, with ``has_included``) have harm there, and with
-    ``complete`` every dated slot (the first ``n_dated``) of every group.
+    The groups in ``order``, each group's slots in the order of ``slots``
+    (int32 slot numbers; ``codes`` the period code of each, -1 for the
+    undated slot): a cell is in the output when any slab has crimes there
+    or the included records (the first slab, with ``has_included``) have
+    harm there, and with ``complete`` every dated slot (code >= 0) of
+    every group.
     """
 
     order: np.ndarray  # group ids, in output order
     rank: np.ndarray  # each group's category code (int32; -1 when read apart)
-    n_dated: int
+    slots: np.ndarray  # int32 slot numbers, in output order
+    codes: np.ndarray  # int32 period code of each, -1 undated
     has_included: bool
     complete: bool
 
@@ -91,7 +118,7 @@ class Cells(NamedTuple):
     group: np.ndarray
     slot: np.ndarray
     code: np.ndarray  # the group's category code
-    period: np.ndarray  # the period's code: the slot, -1 when undated
+    period: np.ndarray  # the period's code (its place among the output periods), -1 undated
 
 
 class Engine(ABC):
@@ -121,9 +148,11 @@ class Engine(ABC):
         self._slabs: list[np.ndarray] = []
         self._row_of = np.full(N_STATUS, -1, dtype=np.int64)  # each status's slab, or -1
         self._rows = np.zeros(N_STATUS, dtype=np.int64)  # records added, per status
-        self._cap_g = 0
-        self._p_lo: int | None = None
-        self._width = 0
+        self._cap_g = 0  # groups the slabs have room for
+        self._cap_s = 0  # period slots the slabs have room for (after the undated slot)
+        self._slot_pid = np.zeros(0, dtype=np.int64)  # the period id of slot k + 1
+        self._known = np.zeros(0, dtype=np.int64)  # the period ids with a slot, sorted
+        self._known_slot = np.zeros(0, dtype=np.int64)  # and their slots
 
     # ------------------------------------------------------------------ the interface
     def prepare(
@@ -161,8 +190,19 @@ class Engine(ABC):
 
     @property
     def periods_spanned(self) -> int:
-        """Period slots from the first dated record's to the last's (0 without any)."""
-        return self._width
+        """Periods from the first dated record's to the last's, inclusive (0 without any)."""
+        if not len(self._known):
+            return 0
+        return int(self._known[-1] - self._known[0]) + 1
+
+    def memory(self) -> MemoryEstimate:
+        """The memory the sums take now, with a one-line account (see :mod:`.memory`)."""
+        return estimate_sums_memory(
+            groups=self._cap_g,
+            periods=self._cap_s,
+            statuses=len(self._slabs),
+            undated=True,
+        )
 
     def totals(self) -> dict[int, tuple[int, float, float]]:
         """Rows, crimes and harm per status, read off the sums."""
@@ -180,31 +220,32 @@ class Engine(ABC):
     def result(self, *, complete: bool) -> pd.DataFrame:
         """The output table; frees the sums as it reads them.
 
-        The output cells are found and the slabs read on two threads (the
-        compiled loops release the GIL) while the area and period columns are
-        built.
+        The periods are put in order here: with ``complete`` (every period
+        between the first and the last for every group) or rolling windows,
+        new slabs in period order are built first, their size checked
+        against the memory available. The output cells are found and the
+        slabs read on two threads (the compiled loops release the GIL) while
+        the area and period columns are built.
         """
         pa.default_memory_pool().release_unused()  # the read buffers are done with
-        groups, period, width = self._groups, self._period, self._width
-        n_groups, p_lo = len(groups), self._p_lo or 0
+        groups, period = self._groups, self._period
         statuses = self._statuses
         slabs = {st: self._slabs[self._row_of[st]] for st in statuses}
         self._slabs = []
         self._placed([])
-        ids = np.arange(p_lo, p_lo + width, dtype=np.int64)
-        if period is not None and period.kind == "rolling":
-            window = period.window
-            ends = ids[window - 1 :] if width >= window else ids[:0]
-            for st in statuses:
-                slabs[st] = _rolled(slabs[st][:n_groups], width, window)
-            ids = ends
+        ids, slots, slabs = self._in_order(slabs, complete=complete)
         n_dated = len(ids)
         order = groups.order()
         categories, rank = groups.categories(order)
         if rank is None:
             rank = np.full(max(len(order), int(order.max(initial=-1)) + 1), -1, dtype=np.int32)
         wanted = Selection(
-            order, rank, n_dated=n_dated, has_included=statuses[:1] == [0], complete=complete
+            order,
+            rank,
+            slots=np.append(slots, UNDATED_SLOT).astype(np.int32),
+            codes=np.append(np.arange(n_dated), -1).astype(np.int32),
+            has_included=statuses[:1] == [0],
+            complete=complete,
         )
         with ThreadPoolExecutor(max_workers=2) as pool:
             cells = self._occupied(pool, [slabs[st] for st in statuses], wanted)
@@ -268,75 +309,196 @@ class Engine(ABC):
 
     @property
     def _n_slots(self) -> int:
-        """Slots per group: the periods, then one for undated records."""
-        return self._width + 1
+        """Slots per group in the slabs: the undated slot, then room for the periods."""
+        return self._cap_s + 1
+
+    def _labels(self, ids: Sequence[int]) -> list[str]:
+        """The labels of period ids (for messages)."""
+        if self._period is None:
+            return []
+        return [str(x) for x in self._period.labels(np.asarray(ids, dtype=np.int64))]
+
+    def _in_order(
+        self, slabs: dict[int, np.ndarray], *, complete: bool
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """The output periods (ids, ascending), their slots, and the slabs that hold them.
+
+        Without ``complete`` or rolling windows the slabs are read as they
+        are, slot by slot in period order. With ``complete``, every period
+        from the first to the last; with rolling windows, the complete
+        windows (by their last month) that hold any record, or with
+        ``complete`` every one: both are new slabs, in period order, whose
+        size is checked first (:class:`crimeharm.SumsMemoryError` names the
+        first and last period).
+        """
+        period, n_groups = self._period, len(self._groups)
+        pids = self._slot_pid[: len(self._known)]
+        by_period = np.argsort(pids, kind="stable")
+        ids = pids[by_period]
+        rolling = period is not None and period.kind == "rolling"
+        if period is None or not len(ids) or not (rolling or complete):
+            return ids, by_period + 1, slabs
+        lo, hi = int(ids[0]), int(ids[-1])
+        if rolling:
+            window = period.window
+            if complete:
+                out = np.arange(lo + window - 1, hi + 1, dtype=np.int64)
+            else:  # the windows that hold a record: each period's and the window - 1 after it
+                ends = (ids[:, None] + np.arange(window, dtype=np.int64)).reshape(-1)
+                out = np.unique(ends[(ends >= lo + window - 1) & (ends <= hi)])
+        else:
+            out = np.arange(lo, hi + 1, dtype=np.int64)
+            if len(out) == len(ids):  # no period missing: the slabs as they are
+                return ids, by_period + 1, slabs
+        need = (len(out) + 1) * n_groups * CELL_BYTES * len(slabs)
+        if rolling:  # the running sums, one slab at a time
+            need += (len(ids) + 1) * n_groups * CELL_BYTES
+        first, last = self._labels([lo, hi])
+        check_bytes(
+            need,
+            f"{'rolling windows' if rolling else 'complete=True'} over the {len(out):,} "
+            f"period(s) from {first} to {last} for {n_groups:,} area(s)",
+            values=[first, last],
+        )
+        new = {}
+        for st in list(slabs):
+            slab = slabs.pop(st)[:n_groups]
+            if rolling:
+                new[st] = self._rolled(slab, by_period, ids, out, period.window)
+            else:
+                dense = self._zeros((n_groups, len(out) + 1, 2))
+                dense[:, UNDATED_SLOT] = slab[:, UNDATED_SLOT]
+                dense[:, 1 + (ids - lo)] = slab[:, 1 + by_period]
+                new[st] = dense
+            del slab
+        return out, np.arange(1, len(out) + 1), new
+
+    def _rolled(
+        self,
+        slab: np.ndarray,
+        by_period: np.ndarray,
+        ids: np.ndarray,
+        ends: np.ndarray,
+        window: int,
+    ) -> np.ndarray:
+        """Sums over the windows of ``window`` periods ending at ``ends``; the undated slot kept.
+
+        ``ids`` are the occupied periods in order, ``by_period`` their slots
+        less one; a window's sums are the difference of two running sums
+        over the occupied periods.
+        """
+        g = slab.shape[0]
+        running = self._zeros((g, len(ids) + 1, 2))
+        np.cumsum(slab[:, 1 + by_period], axis=1, out=running[:, 1:])
+        upto = np.searchsorted(ids, ends, side="right")
+        before = np.searchsorted(ids, ends - window, side="right")
+        rolled = self._zeros((g, len(ends) + 1, 2))
+        np.subtract(running[:, upto], running[:, before], out=rolled[:, 1:])
+        rolled[:, UNDATED_SLOT] = slab[:, UNDATED_SLOT]
+        return rolled
 
     def _locate(
         self, cols: Mapping[str, Any], n: int, period_day: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each record's group id and period id (:data:`UNDATED` without a usable date)."""
+        """Each record's group id and period id (:data:`UNDATED`: no usable date, or no period)."""
         gid = self._groups.ids(cols, n)
+        pid = np.full(n, UNDATED, dtype=np.int64)
         if self._period is None:
-            return gid, np.zeros(n, dtype=np.int64)
+            return gid, pid
         assert period_day is not None  # a period needs a date column (the callers check)
         valid = period_day > DAY_BAD
-        pid = np.full(n, UNDATED, dtype=np.int64)
         if valid.any():
             pid[valid] = self._period.ids_from_days(period_day[valid])
         return gid, pid
 
-    def _ensure(self, n_groups: int, lo: int | None, hi: int | None, statuses: Any) -> None:
-        """Make room for ``n_groups`` groups, periods ``lo..hi`` and a slab per status.
+    def _slots_of(self, pid: np.ndarray) -> np.ndarray:
+        """The slot of each period id (int64): :data:`UNDATED_SLOT` for ids without a slot."""
+        slot = np.full(len(pid), UNDATED_SLOT, dtype=np.int64)
+        known = self._known
+        if not len(known) or not len(pid):
+            return slot
+        at = np.searchsorted(known, pid)
+        np.minimum(at, len(known) - 1, out=at)
+        hit = known[at] == pid
+        slot[hit] = self._known_slot[at[hit]]
+        return slot
 
-        A slab outgrown is replaced by a larger copy (its old memory freed).
+    def _ensure(self, n_groups: int, periods: np.ndarray, statuses: Any) -> None:
+        """Make room for ``n_groups`` groups, the period ids ``periods`` and a slab per status.
+
+        Periods without a slot take the next ones. A slab outgrown is
+        replaced by a larger copy (its old memory freed), with room for half
+        as many groups or period slots again as it needs; the size is
+        checked against the memory available first.
         """
-        old_lo = self._p_lo
-        new_lo, width = old_lo, self._width
-        if lo is not None and hi is not None:
-            new_lo = lo if old_lo is None else min(old_lo, lo)
-            new_hi = hi if old_lo is None else max(old_lo + self._width - 1, hi)
-            width = new_hi - new_lo + 1
-        cap = self._cap_g
-        if n_groups > cap:  # headroom without doubling a large grid
-            cap = max(n_groups + n_groups // 16, cap + cap // 16, 64)
+        periods = np.asarray(periods, dtype=np.int64)
+        fresh = periods[self._slots_of(periods) == UNDATED_SLOT] if len(periods) else periods
+        fresh = np.unique(fresh)
+        used = len(self._known)
+        cap_g, cap_s = self._cap_g, self._cap_s
+        if n_groups > cap_g:  # headroom without doubling a large grid
+            cap_g = max(n_groups + n_groups // 16, cap_g + cap_g // 16, 64)
+        if used + len(fresh) > cap_s:
+            cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
         added = [s for s in statuses if self._row_of[s] < 0]
-        if not added and cap == self._cap_g and width == self._width:
+        if len(fresh):
+            self._add_periods(fresh, used, cap_s)
+        if not added and cap_g == self._cap_g and cap_s == self._cap_s:
             return
-        if cap != self._cap_g or width != self._width:
-            off = 0 if old_lo is None or new_lo is None else old_lo - new_lo
-            used = set(self._row_of[(self._row_of >= 0) & (self._rows > 0)].tolist())
+        grown = cap_g != self._cap_g or cap_s != self._cap_s
+        n_slabs = (len(self._slabs) if grown else 0) + len(added)
+        span = self._labels([self._known[0], self._known[-1]]) if len(self._known) else []
+        check_bytes(
+            n_slabs * cap_g * (cap_s + 1) * CELL_BYTES,
+            f"the sums of {n_groups:,} area(s) x {len(self._known):,} period(s)"
+            + (f" (from {span[0]} to {span[1]})" if span else "")
+            + f" x {len(self._slabs) + len(added)} status(es)",
+            values=span,
+        )
+        if grown:
+            busy = set(self._row_of[(self._row_of >= 0) & (self._rows > 0)].tolist())
             for r, old in enumerate(self._slabs):
-                new = self._zeros((cap, width + 1, 2))
-                if r in used:  # a slab without records is zeros: left untouched, it takes no memory
-                    g = old.shape[0]
-                    new[:g, off : off + self._width] = old[:, :-1]
-                    new[:g, -1] = old[:, -1]
+                new = self._zeros((cap_g, cap_s + 1, 2))
+                if r in busy:  # a slab without records is zeros: left untouched, it takes no memory
+                    g, s = old.shape[:2]
+                    new[:g, :s] = old
                 self._slabs[r] = new
                 del old
-            self._cap_g, self._p_lo, self._width = cap, new_lo, width
+            self._cap_g, self._cap_s = cap_g, cap_s
         for s in added:
             self._row_of[s] = len(self._slabs)
-            self._slabs.append(self._zeros((self._cap_g, self._width + 1, 2)))
+            self._slabs.append(self._zeros((self._cap_g, self._cap_s + 1, 2)))
         self._placed(self._slabs[-len(added) :] if added else [])
+
+    def _add_periods(self, fresh: np.ndarray, used: int, cap_s: int) -> None:
+        """Give the new period ids ``fresh`` (sorted) the slots after the ``used`` ones."""
+        if cap_s > len(self._slot_pid):
+            grown = np.zeros(cap_s, dtype=np.int64)
+            grown[:used] = self._slot_pid[:used]
+            self._slot_pid = grown
+        self._slot_pid[used : used + len(fresh)] = fresh
+        known = np.concatenate([self._known, fresh])
+        slot = np.concatenate([self._known_slot, np.arange(used + 1, used + 1 + len(fresh))])
+        order = np.argsort(known, kind="stable")
+        self._known, self._known_slot = known[order], slot[order]
 
     def _add_rows(self, rows: Rows) -> None:
         """Make room for a batch of rows and add them."""
         if len(rows.status) == 0:
-            self._ensure(len(self._groups), None, None, ())
+            self._ensure(len(self._groups), np.zeros(0, dtype=np.int64), ())
             return
         counts = np.bincount(rows.status, minlength=N_STATUS)
-        undated = rows.pid == UNDATED
-        dated = rows.pid[~undated] if undated.any() else rows.pid
-        lo = int(dated.min()) if dated.size else None
-        hi = int(dated.max()) if dated.size else None
-        self._ensure(len(self._groups), lo, hi, np.flatnonzero(counts))
+        self._ensure(len(self._groups), _distinct_periods(rows.pid), np.flatnonzero(counts))
         self._rows += counts[:N_STATUS]
-        self._accumulate(rows)
+        self._accumulate(rows, self._slots_of(rows.pid))
 
     # ---------------------------------------------------- what each engine supplies
     @abstractmethod
-    def _accumulate(self, rows: Rows) -> None:
-        """Add each row's crimes and harm to its cell (the slabs have room for them all)."""
+    def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
+        """Add each row's crimes and harm to its cell (group ``rows.gid``, ``slot``; int64).
+
+        The slabs have room for them all.
+        """
 
     @abstractmethod
     def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
@@ -360,13 +522,18 @@ class Engine(ABC):
         """Called whenever the slabs change; ``added`` are the new ones (zeros)."""
 
 
-def _rolled(slab: np.ndarray, width: int, window: int) -> np.ndarray:
-    """Sums over each complete window of ``window`` slots, by its last slot; undated kept last."""
-    g = slab.shape[0]
-    e = np.arange(window, width + 1, dtype=np.int64)
-    cs = np.zeros((g, width + 1, 2))
-    np.cumsum(slab[:, :width], axis=1, out=cs[:, 1:])
-    rolled = np.empty((g, len(e) + 1, 2))
-    rolled[:, :-1] = cs[:, e] - cs[:, e - window]
-    rolled[:, -1] = slab[:, width]
-    return rolled
+#: Period ids spread over at most this many are found with a table, not by sorting.
+_TABLE_SPAN = 1 << 22
+
+
+def _distinct_periods(pid: np.ndarray) -> np.ndarray:
+    """The distinct period ids of a batch, ascending (:data:`UNDATED` left out)."""
+    dated = pid[pid != UNDATED]
+    if not len(dated):
+        return dated
+    lo, hi = int(dated.min()), int(dated.max())
+    if hi - lo >= _TABLE_SPAN:
+        return np.unique(dated)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[dated - lo] = True
+    return np.flatnonzero(seen) + lo

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from crimeharm._engine.base import UNDATED, Cells, Chain, Engine, Gathered, Rows, Selection
+from crimeharm._engine.base import Cells, Chain, Engine, Gathered, Rows, Selection
 
 __all__ = ["NumpyEngine"]
 
@@ -23,10 +23,10 @@ class NumpyEngine(Engine):
 
     name = "numpy"
 
-    def _accumulate(self, rows: Rows) -> None:
-        gid, pid, status, crimes, harm = rows
+    def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
+        gid, _, status, crimes, harm = rows
         slots = self._n_slots
-        cell = np.where(pid == UNDATED, slots - 1, pid - (self._p_lo or 0)) + gid * slots
+        cell = slot + gid * slots
         harm = np.nan_to_num(harm)
         size = self._cap_g * slots
         for st in np.unique(status):
@@ -41,19 +41,17 @@ class NumpyEngine(Engine):
             flat[:, 1] += np.bincount(k, weights=h, minlength=size)
 
     def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
-        order, n_dated = want.order, want.n_dated
-        occ = np.zeros((len(order), n_dated + 1), dtype=bool)
+        order, slots = want.order[:, None], want.slots[None, :]
+        occ = np.zeros((len(want.order), len(want.slots)), dtype=bool)
         if want.complete:
-            occ[:, :n_dated] = True
+            occ[:, want.codes >= 0] = True
         for slab in slabs:
-            occ |= slab[order, :, 0] != 0
+            occ |= slab[order, slots, 0] != 0
         if want.has_included:
-            occ |= slabs[0][order, :, 1] != 0
-        j, slot = np.nonzero(occ)
-        group = order[j].astype(np.int32)
-        slot = slot.astype(np.int32)
-        period = np.where(slot < n_dated, slot, -1).astype(np.int32)
-        return Cells(group, slot, want.rank[group], period)
+            occ |= slabs[0][order, slots, 1] != 0
+        j, k = np.nonzero(occ)
+        group = want.order[j].astype(np.int32)
+        return Cells(group, want.slots[k], want.rank[group], want.codes[k])
 
     def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
         g, s = cells.group, cells.slot

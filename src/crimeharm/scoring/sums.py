@@ -5,9 +5,12 @@
 file or folder a row group at a time, so memory is bounded by the number of
 groups, not the number of records.
 
-Crimes and harm are summed into a dense area x period array per status
+Crimes and harm are summed into an area x period array per status
 (included, or an exclusion reason) by an engine, compiled loops or numpy
-(see :mod:`crimeharm._engine`), chosen once per call. Each output row has
+(see :mod:`crimeharm._engine`), chosen once per call; only the periods
+that records fall in take memory (:mod:`crimeharm._engine.memory`), and
+``attrs["crimeharm"]["sums_memory"]`` says, in one line, how much the sums
+took. Each output row has
 the ``by`` columns, ``period`` (its label, ``period_start`` and
 ``period_end``), ``crimes`` and ``harm_days`` of the included records, and
 for each exclusion reason ``excluded_<reason>`` (crimes) and
@@ -145,10 +148,12 @@ def _attach(
     by: list,
     period: Period | None,
     provenance: Mapping[str, Any],
+    sums_memory: str,
 ) -> pd.DataFrame:
     out.attrs["crimeharm"] = {
         **provenance,
         "engine": engine,
+        "sums_memory": sums_memory,
         "by": by,
         "period": period.spec if period is not None else None,
         "summary": summary.as_dict(),
@@ -294,6 +299,7 @@ def harm_index(
     scorer.summary.add_totals(eng.totals())
     summary = scorer.finish()
     _warn_short(eng, per_spec)
+    sums_memory = eng.memory().line  # read before result(), which frees the sums
     out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
         add_rates(out, by_list, population, per=per)
@@ -304,6 +310,7 @@ def harm_index(
         by=by_list,
         period=per_spec,
         provenance=opts.weights.provenance(),
+        sums_memory=sums_memory,
     )
 
 
@@ -353,6 +360,7 @@ def aggregate(
     )
     totals = eng.totals()  # read before result(), which frees the sums
     _warn_short(eng, per_spec)
+    sums_memory = eng.memory().line  # read before result(), which frees the sums
     out = _whole_crimes(eng.result(complete=complete))
     if population is not None:
         add_rates(out, by_list, population, per=per)
@@ -365,5 +373,11 @@ def aggregate(
     summary.add_totals(totals)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
     return _attach(
-        out, summary=summary, engine=eng.name, by=by_list, period=per_spec, provenance=prov
+        out,
+        summary=summary,
+        engine=eng.name,
+        by=by_list,
+        period=per_spec,
+        provenance=prov,
+        sums_memory=sums_memory,
     )
