@@ -7,10 +7,30 @@ add), :meth:`Engine.add_scored` (records already scored), :meth:`Engine.totals`,
 :attr:`Engine.periods_spanned`, :meth:`Engine.memory` and :meth:`Engine.result`.
 Its state is its own.
 
-The sums are one dense array per status seen (a *slab*: included, or an
-exclusion reason), of shape groups x slots x 2: ``slab[g, s, 0]`` is crimes
-and ``slab[g, s, 1]`` harm (days), so both sums of a cell share a cache
-line. Slot 0 (:data:`UNDATED_SLOT`) holds records without a usable date (and
+The sums are one dense int64 array per status seen (a *slab*: included,
+or an exclusion reason), of shape groups x slots x 3: ``slab[g, s, 0]`` is
+crimes and ``slab[g, s, 1:3]`` harm, so the sums of a cell share a cache
+line.
+
+Harm is summed exactly, in integers, so that the sums do not depend on the
+order of the records, on how they are cut into batches or partitions, or
+on the engine. Each record's harm is rounded to the nearest whole number of
+units of ``1 / SCALE`` day (:data:`SCALE` is 1e9: every value with at most
+nine decimal places, which includes every day value of every shipped
+edition, is exact; a finer value moves by at most 5e-10 day). A record's
+units ``u`` are added as two limbs, ``u & 0xFFFFFFFF`` to ``slab[..., 1]``
+and ``u >> 32`` to ``slab[..., 2]``, so that neither overflows before 2**31
+records in one cell (the limbs are carried, :func:`carry`, every 2**30
+records and before the sums are read); a record's harm may be up to
+:data:`MAX_RECORD_DAYS` days. The output's ``harm_days`` is
+:func:`days_of` of a cell's limbs: the same integers always give the same
+float. Crime counts are int64 sums of whole counts.
+
+Partial sums: the sums of one engine can be added to another's with
+:meth:`Engine.merge` (engines of the same ``by``, period and options, fed
+different records, e.g. one per partition of a dataset, in any thread or
+process); being integers, the merged sums, and so the output, are those of
+one engine fed every record. Slot 0 (:data:`UNDATED_SLOT`) holds records without a usable date (and
 every record when there is no period); the periods take the slots from 1
 on in the order in which the records first reach them, so memory is
 bounded by the groups and the periods that occur, never by the number of
@@ -48,14 +68,18 @@ import pyarrow as pa
 
 from crimeharm._engine.groups import Groups
 from crimeharm._engine.memory import CELL_BYTES, MemoryEstimate, check_bytes, estimate_sums_memory
+from crimeharm.errors import ColumnValueError, OptionError
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
 
 __all__ = [
+    "MAX_RECORD_DAYS",
+    "SCALE",
     "UNDATED",
     "UNDATED_SLOT",
+    "WIDTH",
     "Cells",
     "Chain",
     "Engine",
@@ -63,6 +87,11 @@ __all__ = [
     "Rows",
     "Selection",
     "Tally",
+    "carry",
+    "check_harm",
+    "days_of",
+    "exact_days",
+    "units",
 ]
 
 #: The period id of a record without a usable date (it goes to :data:`UNDATED_SLOT`);
@@ -72,6 +101,75 @@ UNDATED = np.int64(-(1 << 40))
 UNDATED_SLOT = 0
 #: Status codes: 0 (included) and one per exclusion reason.
 N_STATUS = len(REASONS) + 1
+#: Values per cell of a slab: crimes, harm's low limb, harm's high limb (int64 each).
+WIDTH = 3
+#: Harm units per day: each record's harm is summed as a whole number of 1e-9 day.
+SCALE = 1e9
+#: The largest harm of one record (days): its units stay well inside int64.
+MAX_RECORD_DAYS = 2.0**62 / SCALE
+#: The low limb's mask: a record's low 32 bits of units.
+_LOW = np.int64(0xFFFFFFFF)
+#: Records added between carries of the limbs (each adds below 2**32 to a low limb).
+_CARRY_EVERY = 1 << 30
+
+
+def units(harm: np.ndarray) -> np.ndarray:
+    """Harm (days, float) as int64 units of ``1 / SCALE`` day, to the nearest; NaN counts 0.
+
+    Raises
+    ------
+    ColumnValueError
+        When a record's harm exceeds :data:`MAX_RECORD_DAYS` days.
+    """
+    h = check_harm(np.nan_to_num(np.asarray(harm, dtype=np.float64), nan=0.0))
+    return np.rint(h * SCALE).astype(np.int64)
+
+
+def check_harm(harm: np.ndarray) -> np.ndarray:
+    """``harm`` (days per record; NaN: none), checked to be at most :data:`MAX_RECORD_DAYS`.
+
+    Raises
+    ------
+    ColumnValueError
+        Naming the first few records' harm beyond it.
+    """
+    beyond = np.abs(harm) > MAX_RECORD_DAYS  # NaN is not beyond
+    if beyond.any():
+        bad = harm[beyond][:3].tolist()
+        raise ColumnValueError(
+            f"harm of a record beyond {MAX_RECORD_DAYS:.3g} days (days x crimes): {bad}; "
+            "harm is summed exactly in units of 1e-9 day",
+            values=bad,
+        )
+    return harm
+
+
+def carry(cells: np.ndarray) -> None:
+    """Carry the low limbs of ``cells`` (``[..., 1:3]`` harm limbs) into the high: exact, in place.
+
+    Afterwards each low limb is below 2**32 and the limbs of equal sums are equal.
+    """
+    lo, hi = cells[..., 1], cells[..., 2]
+    hi += lo >> 32
+    lo &= _LOW
+
+
+def days_of(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Days (float64) of harm limbs: carried, then ``(hi * 2**32 + lo) / SCALE``.
+
+    A function of the integers alone, so equal sums give identical floats
+    (the compiled loops compute it step by step alike).
+    """
+    lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+    hi = hi + (lo >> 32)
+    lo = lo & _LOW
+    return (hi.astype(np.float64) * 4294967296.0 + lo.astype(np.float64)) / SCALE
+
+
+def exact_days(lo: int, hi: int) -> float:
+    """Days of harm limbs, correctly rounded (Python integers: no overflow)."""
+    return ((int(hi) << 32) + int(lo)) / 10**9
+
 
 #: A batch's offence codes and rows per distinct code, to tally after the batch was
 #: added (the one-pass path counts them as it adds); None when they were tallied.
@@ -88,7 +186,7 @@ class Rows(NamedTuple):
     gid: np.ndarray  # group id
     pid: np.ndarray  # period id; UNDATED without a usable date
     status: np.ndarray  # uint8: 0 included, else a reason's code
-    crimes: np.ndarray | None  # None: one crime per record
+    crimes: np.ndarray | None  # whole numbers (float64); None: one crime per record
     harm: np.ndarray  # days; NaN adds none
 
 
@@ -144,7 +242,9 @@ class Engine(ABC):
         self._groups = Groups(by)
         self._period = period
         self._excluded_cells = excluded_cells
-        self._spill = np.zeros(2 * N_STATUS)  # crimes, harm of statuses without a slab
+        # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
+        self._spill = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        self._carried = 0  # records added when the limbs were last carried
         self._slabs: list[np.ndarray] = []
         self._row_of = np.full(N_STATUS, -1, dtype=np.int64)  # each status's slab, or -1
         self._rows = np.zeros(N_STATUS, dtype=np.int64)  # records added, per status
@@ -205,17 +305,56 @@ class Engine(ABC):
         )
 
     def totals(self) -> dict[int, tuple[int, float, float]]:
-        """Rows, crimes and harm per status, read off the sums."""
+        """Rows, crimes and harm (days, correctly rounded from the exact sum) per status."""
         g = len(self._groups)
+        self._carry()
         out = {}
         for s in np.flatnonzero(self._rows > 0).tolist():
-            crimes, harm = float(self._spill[2 * s]), float(self._spill[2 * s + 1])
+            crimes, lo, hi = (int(v) for v in self._spill[WIDTH * s : WIDTH * (s + 1)])
             if self._row_of[s] >= 0:
                 cells = self._slabs[self._row_of[s]][:g]
-                crimes += float(cells[..., 0].sum())
-                harm += float(cells[..., 1].sum())
-            out[s] = (int(self._rows[s]), crimes, harm)
+                crimes += int(cells[..., 0].sum())
+                lo += int(cells[..., 1].sum())
+                hi += int(cells[..., 2].sum())
+            out[s] = (int(self._rows[s]), float(crimes), exact_days(lo, hi))
         return out
+
+    def merge(self, other: Engine) -> None:
+        """Add the sums of ``other`` into these (see the module docstring: partial sums).
+
+        ``other`` must have the same ``by`` columns, period and
+        ``excluded_cells``; it is not changed. The sums being integers, the
+        result is that of one engine fed the records of both.
+
+        Raises
+        ------
+        OptionError
+            When the two engines do not sum alike.
+        """
+        if (other._groups.by, other._period, other._excluded_cells) != (
+            self._groups.by,
+            self._period,
+            self._excluded_cells,
+        ):
+            raise OptionError(
+                "merge: the engines differ in by, period or excluded; partial sums "
+                "add up only between engines of one call's options"
+            )
+        n_g = len(other._groups)
+        values = other._groups.values()
+        gid = self._groups.ids({c: values[c] for c in self._groups.by}, n_g)
+        pids = other._slot_pid[: len(other._known)]
+        statuses = np.flatnonzero(other._row_of >= 0)
+        self._ensure(len(self._groups), pids, statuses)
+        slots = np.concatenate([[UNDATED_SLOT], self._slots_of(pids)])
+        other._carry()
+        for st in statuses.tolist():
+            src = other._slabs[other._row_of[st]][:n_g, : len(pids) + 1]
+            dst = self._slabs[self._row_of[st]]
+            dst[np.ix_(gid, slots)] += src  # distinct groups and slots: each cell once
+        self._rows += other._rows
+        self._spill += other._spill
+        self._placed([])
 
     def result(self, *, complete: bool) -> pd.DataFrame:
         """The output table; frees the sums as it reads them.
@@ -228,6 +367,7 @@ class Engine(ABC):
         the area and period columns are built.
         """
         pa.default_memory_pool().release_unused()  # the read buffers are done with
+        self._carry()  # low limbs below 2**32: the running sums of rolling windows cannot overflow
         groups, period = self._groups, self._period
         statuses = self._statuses
         slabs = {st: self._slabs[self._row_of[st]] for st in statuses}
@@ -286,7 +426,8 @@ class Engine(ABC):
                 if st in columns:
                     frame[crimes], frame[harm] = columns.pop(st)
                 else:  # no records: zeros, which take no memory until written
-                    frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
+                    frame[crimes] = np.zeros(n_out, dtype=np.int64)
+                    frame[harm] = np.zeros(n_out)
         if self._excluded_cells:
             frame["excluded"] = total
         if not groups.by and period is None and n_out == 0:
@@ -306,6 +447,13 @@ class Engine(ABC):
         order = np.argsort(self._row_of)
         kept = [int(s) for s in order if self._row_of[s] >= 0 and self._rows[s] > 0]
         return kept if self._excluded_cells else [s for s in kept if s == 0]
+
+    def _carry(self) -> None:
+        """Carry every slab's limbs (and the spill's); exact, so any time will do."""
+        for slab in self._slabs:
+            carry(slab)
+        carry(self._spill.reshape(-1, WIDTH))
+        self._carried = int(self._rows.sum())
 
     @property
     def _n_slots(self) -> int:
@@ -366,7 +514,7 @@ class Engine(ABC):
             if rolling:
                 new[st] = self._rolled(slab, by_period, ids, out, period.window)
             else:
-                dense = self._zeros((n_groups, len(out) + 1, 2))
+                dense = self._zeros((n_groups, len(out) + 1, WIDTH))
                 dense[:, UNDATED_SLOT] = slab[:, UNDATED_SLOT]
                 dense[:, 1 + (ids - lo)] = slab[:, 1 + by_period]
                 new[st] = dense
@@ -388,11 +536,11 @@ class Engine(ABC):
         over the occupied periods.
         """
         g = slab.shape[0]
-        running = self._zeros((g, len(ids) + 1, 2))
+        running = self._zeros((g, len(ids) + 1, WIDTH))
         np.cumsum(slab[:, 1 + by_period], axis=1, out=running[:, 1:])
         upto = np.searchsorted(ids, ends, side="right")
         before = np.searchsorted(ids, ends - window, side="right")
-        rolled = self._zeros((g, len(ends) + 1, 2))
+        rolled = self._zeros((g, len(ends) + 1, WIDTH))
         np.subtract(running[:, upto], running[:, before], out=rolled[:, 1:])
         rolled[:, UNDATED_SLOT] = slab[:, UNDATED_SLOT]
         return rolled
@@ -441,6 +589,8 @@ class Engine(ABC):
         if used + len(fresh) > cap_s:
             cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
         added = [s for s in statuses if self._row_of[s] < 0]
+        if int(self._rows.sum()) - self._carried >= _CARRY_EVERY:
+            self._carry()
         if len(fresh):
             self._add_periods(fresh, used, cap_s)
         if not added and cap_g == self._cap_g and cap_s == self._cap_s:
@@ -458,7 +608,7 @@ class Engine(ABC):
         if grown:
             busy = set(self._row_of[(self._row_of >= 0) & (self._rows > 0)].tolist())
             for r, old in enumerate(self._slabs):
-                new = self._zeros((cap_g, cap_s + 1, 2))
+                new = self._zeros((cap_g, cap_s + 1, WIDTH))
                 if r in busy:  # a slab without records is zeros: left untouched, it takes no memory
                     g, s = old.shape[:2]
                     new[:g, :s] = old
@@ -467,7 +617,7 @@ class Engine(ABC):
             self._cap_g, self._cap_s = cap_g, cap_s
         for s in added:
             self._row_of[s] = len(self._slabs)
-            self._slabs.append(self._zeros((self._cap_g, self._cap_s + 1, 2)))
+            self._slabs.append(self._zeros((self._cap_g, self._cap_s + 1, WIDTH)))
         self._placed(self._slabs[-len(added) :] if added else [])
 
     def _add_periods(self, fresh: np.ndarray, used: int, cap_s: int) -> None:
@@ -515,7 +665,7 @@ class Engine(ABC):
 
     @abstractmethod
     def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
-        """A new slab of zeros."""
+        """A new slab of zeros (int64)."""
 
     @abstractmethod
     def _placed(self, added: list[np.ndarray]) -> None:

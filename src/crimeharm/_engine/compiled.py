@@ -37,6 +37,8 @@ from crimeharm._engine.base import (
     Rows,
     Selection,
     Tally,
+    check_harm,
+    units,
 )
 from crimeharm.errors import OptionError
 from crimeharm.reasons import STATUS
@@ -126,10 +128,11 @@ class CompiledEngine(Engine):
         else:  # no period: every record in the undated slot
             day_slot = np.full(len(days.status), UNDATED_SLOT, dtype=np.int32)
         (f1, c1), (f2, c2) = p.flag(0), p.flag(1)
+        u_units = units(p.lookup.u_days)  # each code's harm, in units (NaN: 0)
         p.hits = np.zeros(len(p.lookup.u_status), dtype=np.int64)
         skipped = self._ck.add_fused(
             self._ptrs, self._n_slots, self._row_of, self._rows, p.hits, self._spill,
-            p.code, p.lookup.u_status, p.lookup.u_days,
+            p.code, p.lookup.u_status, u_units,
             p.gidx, p.gmap,
             days.value, days.div, days.lo, day_slot, days.status,
             STATUS["missing_date"], STATUS["bad_date"],
@@ -144,6 +147,7 @@ class CompiledEngine(Engine):
     # ---------------------------------------------------------------- the loops
     def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
         gid, _, status, crimes, harm = rows
+        check_harm(harm)
         self._ck.accumulate(
             self._ptrs, self._n_slots, self._row_of, gid.astype(np.int64, copy=False), slot,
             status, harm, _NONE_F64 if crimes is None else crimes,
@@ -180,19 +184,19 @@ class CompiledEngine(Engine):
 
     def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
         # the first slab's columns take new memory; each later slab's are written into the
-        # memory of the slab before it, which is already mapped (a slab holds two values
+        # memory of the slab before it, which is already mapped (a slab holds three values
         # per cell, so it has room for two columns of any subset of its cells); the last
         # slab's memory takes the period bounds
         n = len(cells.group)
         out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        total = self._fresh(n, zero=True)
+        total = self._fresh(n, np.int64, zero=True)
         spare: list[np.ndarray] = []
         for st, slab in chain:
-            out_n, out_h = spare if spare else (self._fresh(n), self._fresh(n))
+            out_n, out_h = spare if spare else (self._fresh(n, np.int64), self._fresh(n))
             self._ck.gather(slab, cells.group, cells.slot, out_n, out_h, total if st else total[:0])
             out[st] = (out_n, out_h)
             flat = slab.reshape(-1)
-            spare = [flat[:n], flat[n : 2 * n]]
+            spare = [flat[:n], flat[n : 2 * n].view(np.float64)]
         periods: list[np.ndarray | None] = [None, None]
         for k, table in enumerate(bounds):
             into = spare.pop() if spare else self._fresh(n)
@@ -209,7 +213,7 @@ class CompiledEngine(Engine):
         return arr
 
     def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
-        return self._fresh(shape, zero=True)
+        return self._fresh(shape, np.int64, zero=True)
 
     def _placed(self, added: list[np.ndarray]) -> None:
         """Map the new slabs' memory now, on two threads, and take the slabs' addresses.

@@ -36,8 +36,8 @@ __all__ = [
     "format_bytes",
 ]
 
-#: Bytes per cell and status: crimes and harm (float64 each).
-CELL_BYTES = 16
+#: Bytes per cell and status: crimes and harm's two limbs (int64 each).
+CELL_BYTES = 24
 #: Allocations at least this large (bytes) are checked against the memory available.
 CHECKED_FROM = 64 << 20
 

@@ -243,9 +243,10 @@ def harm_index(
         What adds the records into the sums. ``compiled``: loops compiled
         from Cython at install, which score and add most batches in one
         pass; an :class:`~crimeharm.OptionError` where they are not built.
-        ``numpy``: :func:`numpy.bincount`, on any platform; the same counts,
-        the same harm to rounding (relative 1e-12). ``auto`` (the default):
-        compiled when it is built, else numpy; the environment variable
+        ``numpy``: :func:`numpy.bincount`, on any platform; the same sums,
+        bit for bit (exact integers: docs/scoring.md, summation rule).
+        ``auto`` (the default): compiled when it is built, else numpy; the
+        environment variable
         ``CRIMEHARM_ENGINE`` (``numpy``, ``compiled`` or ``auto``) changes
         this default. ``attrs["crimeharm"]["engine"]`` records the one used.
 
