@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
 
@@ -14,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crimeharm.allocation import allocate, allocation_sensitivity
-from crimeharm.allocation.money import round_cells
+from crimeharm.allocation.money import Exact, hamilton, round_cells
 from crimeharm.errors import AllocationError, MissingColumnError
 
 FORMULA = {"harm": 0.65, "crime_rate": 0.20, "population": 0.15}
@@ -72,8 +73,13 @@ def test_hand_checked_example():
         ),
         "amount",
         "amount_pence",
+        "amount_decimal",
     ]
     assert list(out.columns) == expected
+    # the exact decimal column: Arrow decimal128 GBP, summing to the pot exactly
+    assert str(out["amount_decimal"].dtype).startswith("decimal128(16, 2)")
+    assert list(out["amount_decimal"]) == [Decimal("170.00"), Decimal("260.00"), Decimal("570.00")]
+    assert out["amount_decimal"].sum() == Decimal("1000.00")
 
 
 def test_largest_remainder_and_name_tie_break():
@@ -166,11 +172,10 @@ def test_cell_rounding_is_optimal(raw, pot):
     cols_sum = [sum(c) for c in zip(*raw, strict=True)]
     assume(0 not in cols_sum)  # a term whose column sums to 0 has no shares
     q = [[Fraction(pot, 2) * v / s for v, s in zip(r, cols_sum, strict=True)] for r in raw]
-    from crimeharm.allocation.money import hamilton
-
-    rows = hamilton([sum(r) for r in q], pot)
-    cols = hamilton([Fraction(pot, 2)] * 2, pot)
-    cells = round_cells(q, rows, cols)
+    rows = hamilton(Exact.of([sum(r) for r in q]), pot)
+    cols = hamilton(Exact.of([Fraction(pot, 2)] * 2), pot)
+    by_term = round_cells([Exact.of([r[j] for r in q]) for j in range(2)], rows, cols)
+    cells = [list(r) for r in zip(*by_term, strict=True)]
     assert [sum(r) for r in cells] == rows
     assert [sum(c) for c in zip(*cells, strict=True)] == cols
     assert all(c >= 0 for r in cells for c in r)

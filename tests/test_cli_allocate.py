@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def test_allocate_with_terms_writes_and_prints(cli, example, tmp_path):
     )
     assert list(written["amount_pence"]) == list(expected["amount_pence"])
     assert int(written["amount_pence"].sum()) == 63_967_500
+    # the exact decimal column is written as text with two decimals, and sums to the pot
+    text = pd.read_csv(out_file, dtype={"amount_decimal": str})["amount_decimal"]
+    assert [Decimal(v) for v in text] == [Decimal(p) / 100 for p in written["amount_pence"]]
+    assert sum(Decimal(v) for v in text) == Decimal("639675.00")
+    assert "amount_decimal" not in out  # the terminal table shows amount only
     assert "harm_gbp_per_unit" in written.columns
     assert "Aldermoor" in out
     assert "total: 639,675.00 GBP; sum of amounts: 639,675.00 GBP" in out
@@ -60,6 +66,7 @@ def test_allocate_with_formula_file(cli, example, tmp_path):
     assert code == 0, err
     written = pd.read_parquet(out_file)
     assert {"current", "change_gbp", "change_pct"} <= set(written.columns)
+    assert sum(written["amount_decimal"]) == Decimal("639675.00")  # Parquet decimal128
     assert int(written["amount_pence"].sum()) == 63_967_500
     assert "window: 2019-2022" in out
     # --term replaces the file's terms, --total overrides its total
@@ -131,6 +138,11 @@ def test_renamed_columns_and_floor(cli, tmp_path):
         ),
         (["--total", "-1", "--term", "harm=1"], "total must be positive"),
         (["--total", "lots", "--term", "harm=1"], "total must be a finite number"),
+        (["--total", "1e17", "--term", "harm=1"], "total must be at most 10,000,000,000,000 GBP"),
+        (
+            ["--total", "10", "--term", "harm=1", "--cap", "1e14"],
+            "cap must be at most 10,000,000,000,000 GBP",
+        ),
         (["--term", "harm=1"], "no total"),
         (["--total", "10"], "no terms"),
         (
@@ -233,6 +245,56 @@ def test_missing_files(cli, tmp_path, example):
             "unknown [columns] key(s) harms",
         ),
         ('total = 10\n[terms]\nharm = "a lot"\n', "weight of term 'harm' must be a finite number"),
+        (
+            'total = 10\n[terms]\nharm = 1\n[columns]\narea = ["area"]\n',
+            "[columns] area must be a column name (a non-empty string); "
+            "got ['area'] (a TOML array)",
+        ),
+        (
+            "total = 10\n[terms]\nharm = 1\n[columns]\ncurrent = 3\n",
+            "[columns] current must be a column name (a non-empty string); got 3 (a TOML integer)",
+        ),
+        (
+            'total = 10\n[terms]\nharm = 1\n[columns]\nharm = ""\n',
+            "[columns] harm must be a column name (a non-empty string); got ''",
+        ),
+        (
+            "total = 10\n[terms]\nharm = true\n",
+            "weight of term 'harm' must be a finite number; got True (a TOML boolean)",
+        ),
+        (
+            'total = 10\n[terms]\nharm = "0.5"\npopulation = 0.5\n',
+            "weight of term 'harm' must be a finite number; got '0.5' (a TOML string)",
+        ),
+        (
+            "total = 10\n[terms.harm]\nx = 1\n",
+            "weight of term 'harm' must be a finite number; got {'x': 1} (a TOML table)",
+        ),
+        (
+            'total = "10"\n[terms]\nharm = 1\n',
+            "'total' must be a number (GBP); got '10' (a TOML string)",
+        ),
+        (
+            "total = 2024-01-01\n[terms]\nharm = 1\n",
+            "'total' must be a number (GBP); got datetime.date(2024, 1, 1) (a TOML date or time)",
+        ),
+        (
+            "total = [10]\n[terms]\nharm = 1\n",
+            "'total' must be a number (GBP); got [10] (a TOML array)",
+        ),
+        ("total = 10\nfloor = {}\n[terms]\nharm = 1\n", "'floor' must be a number (GBP); got {}"),
+        ("total = 10\ncap = false\n[terms]\nharm = 1\n", "'cap' must be a number (GBP); got False"),
+        ("total = nan\n[terms]\nharm = 1\n", "total must be a finite number; got nan"),
+        (
+            "total = 9223372036854775807\n[terms]\nharm = 1\n",
+            "total must be at most 10,000,000,000,000 GBP (the most crimeharm allocates to "
+            "the penny); got 9223372036854775807 GBP",
+        ),
+        (
+            "total = 1e20\n[terms]\nharm = 1\n",
+            "total must be at most 10,000,000,000,000 GBP (the most crimeharm allocates to "
+            "the penny); got 1e+20 GBP",
+        ),
     ],
 )
 def test_bad_formula_file(cli, example, tmp_path, toml, message):

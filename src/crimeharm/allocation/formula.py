@@ -2,12 +2,14 @@
 
 This is the use of the index in the Leicestershire CSP funding report (December 2022): 65% of
 the pot in proportion to each area's 3-year CHI sum, 20% in proportion to crimes per 1,000
-residents, 15% in proportion to population. Money is handled in integer pence; the rounding
-rule is stated in :func:`allocate` and in ``docs/allocation.md``.
+residents, 15% in proportion to population. Money is held as exact Python integers (pence) and
+rationals until it is rounded; the rounding rule is stated in :func:`allocate` and in
+``docs/allocation.md``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -53,7 +55,8 @@ def allocate(
     areas : pandas.DataFrame
         One row per area.
     total : number or str
-        The pot in GBP; positive and a whole number of pence.
+        The pot in GBP; positive, a whole number of pence and at most
+        :data:`~crimeharm.allocation.money.MAX_TOTAL_GBP` (10 trillion).
     terms : mapping of str to float
         Term name to weight; weights in [0, 1] that sum to 1 (tolerance 1e-9; they are then
         normalised exactly). Built-in terms: ``harm`` (the ``harm`` column, CHI days),
@@ -62,10 +65,10 @@ def allocate(
     area, harm, crimes, population : str
         Column names of the area name, harm sum, crime count and resident population.
     floor, cap : float, optional
-        Least and most (GBP, whole pence) any area gets. Areas below the floor are raised to it
-        and areas above the cap cut to it; the difference is taken from (or given to) the other
-        areas in proportion to their formula amounts, repeated until stable. The term amounts
-        stay the formula's; the change shows in ``adjustment``.
+        Least and most (GBP, whole pence, at most ``MAX_TOTAL_GBP``) any area gets. Areas below the
+        floor are raised to it and areas above the cap cut to it; the difference is taken from (or
+        given to) the other areas in proportion to their formula amounts, repeated until stable. The
+        term amounts stay the formula's; the change shows in ``adjustment``.
     current : str, optional
         Column of current allocations (GBP) to compare with: adds ``change_gbp`` and
         ``change_pct``.
@@ -77,20 +80,22 @@ def allocate(
     -------
     pandas.DataFrame
         The audit table, one row per area in input order: ``area``; per term ``<term>_value``,
-        ``<term>_share`` (of the term's total), ``<term>_amount`` (GBP) and
-        ``<term>_gbp_per_unit`` (GBP per unit of the term's value); ``amount`` (GBP) and
-        ``amount_pence`` (int64). With floor or cap: ``formula_amount``, ``adjustment`` (GBP,
+        ``<term>_share`` (of the term's total), ``<term>_amount`` (GBP) and ``<term>_gbp_per_unit``
+        (GBP per unit of the term's value); ``amount`` (GBP, float), ``amount_pence`` (int64) and
+        ``amount_decimal`` (GBP, exact: an Arrow ``decimal128(16, 2)`` column whose ``sum()`` is the
+        pot). With floor or cap: ``formula_amount``, ``adjustment`` (GBP,
         ``amount - formula_amount``) and ``limit`` (``"floor"``, ``"cap"`` or ``""``); with
-        ``current``: ``current``, ``change_gbp``, ``change_pct`` (NaN where current is 0).
-        ``attrs`` holds the formula, the total, the term pots in pence, GBP per unit, the
-        rounding rule and provenance.
+        ``current``:
+        ``current``, ``change_gbp``, ``change_pct`` (NaN where current is 0). ``attrs`` holds the
+        formula, the total, the term pots in pence, GBP per unit, the rounding rule and provenance.
 
     Raises
     ------
     AllocationError
-        Weights that do not sum to 1, an unknown term, a total that is not positive, a missing,
-        non-numeric or negative value, a population that is not positive, duplicate areas, a
-        term that is zero in every area, or floors and caps that cannot be met.
+        Weights that do not sum to 1, an unknown term, a total that is not positive, a total,
+        floor or cap beyond ``MAX_TOTAL_GBP``, a missing, non-numeric or negative value, a
+        population that is not positive, duplicate areas, a term that is zero in every area, or
+        floors and caps that cannot be met.
     MissingColumnError
         A column the formula needs is absent (the message lists those present).
 
@@ -101,12 +106,14 @@ def allocate(
     left go one each to the areas with the largest remainders ``Q[a] - floor(Q[a])``, ties to the
     area whose name sorts first (largest-remainder, Hamilton). (2) Term pots: the same method on
     ``w_t x total``, ties by term name. (3) Term amounts: each cell starts at ``floor(q[a, t])``;
-    the pennies missing from each area's amount and each term's pot are added by a minimum-cost
-    flow that (i) puts the fewest pennies outside ``[floor(q), ceil(q)]`` (none when that is
-    possible), then (ii) minimises the total rounding error ``sum |amount - q|``, then (iii)
-    prefers cells earlier in (area name, term name) order. Rows then add to the area amounts
-    and columns to the term pots exactly. With a floor or cap, step (1) is applied to the
-    clipped exact amounts; floors and caps are whole pence, so they hold exactly.
+    the pennies missing from each area's amount and each term's pot are placed so as to (i) put the
+    fewest pennies outside ``[floor(q), ceil(q)]`` (none when that is possible), then (ii) minimise
+    the total rounding error ``sum |amount - q|``, then (iii) prefer cells earlier in (area name,
+    term name) order; pennies that must fall outside go to the first cells in that order whose area
+    and term still lack one. Rows then add to the area amounts and columns to the term pots exactly
+    (see :func:`crimeharm.allocation.money.round_cells`; ``O(n log n)``). With a floor or cap, step
+    (1) is applied to the clipped exact amounts; floors and caps are whole pence, so they hold
+    exactly.
 
     Examples
     --------
@@ -129,65 +136,76 @@ def allocate(
     weights = _weights(terms)
     names, keys = _area_names(areas, area)
     columns = {"area": area, "harm": harm, "crimes": crimes, "population": population}
-    values = _term_values(areas, weights, names, columns)
-    order = sorted(range(len(names)), key=lambda i: keys[i])  # name order: rounding tie-breaks
-    tnames = sorted(weights)  # term name order: rounding tie-breaks
-    sums = {t: sum(values[t], Fraction(0)) for t in tnames}
-    quota = {t: pot * weights[t] / sums[t] for t in tnames}  # pence per unit of the term
-    q = [[quota[t] * values[t][i] for t in tnames] for i in order]
-    formula_row = [sum(r, Fraction(0)) for r in q]
-    formula_pence = money.hamilton(formula_row, pot)
-    term_pence = money.hamilton([pot * weights[t] for t in tnames], pot)
-    cells = money.round_cells(q, formula_pence, term_pence)
+    values, floats = _term_values(areas, weights, names, columns)
     limited = floor is not None or cap is not None
-    area_pence, labels = formula_pence, [""] * len(order)
     if limited:
         lo = money.pence(floor, "floor") if floor is not None else 0
         hi = money.pence(cap, "cap") if cap is not None else None
-        row, labels = money.limit(formula_row, pot, lo, hi)
+    order = sorted(range(len(names)), key=keys.__getitem__)  # name order: rounding tie-breaks
+    tnames = sorted(weights)  # term name order: rounding tie-breaks
+    shares, quota, part = [], {}, {}
+    for t in tnames:  # exact share (pence) of every area, in name order, over one denominator
+        v, w = values.pop(t), weights[t]  # the exact values are not needed after this
+        whole = sum(v.numerators)
+        part[t] = money.quotients(v.numerators, whole)  # value / sum of values
+        each = pot * w.numerator  # pence per unit: each / per x the value's denominator
+        per = w.denominator * whole
+        common = math.gcd(each, per)
+        each, per = each // common, per // common
+        shares.append(money.Exact([each * v.numerators[i] for i in order], per))
+        quota[t] = (each * v.denominator, per)
+        del v
+    table = money.Table(shares)
+    del shares  # the table holds them as floors and remainders
+    formula_pence = table.row_amounts(pot)
+    term_pence = money.hamilton(money.Exact.of([pot * weights[t] for t in tnames]), pot)
+    cells = table.cells(formula_pence, term_pence)
+    area_pence, labels = formula_pence, [""] * len(order)
+    if limited:
+        row, labels = money.limit(table.row_sums(), pot, lo, hi)
         area_pence = money.hamilton(row, pot)
 
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))  # input row -> row in name order
-    out = pd.DataFrame({area: list(areas[area])})
+    out = pd.DataFrame({area: areas[area].to_numpy(dtype=object)})
     for t in weights:  # columns in formula order
-        j = tnames.index(t)
-        value = np.array([float(v) for v in values[t]])
-        pence = np.array([cells[k][j] for k in position], dtype=np.int64)
+        value = floats[t]
+        pence = np.array(cells[tnames.index(t)], dtype=np.int64)[position]
         out[f"{t}_value"] = value
-        out[f"{t}_share"] = [float(v / sums[t]) for v in values[t]]
+        out[f"{t}_share"] = part[t]
         out[f"{t}_amount"] = pence / 100
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out[f"{t}_gbp_per_unit"] = np.where(value > 0, pence / 100 / value, np.nan)
-    amount = np.array([area_pence[k] for k in position], dtype=np.int64)
+    amount = np.array(area_pence, dtype=np.int64)[position]
     if limited:
-        formula = np.array([formula_pence[k] for k in position], dtype=np.int64)
+        formula = np.array(formula_pence, dtype=np.int64)[position]
         out["formula_amount"] = formula / 100
         out["adjustment"] = (amount - formula) / 100
-        out["limit"] = [labels[k] for k in position]
+        out["limit"] = np.array(labels, dtype=object)[position]
     out["amount"] = amount / 100
     out["amount_pence"] = amount
+    out["amount_decimal"] = pd.arrays.ArrowExtensionArray(money.decimal_gbp(amount))
     if current is not None:
-        now = np.array([float(v) for v in _column(areas, current, names, term=None)])
+        now = _column(areas, current, names, term=None)[1]
         out["current"] = now
         out["change_gbp"] = ((out["amount_pence"] - np.round(now * 100)) / 100).round(2)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out["change_pct"] = np.where(now > 0, 100 * (out["amount"] - now) / now, np.nan)
     out.attrs = {
         "formula": {"terms": {t: float(weights[t]) for t in weights}, "columns": columns},
         "total_gbp": pot / 100,
         "total_pence": pot,
         "term_pots_pence": {t: term_pence[tnames.index(t)] for t in weights},
-        "gbp_per_unit": {t: float(quota[t] / 100) for t in weights},
+        "gbp_per_unit": {t: money.ratio(quota[t][0], quota[t][1] * 100) for t in weights},
         "rounding": ROUNDING_RULE,
     }
     if limited:
         out.attrs.update(floor_gbp=lo / 100, cap_gbp=None if hi is None else hi / 100)
     given = {"edition": edition, "edition_sha256": edition_sha256, "window": window}
     for key in _PROVENANCE:
-        value = given[key] if given[key] is not None else areas.attrs.get(key)
-        if value is not None:
-            out.attrs[key] = str(value)
+        record = given[key] if given[key] is not None else areas.attrs.get(key)
+        if record is not None:
+            out.attrs[key] = str(record)
     return out
 
 
@@ -292,8 +310,8 @@ def _area_names(areas: pd.DataFrame, area: str) -> tuple[list[object], list[str]
     _require(areas, area)
     if areas.empty:
         raise AllocationError("areas has no rows; nothing to allocate to")
-    names = list(areas[area])
-    missing = [i for i, n in enumerate(names) if pd.isna(n)]
+    names = areas[area].tolist()
+    missing = np.flatnonzero(areas[area].isna().to_numpy()).tolist()
     if missing:
         raise AllocationError(f"area column {area!r} is empty in row(s) {missing[:5]} (0-based)")
     keys = [str(n) for n in names]
@@ -317,29 +335,37 @@ def _listing(items: Sequence[object], limit: int = 5) -> str:
 
 def _column(
     areas: pd.DataFrame, column: str, names: list[object], *, term: str | None
-) -> list[Fraction]:
-    """Return a column as exact non-negative numbers; errors name the area and the column."""
+) -> tuple[money.Exact, np.ndarray]:
+    """Return a column as exact non-negative numbers, and as floats; errors name the area.
+
+    Integer columns are taken as Python integers, float columns as the exact binary value of
+    each float (so huge and denormal values are exact too).
+    """
     why = f" (for term {term!r})" if term else ""
     _require(areas, column, why)
     raw = areas[column]
     if pd.api.types.is_bool_dtype(raw):
         raise AllocationError(f"column {column!r}{why} is true/false, not numeric")
     number = pd.to_numeric(raw, errors="coerce")
-    bad = [i for i in range(len(raw)) if pd.isna(number.iloc[i]) and not pd.isna(raw.iloc[i])]
+    missing = number.isna().to_numpy()
+    bad = np.flatnonzero(missing & ~raw.isna().to_numpy()).tolist()
     if bad:
         where = ", ".join(f"{names[i]!r} ({raw.iloc[i]!r})" for i in bad[:5])
         raise AllocationError(f"column {column!r}{why} has non-numeric values for area(s) {where}")
+    floats = number.fillna(0).to_numpy(dtype=float)
     for test, problem in (
-        (number.isna(), "a missing value"),
-        (~np.isfinite(number.fillna(0).to_numpy(dtype=float)), "an infinite value"),
-        (number.fillna(0).to_numpy(dtype=float) < 0, "a negative value"),
+        (missing, "a missing value"),
+        (~np.isfinite(floats), "an infinite value"),
+        (floats < 0, "a negative value"),
     ):
-        hit = [names[i] for i in np.flatnonzero(np.asarray(test))]
+        hit = [names[i] for i in np.flatnonzero(test)]
         if hit:
             raise AllocationError(
                 f"column {column!r}{why} has {problem} for area(s) {_listing(hit)}"
             )
-    return [Fraction(int(v)) if float(v).is_integer() else Fraction(float(v)) for v in number]
+    if pd.api.types.is_integer_dtype(number.dtype):
+        return money.Exact([int(v) for v in number.tolist()], 1), floats
+    return money.from_floats(floats), floats
 
 
 def _term_values(
@@ -347,20 +373,18 @@ def _term_values(
     weights: Mapping[str, Fraction],
     names: list[object],
     columns: Mapping[str, str],
-) -> dict[str, list[Fraction]]:
-    """Each term's exact value per area, in input order."""
-    out: dict[str, list[Fraction]] = {}
+) -> tuple[dict[str, money.Exact], dict[str, np.ndarray]]:
+    """Each term's exact value per area, in input order, and the same as floats."""
+    out: dict[str, money.Exact] = {}
+    floats: dict[str, np.ndarray] = {}
     for t in weights:
         if t in ("harm", "population"):
-            values = _column(areas, columns[t], names, term=t)
+            values, floats[t] = _column(areas, columns[t], names, term=t)
         elif t == "crime_rate":
-            crimes = _column(areas, columns["crimes"], names, term=t)
-            residents = _column(areas, columns["population"], names, term=t)
-            values = [
-                1000 * c / p if p else Fraction(-1) for c, p in zip(crimes, residents, strict=True)
-            ]
+            crimes, _ = _column(areas, columns["crimes"], names, term=t)
+            values = residents = _column(areas, columns["population"], names, term=t)[0]
         elif t in areas.columns and t != columns["area"]:
-            values = _column(areas, t, names, term=t)
+            values, floats[t] = _column(areas, t, names, term=t)
         else:
             usable = [str(c) for c in areas.columns if c != columns["area"]]
             raise AllocationError(
@@ -368,17 +392,33 @@ def _term_values(
                 f"nor a column of areas ({', '.join(usable) or 'none'})"
             )
         if t in ("population", "crime_rate"):
-            residents = values if t == "population" else residents
-            zero = [names[i] for i, p in enumerate(residents) if p <= 0]
+            zero = [names[i] for i, p in enumerate(values.numerators) if p <= 0]
             if zero:
                 raise AllocationError(
                     f"population (column {columns['population']!r}) must be positive; "
                     f"it is zero for area(s) {_listing(zero)}"
                 )
-        if not any(values):
+        if t == "crime_rate":  # 1000 x crimes / population, exact, over one denominator
+            people = set(residents.numerators)
+            common = math.lcm(*people)
+            times = {p: common // p for p in people}
+            k = 1000 * residents.denominator
+            pairs = list(zip(crimes.numerators, residents.numerators, strict=True))
+            values = money.Exact([k * c * times[p] for c, p in pairs], crimes.denominator * common)
+            floats[t] = _rates(crimes, residents)
+        if not any(values.numerators):
             raise AllocationError(
                 f"term {t!r} is zero in every area, so its shares are undefined (0/0); "
                 "drop the term or fix the data"
             )
         out[t] = values
-    return out
+    return out, floats
+
+
+def _rates(crimes: money.Exact, residents: money.Exact) -> np.ndarray:
+    """``1000 x crimes / population`` as floats, correctly rounded (``inf`` beyond the range)."""
+    top = [1000 * residents.denominator * c for c in crimes.numerators]
+    bottom = [crimes.denominator * p for p in residents.numerators]
+    if max(top) < 2**53 and max(bottom) < 2**53:  # exact operands: one rounding
+        return np.array(top, dtype=float) / np.array(bottom, dtype=float)
+    return np.array([money.ratio(x, y) for x, y in zip(top, bottom, strict=True)])

@@ -109,6 +109,7 @@ def _parse_terms(items: list[str]) -> dict[str, str]:
 
 
 def _read_formula(path: str) -> dict[str, Any]:
+    """Read and check a formula file: known keys only, each of the TOML type it must be."""
     file = Path(path)
     if not file.is_file():
         raise InputFileError(f"formula file {path!r} does not exist")
@@ -116,23 +117,61 @@ def _read_formula(path: str) -> dict[str, Any]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputFileError(f"formula file {path!r} is not valid TOML: {exc}") from None
+    _check_formula(data, f"formula file {path!r}")
+    return data
+
+
+def _check_formula(data: dict[str, Any], where: str) -> None:
+    """Refuse unknown keys and values of the wrong TOML type; ``where`` names the file."""
     unknown = sorted(set(data) - set(_FORMULA_KEYS))
     if unknown:
         raise AllocationError(
-            f"formula file {path!r}: unknown key(s) {', '.join(unknown)}; "
-            f"valid keys: {', '.join(_FORMULA_KEYS)}"
+            f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(_FORMULA_KEYS)}"
         )
+    for key in ("total", "floor", "cap"):
+        if key in data and not _is_number(data[key]):
+            raise AllocationError(
+                f"{where}: {key!r} must be a number (GBP); got {_shown(data[key])}"
+            )
     for table, keys in (("terms", None), ("columns", _COLUMN_KEYS)):
         value = data.get(table, {})
         if not isinstance(value, dict):
-            raise AllocationError(f"formula file {path!r}: {table!r} must be a [{table}] table")
+            raise AllocationError(f"{where}: {table!r} must be a [{table}] table")
         bad = sorted(set(value) - set(keys)) if keys else []
         if bad:
             raise AllocationError(
-                f"formula file {path!r}: unknown [{table}] key(s) {', '.join(bad)}; "
+                f"{where}: unknown [{table}] key(s) {', '.join(bad)}; "
                 f"valid keys: {', '.join(keys or ())}"
             )
-    return data
+    for name, weight in data.get("terms", {}).items():
+        if not _is_number(weight):
+            raise AllocationError(
+                f"{where}: weight of term {name!r} must be a finite number; got {_shown(weight)}"
+            )
+    for key, column in data.get("columns", {}).items():
+        if not isinstance(column, str) or not column:
+            raise AllocationError(
+                f"{where}: [columns] {key} must be a column name (a non-empty string); "
+                f"got {_shown(column)}"
+            )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _shown(value: object) -> str:
+    """A TOML value and its TOML type, for an error message."""
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "float"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "table"),
+    )
+    kind = next((k for t, k in kinds if isinstance(value, t)), "date or time")
+    return f"{value!r} (a TOML {kind})"
 
 
 def _read_areas(path: str, area: str) -> pd.DataFrame:
@@ -155,7 +194,8 @@ def _render(result: pd.DataFrame) -> str:
     The per-area GBP-per-unit columns (the same for every area up to the penny) are shown
     once, below the table, from ``attrs``; the written file has every column.
     """
-    keep = [c for c in result.columns if not c.endswith("_gbp_per_unit") and c != "amount_pence"]
+    hidden = {"amount_pence", "amount_decimal"}  # the same amounts, in the written file
+    keep = [c for c in result.columns if not c.endswith("_gbp_per_unit") and c not in hidden]
     shown = result[keep]
     formats = {}
     for name in shown.columns:
@@ -182,7 +222,7 @@ def _render(result: pd.DataFrame) -> str:
         shown.to_string(index=False, formatters=formats),
         "",
         f"total: {attrs['total_pence'] / 100:,.2f} GBP; "
-        f"sum of amounts: {int(result['amount_pence'].sum()) / 100:,.2f} GBP",
+        f"sum of amounts: {result['amount_decimal'].sum():,.2f} GBP",
         f"weights: {weights}",
         f"term pots (GBP): {pots}",
         f"GBP per unit: {rates}",
