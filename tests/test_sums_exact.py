@@ -149,3 +149,21 @@ def test_limbs_read_alike_in_both_engines():
 def test_a_record_beyond_the_largest_harm_is_refused():
     with pytest.raises(crimeharm.ColumnValueError, match="1e-9 day"):
         base.units(np.array([1.0, 1e10]))
+
+
+def test_carrying_the_limbs_changes_no_sum(monkeypatch):
+    df = _records("ons-css")
+    plain = _call(df, "ons-css", ENGINES[-1], 50)
+    monkeypatch.setattr(base, "_CARRY_EVERY", 1)  # carry before every batch and every read
+    carried = _call(df, "ons-css", ENGINES[-1], 50)
+    pd.testing.assert_frame_equal(plain, carried, check_exact=True)
+    rng = np.random.default_rng(4)
+    cells = np.zeros((50, 3), dtype=np.int64)
+    cells[:, 1] = rng.integers(0, 2**62, 50)
+    cells[:, 2] = rng.integers(-(2**40), 2**40, 50)
+    before = [base.exact_days(lo, hi) for _, lo, hi in cells.tolist()]
+    days = base.days_of(cells[:, 1], cells[:, 2])
+    base.carry(cells)
+    assert (cells[:, 1] < 2**32).all()
+    assert [base.exact_days(lo, hi) for _, lo, hi in cells.tolist()] == before
+    assert (base.days_of(cells[:, 1], cells[:, 2]) == days).all()

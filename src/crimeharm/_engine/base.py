@@ -20,9 +20,10 @@ nine decimal places, which includes every day value of every shipped
 edition, is exact; a finer value moves by at most 5e-10 day). A record's
 units ``u`` are added as two limbs, ``u & 0xFFFFFFFF`` to ``slab[..., 1]``
 and ``u >> 32`` to ``slab[..., 2]``, so that neither overflows before 2**31
-records in one cell (the limbs are carried, :func:`carry`, every 2**30
-records and before the sums are read); a record's harm may be up to
-:data:`MAX_RECORD_DAYS` days. The output's ``harm_days`` is
+records in one cell (the limbs are carried, :func:`carry`, before the
+records added since the last carry, plus the cells, reach 2**30: so that
+neither a cell nor a sum over cells, e.g. a rolling window's, overflows);
+a record's harm may be up to :data:`MAX_RECORD_DAYS` days. The output's ``harm_days`` is
 :func:`days_of` of a cell's limbs: the same integers always give the same
 float. Crime counts are int64 sums of whole counts.
 
@@ -109,7 +110,8 @@ SCALE = 1e9
 MAX_RECORD_DAYS = 2.0**62 / SCALE
 #: The low limb's mask: a record's low 32 bits of units.
 _LOW = np.int64(0xFFFFFFFF)
-#: Records added between carries of the limbs (each adds below 2**32 to a low limb).
+#: Records added since the last carry, plus cells, at which the limbs are carried
+#: (each record adds below 2**32 to a low limb, each carried cell holds below 2**32).
 _CARRY_EVERY = 1 << 30
 
 
@@ -307,7 +309,7 @@ class Engine(ABC):
     def totals(self) -> dict[int, tuple[int, float, float]]:
         """Rows, crimes and harm (days, correctly rounded from the exact sum) per status."""
         g = len(self._groups)
-        self._carry()
+        self._carry_if_needed()
         out = {}
         for s in np.flatnonzero(self._rows > 0).tolist():
             crimes, lo, hi = (int(v) for v in self._spill[WIDTH * s : WIDTH * (s + 1)])
@@ -347,7 +349,9 @@ class Engine(ABC):
         statuses = np.flatnonzero(other._row_of >= 0)
         self._ensure(len(self._groups), pids, statuses)
         slots = np.concatenate([[UNDATED_SLOT], self._slots_of(pids)])
-        other._carry()
+        if self._since_carry() + other._since_carry() >= _CARRY_EVERY:
+            self._carry()
+            other._carry()
         for st in statuses.tolist():
             src = other._slabs[other._row_of[st]][:n_g, : len(pids) + 1]
             dst = self._slabs[self._row_of[st]]
@@ -367,7 +371,7 @@ class Engine(ABC):
         the area and period columns are built.
         """
         pa.default_memory_pool().release_unused()  # the read buffers are done with
-        self._carry()  # low limbs below 2**32: the running sums of rolling windows cannot overflow
+        self._carry_if_needed()  # the running sums of rolling windows cannot overflow
         groups, period = self._groups, self._period
         statuses = self._statuses
         slabs = {st: self._slabs[self._row_of[st]] for st in statuses}
@@ -447,6 +451,15 @@ class Engine(ABC):
         order = np.argsort(self._row_of)
         kept = [int(s) for s in order if self._row_of[s] >= 0 and self._rows[s] > 0]
         return kept if self._excluded_cells else [s for s in kept if s == 0]
+
+    def _since_carry(self) -> int:
+        """Records added since the limbs were last carried, plus the cells of a slab."""
+        return int(self._rows.sum()) - self._carried + self._cap_g * (self._cap_s + 1)
+
+    def _carry_if_needed(self) -> None:
+        """Carry the limbs when :meth:`_since_carry` reaches ``2**30``."""
+        if self._since_carry() >= _CARRY_EVERY:
+            self._carry()
 
     def _carry(self) -> None:
         """Carry every slab's limbs (and the spill's); exact, so any time will do."""
@@ -589,8 +602,7 @@ class Engine(ABC):
         if used + len(fresh) > cap_s:
             cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
         added = [s for s in statuses if self._row_of[s] < 0]
-        if int(self._rows.sum()) - self._carried >= _CARRY_EVERY:
-            self._carry()
+        self._carry_if_needed()
         if len(fresh):
             self._add_periods(fresh, used, cap_s)
         if not added and cap_g == self._cap_g and cap_s == self._cap_s:

@@ -205,7 +205,9 @@ class CompiledEngine(Engine):
         return out, total, periods
 
     # ------------------------------------------------------------------ memory
-    def _fresh(self, shape: int | tuple[int, ...], dtype: Any = np.float64, *, zero: bool = False):
+    def _fresh(
+        self, shape: int | tuple[int, ...], dtype: Any = np.float64, *, zero: bool = False
+    ) -> np.ndarray:
         """A new array (zeros if ``zero``) whose memory is mapped in ordinary pages."""
         arr = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
         if arr.nbytes >= _SMALL_PAGES_FROM:
