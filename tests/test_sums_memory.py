@@ -126,8 +126,15 @@ def test_memory_estimate_is_one_line():
     assert est.bytes == 37_000 * 61 * 4 * memory.CELL_BYTES
     assert "\n" not in est.line
     assert "37,000" in est.line
-    df = _records(100, 5)
-    out = crimeharm.harm_index(df, by="area", period="month", date="date")
-    line = out.attrs["crimeharm"]["sums_memory"]
+    eng = crimeharm._engine.new_engine("numpy", ["area"], None)
+    eng.add_scored(
+        {"area": pd.Series(["a", "b"])},
+        2,
+        status=np.zeros(2, dtype=np.uint8),
+        crimes=None,
+        harm=np.ones(2),
+        period_day=None,
+    )
+    line = eng.memory().line
     assert line.startswith("sums: ")
-    assert "\n" not in line
+    assert eng.memory().bytes == 64 * 1 * memory.CELL_BYTES

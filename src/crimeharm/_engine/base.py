@@ -85,6 +85,7 @@ __all__ = [
     "Chain",
     "Engine",
     "Gathered",
+    "Partial",
     "Rows",
     "Selection",
     "Tally",
@@ -193,6 +194,34 @@ class Rows(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Partial:
+    """An engine's sums as a list of cells, to add to another engine's (:meth:`Engine.add_partial`).
+
+    What one partition of a distributed run sends back: small (its cells
+    with any crimes or harm), picklable, and keyed by values, not by the
+    ids of the engine that made it: ``keys`` holds the ``by`` values of
+    each of its groups (``group`` indexes them) and ``period`` the period
+    id (counted from 1970, in the period's base unit; :data:`UNDATED` for
+    records without a usable date), so that partials whose areas and dates
+    differ add up. The sums are the engine's integers (crimes; harm as its
+    two limbs of units of ``1 / SCALE`` day), so that partials add up
+    exactly, in any order. ``rows`` holds the records per status and
+    ``spill`` the crimes and harm limbs per status not kept by cell.
+    """
+
+    keys: dict[str, pa.Array]
+    n_groups: int
+    status: np.ndarray  # uint8, per cell
+    group: np.ndarray  # int64, per cell
+    period: np.ndarray  # int64, per cell
+    crimes: np.ndarray  # int64, per cell
+    harm_lo: np.ndarray  # int64, per cell: harm's low limb
+    harm_hi: np.ndarray  # int64, per cell: harm's high limb
+    rows: np.ndarray  # int64, per status
+    spill: np.ndarray  # int64, WIDTH per status
+
+
+@dataclass(frozen=True)
 class Selection:
     """Which cells the output has.
 
@@ -291,6 +320,16 @@ class Engine(ABC):
         self._add_rows(Rows(gid, pid, status, crimes, harm))
 
     @property
+    def by(self) -> list[str]:
+        """The area columns."""
+        return self._groups.by
+
+    @property
+    def period(self) -> Period | None:
+        """How dates are cut into periods."""
+        return self._period
+
+    @property
     def periods_spanned(self) -> int:
         """Periods from the first dated record's to the last's, inclusive (0 without any)."""
         if not len(self._known):
@@ -359,6 +398,70 @@ class Engine(ABC):
         self._rows += other._rows
         self._spill += other._spill
         self._placed([])
+
+    def partial(self) -> Partial:
+        """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
+        g, slots = len(self._groups), self._n_slots
+        self._carry_if_needed()
+        spill = self._spill.copy()
+        slot_ids = np.concatenate([[UNDATED], self._slot_pid]).astype(np.int64)  # UNDATED_SLOT 0
+        found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        for s in np.flatnonzero((self._rows > 0) & (self._row_of >= 0)).tolist():
+            flat = self._slabs[self._row_of[s]][:g].reshape(-1, WIDTH)
+            if s and not self._excluded_cells:  # counted in totals only
+                spill[WIDTH * s : WIDTH * (s + 1)] += flat.sum(axis=0)
+                continue
+            at = np.flatnonzero(flat.any(axis=1))
+            gi, si = np.divmod(at, slots)
+            pid = slot_ids[si]
+            found.append((s, gi, pid, flat[at]))
+
+        def joined(k: int) -> np.ndarray:
+            return np.concatenate([f[k] for f in found]) if found else np.zeros(0, np.int64)
+
+        sums = np.concatenate([f[3] for f in found]) if found else np.zeros((0, WIDTH), np.int64)
+        status = [np.full(len(f[1]), f[0], dtype=np.uint8) for f in found]
+        return Partial(
+            keys=self._groups.keys(),
+            n_groups=g if self._groups.by else int(self._rows.any()),
+            status=np.concatenate(status) if status else np.zeros(0, np.uint8),
+            group=joined(1),
+            period=joined(2),
+            crimes=sums[:, 0].copy(),
+            harm_lo=sums[:, 1].copy(),
+            harm_hi=sums[:, 2].copy(),
+            rows=self._rows.copy(),
+            spill=spill,
+        )
+
+    def add_partial(self, part: Partial) -> None:
+        """Add the sums of a :class:`Partial` (of an engine with the same ``by`` and period).
+
+        Exact: integers added to integers. A status with records gets its
+        sums by cell as if its records had been added here (zeros where its
+        cells have none).
+        """
+        if part.n_groups == 0 and not part.rows.any():
+            return
+        gid = self._groups.ids(part.keys, part.n_groups)[part.group]
+        has_rows = np.flatnonzero(part.rows)
+        kept = [s for s in has_rows.tolist() if s == 0 or self._excluded_cells]
+        statuses = np.union1d(kept, np.unique(part.status)).astype(np.int64)
+        if self._since_carry() + len(part.status) + int(part.rows.sum()) >= _CARRY_EVERY:
+            self._carry()
+        self._ensure(len(self._groups), _distinct_periods(part.period), statuses)
+        self._rows += part.rows
+        self._spill += part.spill
+        if not len(gid):
+            return
+        slot = self._slots_of(part.period)
+        for st in np.unique(part.status).tolist():
+            m = part.status == st
+            cells = self._slabs[self._row_of[st]]
+            at = (gid[m], slot[m])
+            np.add.at(cells[..., 0], at, part.crimes[m])
+            np.add.at(cells[..., 1], at, part.harm_lo[m])
+            np.add.at(cells[..., 2], at, part.harm_hi[m])
 
     def result(self, *, complete: bool) -> pd.DataFrame:
         """The output table; frees the sums as it reads them.

@@ -131,6 +131,23 @@ class Groups:
             out[name] = ids.values()[part]
         return pd.DataFrame({name: out[name] for name in self.by})
 
+    def keys(self) -> dict[str, pa.Array]:
+        """The ``by`` values of every group id, in id order, as Arrow arrays (none without ``by``).
+
+        Read back by :meth:`ids` (as the columns of a batch), they give the
+        same groups: how one engine's sums are added to another's.
+        """
+        if self.combos is None:
+            known = self.columns[0].known if self.by else None
+            return {} if known is None else {self.by[0]: known}
+        packed = self.combos.to_numpy()
+        out = {}
+        for ids, name in reversed(list(zip(self.columns, self.by, strict=True))):
+            packed, part = np.divmod(packed, 1 << 21)
+            known = ids.known if ids.known is not None else pa.nulls(0)
+            out[name] = known.take(pa.array(part))
+        return {name: out[name] for name in self.by}
+
     def order(self) -> np.ndarray:
         """Group ids sorted by their ``by`` values (nulls last)."""
         if not self.by:

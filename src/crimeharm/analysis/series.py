@@ -57,6 +57,7 @@ from crimeharm.analysis.detection import (
     read_detection,
     unknown_report,
 )
+from crimeharm.distributed import is_dask_frame
 from crimeharm.errors import (
     MissingColumnError,
     OptionError,
@@ -258,6 +259,12 @@ def _police_uk(
             opts[name] = value
     if outcomes is None:
         return data, opts, detected, None
+    if is_dask_frame(data):
+        raise OptionError(
+            "outcomes= joins the outcomes to the street records in memory; for a Dask "
+            "DataFrame, join them first (crimeharm.join_outcomes per partition, or a merge on "
+            "'Crime ID') and pass detected=<the joined outcome column>"
+        )
     frame = read_table(data)
     joined, report = join_outcomes(frame, outcomes)
     return joined, opts, detected or LATEST_OUTCOME, report
@@ -311,8 +318,9 @@ def series(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, or path
-        Records, as for :func:`crimeharm.harm_index`.
+    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, or path
+        Records, as for :func:`crimeharm.harm_index` (a Dask DataFrame is
+        summed partition by partition).
     by : str or list of str, optional
         Area columns.
     period : str, optional
@@ -414,7 +422,7 @@ def series(
         data, score_opts, detected, join_report = _police_uk(data, score_opts, outcomes, detected)
     opts = ScoreOptions.from_arguments(score_opts)
     by_list = [by] if isinstance(by, str) else list(by or [])
-    present = open_source(data).columns
+    present = list(data.columns) if is_dask_frame(data) else open_source(data).columns
     cat_key, cat_map = None, None
     if category is not None:
         if category in present:

@@ -158,7 +158,8 @@ class CsvOptions:
         return "\n,".encode(self.encoding) == b"\n,"
 
 
-def _check_batch_rows(batch_rows: object) -> int:
+def check_batch_rows(batch_rows: object) -> int:
+    """``batch_rows`` as an int, or an :class:`OptionError` when it is not a count of at least 1."""
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int | np.integer):
         raise OptionError(
             f"batch_rows={batch_rows!r}; expected a whole number of rows >= 1", values=[batch_rows]
@@ -1095,7 +1096,7 @@ def open_source(
     OptionError
         For ``batch_rows``, ``encoding`` or ``sep`` that are not valid.
     """
-    batch_rows = _check_batch_rows(batch_rows)
+    batch_rows = check_batch_rows(batch_rows)
     csv = CsvOptions.make(encoding=encoding, sep=sep)
     wanted = list(columns) if columns is not None else None
     needed = list(require) if require is not None else list(wanted or [])

@@ -42,7 +42,7 @@ from crimeharm.scoring.options import (
 from crimeharm.scoring.rules import Scorer
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["OUTPUT_COLUMNS", "score"]
+__all__ = ["OUTPUT_COLUMNS", "score", "score_frame"]
 
 #: The columns :func:`score` adds to the input's (and ``period_date`` with a date column).
 OUTPUT_COLUMNS = ("days", "crimes", "harm_days", "excluded")
@@ -82,10 +82,12 @@ def score(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, path, glob or list of paths
         Records, one per crime (or per area x offence with ``count``): a CSV
         or Parquet file, or several (a folder, read recursively, a glob or a
-        list) read as one input.
+        list) read as one input. A Dask DataFrame gives a Dask DataFrame,
+        scored partition by partition; its partitions' summaries are not
+        kept (:func:`crimeharm.aggregate` of it gives the summary).
     {read_parameters}
     {score_parameters}
     {window_parameters}
@@ -117,8 +119,13 @@ def score(
     from crimeharm.scoring.inputs import check_new_columns, read_table
 
     opts = ScoreOptions.from_arguments(locals())
-    frame = read_table(data, require=opts.columns(), encoding=encoding, sep=sep)
     new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
+    if type(data).__module__.startswith("dask"):
+        from crimeharm.distributed import _dask, is_dask_frame
+
+        if is_dask_frame(data):
+            return _dask.score(data, opts, new=new)
+    frame = read_table(data, require=opts.columns(), encoding=encoding, sep=sep)
     source = str(data) if isinstance(data, str | os.PathLike) else "data"
     check_new_columns(
         list(frame.columns),
@@ -127,10 +134,15 @@ def score(
         what="score",
         replaced="crimes" if opts.count == "crimes" else None,
     )
+    return score_frame(frame, opts)
+
+
+def score_frame(frame: pd.DataFrame, opts: ScoreOptions) -> pd.DataFrame:
+    """:func:`score` of a frame whose columns were checked, with options checked."""
     scorer = Scorer(opts)
     batch = {c: frame[c] for c in opts.columns()}
     scored = scorer.score_batch(batch, len(frame))
-    summary = scorer.finish()
+    summary = scorer.finish(stacklevel=4)
     out = frame.copy()
     out["days"] = scored.days
     crimes = np.ones(len(frame)) if scored.crimes is None else scored.crimes

@@ -129,10 +129,8 @@ class Scorer:
         The plausibility window is not applied (see :meth:`plausible`).
         """
         days = self.dates.read(col, name=name)
-        bad = self.summary.bad_dates
-        if len(bad) < 5 and (days == DAY_BAD).any():
-            bad.extend(b for b in bad_examples(days, col) if b not in bad)
-            del bad[5:]
+        if len(self.summary.bad_dates) < 5 and (days == DAY_BAD).any():
+            self.summary.add_bad_dates(bad_examples(days, col))
         return days
 
     def implausible(self, days: np.ndarray) -> np.ndarray:
@@ -347,8 +345,11 @@ class Scorer:
             days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
         )
 
-    def finish(self) -> Summary:
-        """Warn once about unknown codes and yes/no values excluded, with the most frequent."""
+    def finish(self, *, stacklevel: int = 3) -> Summary:
+        """Warn once about unknown codes and yes/no values excluded, with the most frequent.
+
+        The warnings point ``stacklevel`` frames up (the caller's caller by default).
+        """
         s = self.summary
         n_flags = s.rows_excluded["bad_flag"]
         if n_flags and self.opts.flag_unknown == "exclude":
@@ -360,7 +361,7 @@ class Scorer:
                 f"{n_flags:,} record(s) excluded as bad_flag: yes/no values outside the "
                 f"vocabulary in {listed} (flag_unknown='no' reads them as no, 'raise' stops)",
                 FlagValueWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         n = s.rows_excluded["unknown_code"]
         if n and self.opts.unknown == "exclude":
@@ -369,7 +370,7 @@ class Scorer:
                 f"{n:,} record(s) excluded as unknown_code: edition {s.edition!r} does not "
                 f"carry their offence codes; most frequent: {top}",
                 UnknownCodeWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         return s
 

@@ -193,6 +193,40 @@ class Summary:
                 self.crimes_excluded[reason] += crimes
                 self.harm_excluded[reason] += harm
 
+    def add_bad_dates(self, bad: list) -> None:
+        """Keep up to five distinct examples of unparseable dates, the first met."""
+        if bad and len(self.bad_dates) < 5:
+            self.bad_dates.extend(b for b in bad if b not in self.bad_dates)
+            del self.bad_dates[5:]
+
+    def merge(self, other: Summary) -> None:
+        """Add the counts of another summary of the same options (another part of the records).
+
+        Counters add, keeping the order their keys were first met; examples
+        of bad dates follow :meth:`add_bad_dates`.
+        """
+        self.rows_in += other.rows_in
+        self.rows_included += other.rows_included
+        self.crimes_included += other.crimes_included
+        self.harm_included += other.harm_included
+        for mine, theirs in (
+            (self.rows_excluded, other.rows_excluded),
+            (self.crimes_excluded, other.crimes_excluded),
+            (self.harm_excluded, other.harm_excluded),
+            (self.unknown_codes, other.unknown_codes),
+            (self.ambiguous_codes, other.ambiguous_codes),
+            (self.crosswalked_codes, other.crosswalked_codes),
+        ):
+            mine.update(theirs)
+        self.add_bad_dates(other.bad_dates)
+        for text in other.implausible_dates:  # as note_implausible keeps them
+            if text not in self.implausible_dates and len(self.implausible_dates) < 5:
+                self.implausible_dates.append(text)
+        self.blank_flags.update(other.blank_flags)
+        for col, values in other.flag_values.items():
+            self.flag_values.setdefault(col, Counter()).update(values)
+        self.unknown_scored_zero += other.unknown_scored_zero
+
     def merge_batch(self, status: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
         """Add one scored batch's tallies."""
         n_status = len(REASONS) + 1

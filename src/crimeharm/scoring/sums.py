@@ -8,9 +8,8 @@ groups, not the number of records.
 Crimes and harm are summed into an area x period array per status
 (included, or an exclusion reason) by an engine, compiled loops or numpy
 (see :mod:`crimeharm._engine`), chosen once per call; only the periods
-that records fall in take memory (:mod:`crimeharm._engine.memory`), and
-``attrs["crimeharm"]["sums_memory"]`` says, in one line, how much the sums
-took. Each output row has
+that records fall in take memory (:mod:`crimeharm._engine.memory`;
+:func:`crimeharm.estimate_sums_memory` gives the estimate in one line). Each output row has
 the ``by`` columns, ``period`` (its label, ``period_start`` and
 ``period_end``), ``crimes`` and ``harm_days`` of the included records, and
 for each exclusion reason ``excluded_<reason>`` (crimes) and
@@ -38,7 +37,14 @@ from crimeharm._engine.base import Engine, Tally
 from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_MISSING
-from crimeharm.scoring.inputs import batch_columns, check_by_names, check_progress, open_source
+from crimeharm.scoring.inputs import (
+    Source,
+    batch_columns,
+    check_batch_rows,
+    check_by_names,
+    check_progress,
+    open_source,
+)
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
     CodeSystem,
@@ -61,13 +67,22 @@ from crimeharm.scoring.rules import Scorer
 from crimeharm.scoring.summary import Summary
 from crimeharm.weights.table import WeightTable
 
-__all__ = ["Excluded", "aggregate", "harm_index"]
+__all__ = [
+    "Excluded",
+    "add_batches",
+    "add_scored_frame",
+    "aggregate",
+    "build_output",
+    "harm_index",
+]
 
+#: The ``engine`` option of :func:`harm_index`: an engine's name, or ``dask``.
+SumsEngine = Literal["auto", "compiled", "numpy", "dask"]
 #: What the output says of excluded records: columns per reason, or the summary alone.
 Excluded = Literal["columns", "summary"]
 
 
-def _warn_short(eng: Engine, period: Period | None) -> None:
+def _warn_short(eng: Engine, period: Period | None, *, stacklevel: int = 3) -> None:
     spanned = eng.periods_spanned
     if period is None or period.kind != "rolling" or spanned == 0:
         return
@@ -77,7 +92,7 @@ def _warn_short(eng: Engine, period: Period | None) -> None:
             "window: no complete window, so the result has no dated rows (the summary still "
             "counts every record)",
             ShortDataWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -148,17 +163,47 @@ def _attach(
     by: list,
     period: Period | None,
     provenance: Mapping[str, Any],
-    sums_memory: str,
 ) -> pd.DataFrame:
     out.attrs["crimeharm"] = {
         **provenance,
         "engine": engine,
-        "sums_memory": sums_memory,
         "by": by,
         "period": period.spec if period is not None else None,
         "summary": summary.as_dict(),
     }
     return out
+
+
+def add_batches(
+    eng: Engine, scorer: Scorer, source: Source, *, progress: Callable[[int], object] | None = None
+) -> int:
+    """Score every batch of ``source`` and add it to the engine's sums; the rows read.
+
+    Batch i is added in a worker thread (the compiled loops release the GIL)
+    while batch i+1 is read and prepared: one batch in flight, added in order.
+    The summary's counts are left to the caller (read off the sums).
+    """
+    done = 0
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        ThreadPoolExecutor(max_workers=1) as helper,
+        ThreadPoolExecutor(max_workers=1) as reader,
+    ):
+        pending = None
+        batches = source.batches(decode_threads=False)  # the threads here are enough
+        if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
+            batches = _read_ahead(batches, reader)
+        for batch in batches:
+            cols = batch_columns(batch)
+            n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
+            add = eng.prepare(scorer, cols, n, helper=helper)
+            _finish(pending, scorer)
+            pending = pool.submit(add)
+            done += n
+            if progress is not None:
+                progress(done)
+        _finish(pending, scorer)
+    return done
 
 
 @with_score_parameters
@@ -198,16 +243,17 @@ def harm_index(
     end: DateLike = None,
     unknown: UnknownPolicy = "exclude",
     negative_counts: NegativeCounts = "exclude",
-    engine: EngineName = "auto",
+    engine: SumsEngine = "auto",
 ) -> pd.DataFrame:
     """Score records and sum harm by area and period in one streaming pass.
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, path, glob or list of paths
         Records; a CSV or Parquet file, or several (a folder, read
         recursively, a glob or a list) read as one input, a row group or a
-        block at a time.
+        block at a time; a Dask DataFrame is summed partition by partition
+        on its cluster (:mod:`crimeharm.distributed`), with the same result.
     {read_parameters}
     by : str or list of str, optional
         Area columns (e.g. ``"lsoa"``, ``["force", "beat"]``); not named as
@@ -239,7 +285,7 @@ def harm_index(
         Called with the number of rows done after each batch.
     {score_parameters}
     {window_parameters}
-    engine : {'auto', 'compiled', 'numpy'}
+    engine : {'auto', 'compiled', 'numpy', 'dask'}
         What adds the records into the sums. ``compiled``: loops compiled
         from Cython at install, which score and add most batches in one
         pass; an :class:`~crimeharm.OptionError` where they are not built.
@@ -249,6 +295,12 @@ def harm_index(
         environment variable
         ``CRIMEHARM_ENGINE`` (``numpy``, ``compiled`` or ``auto``) changes
         this default. ``attrs["crimeharm"]["engine"]`` records the one used.
+        ``dask``: read Parquet path(s) (local, or remote through fsspec)
+        with Dask and sum them on the active Dask client, each partition
+        with the ``auto`` engine (see :mod:`crimeharm.distributed`). A
+        ``dask.dataframe.DataFrame`` as ``data`` is summed so whatever the
+        engine (each partition with the one named here); ``progress`` is
+        then called once, at the end.
 
     Returns
     -------
@@ -270,48 +322,35 @@ def harm_index(
     opts = ScoreOptions.from_arguments(locals())
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
+    check_progress(progress)
+    if engine == "dask" or _is_dask(data):
+        from crimeharm.distributed import _dask
+        from crimeharm.distributed.partials import records_plan
+
+        plan = records_plan(
+            opts,
+            by=by_list,
+            period=per_spec,
+            excluded=excluded,
+            engine="auto" if engine == "dask" else engine,
+            batch_rows=check_batch_rows(batch_rows),
+        )
+        return _dask.harm_index(
+            data, plan, complete=complete, population=population, per=per, progress=progress
+        )
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
-    check_progress(progress)
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
-    done = 0
-    # batch i is added in a worker thread (the compiled loops release the GIL) while
-    # batch i+1 is read and prepared; one batch in flight, added in order
-    with (
-        ThreadPoolExecutor(max_workers=1) as pool,
-        ThreadPoolExecutor(max_workers=1) as helper,
-        ThreadPoolExecutor(max_workers=1) as reader,
-    ):
-        pending = None
-        batches = source.batches(decode_threads=False)  # the threads here are enough
-        if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
-            batches = _read_ahead(batches, reader)
-        for batch in batches:
-            cols = batch_columns(batch)
-            n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
-            add = eng.prepare(scorer, cols, n, helper=helper)
-            _finish(pending, scorer)
-            pending = pool.submit(add)
-            done += n
-            if progress is not None:
-                progress(done)
-        _finish(pending, scorer)
-    scorer.summary.add_totals(eng.totals())
-    summary = scorer.finish()
-    _warn_short(eng, per_spec)
-    sums_memory = eng.memory().line  # read before result(), which frees the sums
-    out = _whole_crimes(eng.result(complete=complete))
-    if population is not None:
-        add_rates(out, by_list, population, per=per)
-    return _attach(
-        out,
-        summary=summary,
-        engine=eng.name,
-        by=by_list,
-        period=per_spec,
+    add_batches(eng, scorer, source, progress=progress)
+    return build_output(
+        eng,
+        scorer.summary,
+        scorer=scorer,
+        complete=complete,
+        population=population,
+        per=per,
         provenance=opts.weights.provenance(),
-        sums_memory=sums_memory,
     )
 
 
@@ -330,9 +369,10 @@ def aggregate(
 
     Parameters
     ----------
-    scored : pandas.DataFrame
+    scored : pandas.DataFrame or dask.dataframe.DataFrame
         The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
-        ``excluded`` and, for a period, ``period_date`` columns are used).
+        ``excluded`` and, for a period, ``period_date`` columns are used);
+        a Dask DataFrame is summed partition by partition.
     by, period, complete, excluded, population, per, engine
         As for :func:`harm_index`.
 
@@ -341,44 +381,119 @@ def aggregate(
     pandas.DataFrame
         As for :func:`harm_index`.
     """
+    if _is_dask(scored):
+        return _dask_aggregate(
+            scored,
+            by=by,
+            period=period,
+            complete=complete,
+            excluded=excluded,
+            population=population,
+            per=per,
+            engine=engine,
+        )
     needed = ["days", "crimes", "excluded"]
     present = list(scored.columns)
     MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
     by_list, per_spec = _prepare(by, period, has_date="period_date" in scored.columns)
     MissingColumnError.check(present, by_list, source="scored", what="by ")
-    n = len(scored)
-    reasons = pd.Categorical(scored["excluded"], categories=list(REASONS))
-    status = (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
-    crimes = scored["crimes"].to_numpy(dtype=float)
-    harm = scored["days"].to_numpy(dtype=float) * crimes
-    pday = None
-    if per_spec is not None:
-        dates = scored["period_date"].to_numpy(dtype="datetime64[D]")
-        pday = np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
     eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
-    eng.add_scored(
-        {c: scored[c] for c in by_list}, n, status=status, crimes=crimes, harm=harm, period_day=pday
-    )
-    totals = eng.totals()  # read before result(), which frees the sums
-    _warn_short(eng, per_spec)
-    sums_memory = eng.memory().line  # read before result(), which frees the sums
-    out = _whole_crimes(eng.result(complete=complete))
-    if population is not None:
-        add_rates(out, by_list, population, per=per)
+    add_scored_frame(eng, scored)
     meta = dict(scored.attrs.get("crimeharm", {}))
     summary = Summary(
         edition=meta.get("edition", ""),
         edition_sha256=meta.get("edition_sha256", ""),
         scheme=meta.get("scheme", ""),
     )
-    summary.add_totals(totals)
     prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
+    return build_output(
+        eng, summary, complete=complete, population=population, per=per, provenance=prov
+    )
+
+
+def _is_dask(data: Any) -> bool:
+    from crimeharm.distributed import is_dask_frame
+
+    return is_dask_frame(data)
+
+
+def _dask_aggregate(
+    scored: Any,
+    *,
+    by: str | Sequence[str] | None,
+    period: str | Period | None,
+    complete: bool,
+    excluded: Excluded,
+    population: pd.DataFrame | pd.Series | None,
+    per: float,
+    engine: EngineName,
+) -> pd.DataFrame:
+    """:func:`aggregate` of a Dask DataFrame that :func:`crimeharm.score` returned."""
+    from crimeharm.distributed import _dask
+    from crimeharm.distributed.partials import Plan
+
+    present = list(scored.columns)
+    MissingColumnError.check(
+        present, ["days", "crimes", "excluded"], source="aggregate (needs crimeharm.score's output)"
+    )
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
+    MissingColumnError.check(present, by_list, source="scored", what="by ")
+    excluded_cells = _excluded_cells(excluded)
+    new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)  # checks the name
+    prov = _dask.provenance(scored)
+    plan = Plan(None, tuple(by_list), per_spec, excluded_cells, engine, 1 << 20, prov)
+    return _dask.aggregate(scored, plan, complete=complete, population=population, per=per)
+
+
+def add_scored_frame(eng: Engine, scored: pd.DataFrame) -> None:
+    """Add a frame that :func:`crimeharm.score` returned to the engine's sums."""
+    by_list = eng.by
+    reasons = pd.Categorical(scored["excluded"], categories=list(REASONS))
+    status = (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
+    crimes = scored["crimes"].to_numpy(dtype=float)
+    harm = scored["days"].to_numpy(dtype=float) * crimes
+    pday = None
+    if eng.period is not None:
+        dates = scored["period_date"].to_numpy(dtype="datetime64[D]")
+        pday = np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
+    eng.add_scored(
+        {c: scored[c] for c in by_list},
+        len(scored),
+        status=status,
+        crimes=crimes,
+        harm=harm,
+        period_day=pday,
+    )
+
+
+def build_output(
+    eng: Engine,
+    summary: Summary,
+    *,
+    scorer: Scorer | None = None,
+    complete: bool,
+    population: pd.DataFrame | pd.Series | None,
+    per: float,
+    provenance: Mapping[str, Any],
+    stacklevel: int = 3,
+) -> pd.DataFrame:
+    """The output table of the engine's sums, with rates and ``attrs`` (the sums are freed).
+
+    The summary's counts are read off the sums; with ``scorer`` (whose
+    summary ``summary`` is) its closing warnings are given.
+    """
+    summary.add_totals(eng.totals())  # read before result(), which frees the sums
+    if scorer is not None:
+        summary = scorer.finish(stacklevel=stacklevel + 1)
+    _warn_short(eng, eng.period, stacklevel=stacklevel + 1)
+    out = _whole_crimes(eng.result(complete=complete))
+    if population is not None:
+        add_rates(out, eng.by, population, per=per)
     return _attach(
         out,
         summary=summary,
         engine=eng.name,
-        by=by_list,
-        period=per_spec,
-        provenance=prov,
-        sums_memory=sums_memory,
+        by=eng.by,
+        period=eng.period,
+        provenance=provenance,
     )
