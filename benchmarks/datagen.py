@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 SEED = 20201006
@@ -188,16 +189,278 @@ def arrow_nbytes(path: Path, columns: list[str]) -> int:
     return sum(pf.read_row_group(i, columns=columns).nbytes for i in range(pf.num_row_groups))
 
 
+# ------------------------------------------------------------- records as forces export them
+#: The shaped records (issue #12): what a force's export looks like, not crimeharm's best case.
+SHAPED_SEED = 20261202
+N_OA = 180_000
+N_CSP = 40
+#: How the Home Office classification is written, and the share of each form.
+CODE_FORMS = (("padded", 0.5), ("short", 0.3), ("packed", 0.2))  # 008/01, 8/1, 00801
+#: Well-formed classifications that cchi-2020 does not carry, and values of no form.
+UNKNOWN_CODES = ("999/99", "998/01", "900/01", "199/99")
+MALFORMED_CODES = ("8.1", "N/A", "TBC", "??", "UNKNOWN")
+UNKNOWN_SHARE = 0.004
+MALFORMED_SHARE = 0.002
+NULL_CODE_SHARE = 0.001
+OUTCOMES = (
+    "Under investigation",
+    "Investigation complete; no suspect identified",
+    "Unable to prosecute suspect",
+    "Offender given a caution",
+    "Awaiting court outcome",
+    "Local resolution",
+    "Formal action is not in the public interest",
+    "Court result unavailable",
+)
+#: Columns of the shaped records, in file order.
+SHAPED_COLUMNS = [
+    "crime_ref",
+    "committed",
+    "offence_code",
+    "oa",
+    "lsoa",
+    "csp",
+    "police_initiated",
+    "outcome",
+    "location",
+]
+SHAPED_VERSION = 2
+FIRST_TIME = np.datetime64("2019-04-01T00:00:00", "s")
+LAST_TIME = np.datetime64("2024-03-31T23:59:59", "s")
+
+
+def _forms(code: str) -> tuple[str, str, str]:
+    """``008/01`` written padded, short (``8/1``) and packed (``00801``)."""
+    klass, sub = code.split("/")
+    return code, f"{int(klass)}/{int(sub)}", f"{klass}{sub}"
+
+
+class ShapedGenerator:
+    """Records shaped as forces export them, drawn in chunks from one seed.
+
+    ``committed`` (timestamp[s]) is sorted over the whole file (an export
+    ordered by date), so a 1M-row chunk spans about six days of one month;
+    ``offence_code`` mixes the three written forms of each classification
+    (:data:`CODE_FORMS`) with unknown, malformed and missing values; every
+    record has a unique ``crime_ref``; each of 180,000 output areas (``oa``,
+    gamma-distributed rate) lies in one of 35,000 LSOAs, each in one of 40
+    CSPs; ``outcome`` and ``location`` (a street-like text of about 200,000
+    values) are columns no job reads.
+    """
+
+    def __init__(self, codes: list[str], rows: int) -> None:
+        self.rows = rows
+        self.rng = np.random.default_rng(SHAPED_SEED)
+        rank = self.rng.permutation(len(codes)) + 1
+        p = 1.0 / rank.astype(float) ** ZIPF_S
+        self.code_cdf = np.cumsum(p / p.sum())
+        written = [f for c in codes for f in _forms(c)]
+        self.written = pa.array([*written, *UNKNOWN_CODES, *MALFORMED_CODES, None], pa.string())
+        self.n_codes = len(codes)
+        rate = self.rng.gamma(shape=1.5, scale=1.0, size=N_OA)
+        self.oa_cdf = np.cumsum(rate / rate.sum())
+        oa_ids = np.arange(N_OA)
+        self.oa_lsoa = (oa_ids * N_LSOA // N_OA).astype(np.int32)
+        self.lsoa_csp = (np.arange(N_LSOA) * N_CSP // N_LSOA).astype(np.int32)
+        self.oas = pa.array([f"E00{i:06d}" for i in range(1, N_OA + 1)], pa.string())
+        self.lsoas = pa.array([f"E01{i:06d}" for i in range(1, N_LSOA + 1)], pa.string())
+        self.csps = pa.array([f"CSP{i:02d}" for i in range(1, N_CSP + 1)], pa.string())
+        self.outcomes = pa.array(OUTCOMES, pa.string())
+        self.span = int((LAST_TIME - FIRST_TIME).astype(np.int64))
+        self.done = 0
+
+    def _pick(self, cdf: np.ndarray, n: int) -> np.ndarray:
+        idx = np.searchsorted(cdf, self.rng.random(n), side="right")
+        return np.minimum(idx, len(cdf) - 1).astype(np.int32)
+
+    def _codes(self, n: int) -> np.ndarray:
+        rng = self.rng
+        code = self._pick(self.code_cdf, n)
+        form = np.searchsorted(np.cumsum([s for _, s in CODE_FORMS]), rng.random(n), side="right")
+        idx = code * 3 + np.minimum(form, 2).astype(np.int32)
+        odd = rng.random(n)
+        base = 3 * self.n_codes
+        unknown = odd < UNKNOWN_SHARE
+        malformed = (odd >= UNKNOWN_SHARE) & (odd < UNKNOWN_SHARE + MALFORMED_SHARE)
+        null = (odd >= UNKNOWN_SHARE + MALFORMED_SHARE) & (
+            odd < UNKNOWN_SHARE + MALFORMED_SHARE + NULL_CODE_SHARE
+        )
+        idx[unknown] = base + rng.integers(0, len(UNKNOWN_CODES), int(unknown.sum()))
+        idx[malformed] = (
+            base + len(UNKNOWN_CODES) + rng.integers(0, len(MALFORMED_CODES), int(malformed.sum()))
+        )
+        idx[null] = base + len(UNKNOWN_CODES) + len(MALFORMED_CODES)
+        return idx.astype(np.int32)
+
+    def chunk(self, n: int) -> pa.Table:
+        """The next ``n`` records (plain string columns, ``committed`` sorted)."""
+        rng = self.rng
+        lo, hi = self.done, self.done + n
+        self.done = hi
+        pos = np.sort(rng.uniform(lo, hi, n)) / max(self.rows, 1)
+        seconds = (pos * self.span).astype(np.int64) + FIRST_TIME.astype(np.int64)
+        oa = self._pick(self.oa_cdf, n)
+        lsoa = self.oa_lsoa[oa]
+        csp = self.lsoa_csp[lsoa]
+        ref = pa.array(np.arange(lo, hi, dtype=np.int64) + 10_000_000).cast(pa.string())
+        street = pa.array(rng.integers(1, 200_000, n)).cast(pa.string())
+
+        def take(values: pa.Array, idx: np.ndarray) -> pa.Array:
+            return values.take(pa.array(idx))
+
+        return pa.table(
+            {
+                "crime_ref": pc.binary_join_element_wise("CR/", ref, ""),
+                "committed": pa.array(seconds, pa.timestamp("s")),
+                "offence_code": take(self.written, self._codes(n)),
+                "oa": take(self.oas, oa),
+                "lsoa": take(self.lsoas, lsoa),
+                "csp": take(self.csps, csp),
+                "police_initiated": pa.array(rng.random(n) < POLICE_INITIATED_SHARE),
+                "outcome": take(self.outcomes, rng.integers(0, len(OUTCOMES), n)),
+                "location": pc.binary_join_element_wise("On or near Street ", street, ""),
+            }
+        )
+
+
+def _shaped_meta(rows: int, form: str) -> dict:
+    return {
+        "seed": SHAPED_SEED,
+        "rows": rows,
+        "version": SHAPED_VERSION,
+        "chunk_rows": CHUNK_ROWS,
+        "form": form,
+    }
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def shaped_is_current(path: Path, rows: int, form: str) -> bool:
+    """True when ``path`` holds the shaped records of ``rows`` in ``form``."""
+    marker = _marker(path)
+    return (
+        path.exists()
+        and marker.is_file()
+        and json.loads(marker.read_text()) == _shaped_meta(rows, form)
+    )
+
+
+def _mark(path: Path, rows: int, form: str) -> Path:
+    _marker(path).write_text(json.dumps(_shaped_meta(rows, form)))
+    return path
+
+
+def write_shaped(path: Path, rows: int) -> Path:
+    """The shaped records as Parquet, one 1M-row row group per chunk (pyarrow's writer)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gen = ShapedGenerator(ho_classes(), rows)
+    tmp = path.with_name(path.name + ".tmp")
+    with pq.ParquetWriter(tmp, gen.chunk(0).schema) as writer:
+        while gen.done < rows:
+            writer.write_table(gen.chunk(min(CHUNK_ROWS, rows - gen.done)), CHUNK_ROWS)
+    os.replace(tmp, path)
+    return _mark(path, rows, "parquet")
+
+
+def write_small_groups(src: Path, path: Path, rows: int) -> Path:
+    """The same records rewritten by DuckDB (its default 122,880-row row groups)."""
+    import duckdb
+
+    tmp = path.with_name(path.name + ".tmp")
+    con = duckdb.connect()
+    con.execute("SET threads=2")
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{src}')) TO '{tmp}' (FORMAT parquet)"
+    )  # DuckDB keeps the order of a single file's rows
+    con.close()
+    os.replace(tmp, path)
+    return _mark(path, rows, "duckdb")
+
+
+#: strftime formats of the CSV files' date-times.
+CSV_DATES = {"csv-iso": "%Y-%m-%dT%H:%M:%S", "csv-uk": "%d/%m/%Y %H:%M"}
+
+
+def write_csv(src: Path, path: Path, rows: int, form: str) -> Path:
+    """The first ``rows`` shaped records as CSV, dates written per :data:`CSV_DATES`."""
+    import pyarrow.csv as pacsv
+
+    tmp = path.with_name(path.name + ".tmp")
+    pf = pq.ParquetFile(src)
+    fmt = CSV_DATES[form]
+    done = 0
+    with pacsv.CSVWriter(tmp, _csv_schema(pf.schema_arrow)) as writer:
+        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
+            if done >= rows:
+                break
+            batch = batch.slice(0, rows - done)
+            done += batch.num_rows
+            i = batch.schema.get_field_index("committed")
+            text = pc.strftime(batch.column(i).cast(pa.timestamp("s")), format=fmt)
+            writer.write_batch(batch.set_column(i, "committed", text))
+    os.replace(tmp, path)
+    return _mark(path, rows, form)
+
+
+def _csv_schema(schema: pa.Schema) -> pa.Schema:
+    i = schema.get_field_index("committed")
+    return schema.set(i, pa.field("committed", pa.string()))
+
+
+def ensure_shaped(data_dir: Path, rows: int, csv_rows: int, *, force: bool = False) -> dict:
+    """Write (or reuse) every file of the shaped scenarios; their paths by form."""
+    name = f"shaped-{_label(rows)}"
+    paths = {
+        "parquet": data_dir / f"{name}.parquet",
+        "duckdb": data_dir / f"{name}-duckdb.parquet",
+        "csv-iso": data_dir / f"{name}-{_label(csv_rows)}-iso.csv",
+        "csv-uk": data_dir / f"{name}-{_label(csv_rows)}-uk.csv",
+    }
+    if force or not shaped_is_current(paths["parquet"], rows, "parquet"):
+        write_shaped(paths["parquet"], rows)
+    if force or not shaped_is_current(paths["duckdb"], rows, "duckdb"):
+        write_small_groups(paths["parquet"], paths["duckdb"], rows)
+    for form in CSV_DATES:
+        if force or not shaped_is_current(paths[form], csv_rows, form):
+            write_csv(paths["parquet"], paths[form], csv_rows, form)
+    return {k: str(v) for k, v in paths.items()}
+
+
+def _label(rows: int) -> str:
+    for unit, div in (("m", 1_000_000), ("k", 1_000)):
+        if rows % div == 0:
+            return f"{rows // div}{unit}"
+    return str(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=float, required=True)
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--out", type=Path)
     ap.add_argument("--split", type=Path, help="also split the file into a folder of files")
     ap.add_argument("--parts", type=int, default=5)
     ap.add_argument("--weights", type=Path, help="also write the baselines' weights table")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument(
+        "--shaped",
+        type=Path,
+        help="write the shaped records (issue #12) into this folder instead: Parquet, the same "
+        "rewritten by DuckDB, and CSV with ISO and with dd/mm/yyyy HH:MM dates",
+    )
+    ap.add_argument("--csv-rows", type=float, help="rows of the shaped CSV files (default rows/2)")
     args = ap.parse_args(argv)
     rows = int(args.rows)
+    if args.shaped is not None:
+        csv_rows = int(args.csv_rows) if args.csv_rows else max(rows // 2, 1)
+        paths = ensure_shaped(args.shaped, rows, csv_rows, force=args.force)
+        if args.weights is not None:
+            write_weights(args.weights)
+        print(json.dumps({"rows": rows, "csv_rows": csv_rows, "paths": paths}))
+        return
+    if args.out is None:
+        ap.error("--out is required without --shaped")
     if args.force or not is_current(args.out, rows):
         write(args.out, rows)
     if args.split is not None and (

@@ -254,6 +254,234 @@ def check(rows: int, runs: list[dict], work: Path, opts) -> list[dict]:
     return recs
 
 
+# ------------------------------------------------------------------ shaped scenarios
+#: The shaped scenarios (``job.SCENARIOS``), in the order of the docs table.
+SCENARIOS = (
+    "sorted",
+    "sorted-default",
+    "numpy-engine",
+    "small-row-groups",
+    "frame",
+    "csv-iso",
+    "csv-uk",
+    "output-areas",
+    "csp-fy",
+    "lsoa-fy",
+    "rows",
+    "small-calls",
+    "import",
+)
+SCENARIO_TOOLS = ("crimeharm", "duckdb", "polars")
+#: Scenarios whose DuckDB and polars job is another's: their peers are not run again.
+SAME_PEERS = {"sorted-default": "sorted", "numpy-engine": "sorted"}
+#: The file each scenario reads (keys of datagen.ensure_shaped's paths).
+SCENARIO_FILES = {
+    "small-row-groups": "duckdb",
+    "csv-iso": "csv-iso",
+    "csv-uk": "csv-uk",
+}
+S_START, S_END = "<!-- scenarios:start -->", "<!-- scenarios:end -->"
+
+
+def ensure_shaped(rows: int, csv_rows: int, data_dir: Path, timeout: float) -> dict:
+    weights = data_dir / "weights-ho_class.parquet"
+    args = [
+        str(HERE / "datagen.py"),
+        "--rows",
+        str(rows),
+        "--csv-rows",
+        str(csv_rows),
+        "--shaped",
+        str(data_dir),
+        "--weights",
+        str(weights),
+    ]
+    rc, out, err, secs = run_child(args, timeout=timeout)
+    if rc != 0:
+        raise SystemExit(f"generating the shaped records failed:\n{err}")
+    info = last_json(out)[-1]
+    info.update(weights=str(weights), seconds=round(secs, 2))
+    return info
+
+
+def scenario_tools(name: str, only: list[str] | None = None) -> tuple[str, ...]:
+    if name == "import":
+        tools: tuple[str, ...] = (*SCENARIO_TOOLS, "pandas")
+    elif name in SAME_PEERS:
+        tools = ("crimeharm",)
+    else:
+        tools = SCENARIO_TOOLS
+    return tuple(t for t in tools if only is None or t in only)
+
+
+def run_scenario_job(name: str, tool: str, data: dict, repeat: int, result, opts) -> dict:
+    path = data["paths"][SCENARIO_FILES.get(name, "parquet")]
+    args = [
+        str(HERE / "job.py"),
+        "--scenario",
+        name,
+        "--tool",
+        tool,
+        "--path",
+        path,
+        "--weights",
+        data["weights"],
+        "--threads",
+        str(opts.threads),
+        "--calls",
+        str(opts.calls),
+    ]
+    if result is not None:
+        args += ["--result", str(result)]
+    rc, out, err, secs = run_child(args, timeout=opts.timeout)
+    recs = last_json(out)
+    rec = recs[-1] if recs else {"scenario": name, "tool": tool, "ok": False}
+    if not recs:
+        rec["error"] = f"exit {rc}: {err[-2000:]}"
+    rec.update(repeat=repeat, process_s=round(secs, 3))
+    status = f"{rec['job_s']:.3f}s" if rec.get("ok") else f"FAILED {rec.get('error', '')[:200]}"
+    print(f"  {name:<17} {tool:<10} #{repeat}  {status}", flush=True)
+    return rec
+
+
+def run_scenarios(opts, work: Path) -> dict:
+    rows = int(opts.scenario_rows)
+    csv_rows = int(opts.csv_rows) if opts.csv_rows else max(rows // 2, 1)
+    data = ensure_shaped(rows, csv_rows, opts.data_dir, opts.timeout)
+    data["csv_rows"] = csv_rows
+    print(f"shaped scenarios: {rows:,} rows (CSV {csv_rows:,}): {data['paths']}", flush=True)
+    tasks = []
+    for r in range(opts.repeats):  # interleaved: every scenario and tool once per repeat
+        for name in opts.scenarios:
+            for tool in scenario_tools(name, opts.scenario_tools):
+                keep = r == 0 and name != "import"
+                tasks.append((name, tool, r, work / f"s-{name}-{tool}.parquet" if keep else None))
+    runs = [run_scenario_job(n, t, data, r, res, opts) for n, t, r, res in tasks]
+    if opts.peers_from is not None:  # the peers' runs of an earlier run on the same records
+        earlier = json.loads(Path(opts.peers_from).read_text())
+        runs += [dict(r, earlier=True) for r in earlier["runs"] if r["tool"] != "crimeharm"]
+    checks = []
+    for name in opts.scenarios:
+        if name == "import":
+            continue
+        mine = [x for x in runs if x["scenario"] == name and x.get("result")]
+        ref = next((x for x in mine if x["tool"] == "crimeharm"), None)
+        peer_name = SAME_PEERS.get(name, name)
+        peers = [
+            x
+            for x in runs
+            if x["scenario"] == peer_name and x.get("result") and x["tool"] != "crimeharm"
+        ]
+        if opts.peers_from is not None:  # their results are gone with that run's files
+            peers = [x for x in peers if not x.get("earlier")]
+            if ref is not None and not peers:
+                continue
+        if ref is None or not peers:
+            checks.append({"scenario": name, "ok": False, "error": "no results to compare"})
+            continue
+        _, out, err, _ = run_child(
+            [str(HERE / "compare.py"), ref["result"], *(x["result"] for x in peers)],
+            timeout=opts.timeout,
+        )
+        recs = last_json(out)
+        if len(recs) != len(peers):
+            checks.append({"scenario": name, "ok": False, "error": f"compare: {err[-1000:]}"})
+            continue
+        for rec, peer in zip(recs, peers, strict=True):
+            rec.pop("path", None)
+            rec.update(scenario=name, tool=peer["tool"])
+            checks.append(rec)
+    return {"data": data, "runs": runs, "checks": checks}
+
+
+def summarise_scenarios(shaped: dict) -> list[dict]:
+    by: dict[tuple[str, str], list[dict]] = {}
+    for r in shaped["runs"]:
+        by.setdefault((r["scenario"], r["tool"]), []).append(r)
+    out = []
+    for (name, tool), runs in by.items():
+        ok = [r for r in runs if r.get("ok")]
+        row = {"scenario": name, "tool": tool, "runs": len(runs), "ok_runs": len(ok)}
+        if ok:
+            frame = "rss_after_frame" in ok[0]
+            base = "rss_after_frame" if frame else "maxrss_after_import"
+            row.update(
+                median_s=statistics.median(r["job_s"] for r in ok),
+                min_s=min(r["job_s"] for r in ok),
+                call_s=statistics.median(r.get("call_s") or r["job_s"] for r in ok),
+                cpu_s=statistics.median(r.get("job_cpu_s", float("nan")) for r in ok),
+                peak_rss_mb=max(r["maxrss"] for r in ok) / MB,
+                peak_over_baseline_mb=max(r["maxrss"] - r[base] for r in ok) / MB,
+                groups=ok[0]["groups"],
+                loadavg_max=max(
+                    max(r.get("loadavg_start", 0), r.get("loadavg_end", 0)) for r in ok
+                ),
+            )
+        out.append(row)
+    return out
+
+
+def scenario_table(shaped: dict, summary: list[dict], machine: dict, repeats: int) -> str:
+    d = shaped["data"]
+    t = {(r["scenario"], r["tool"]): r for r in summary if "median_s" in r}
+    ok = {}
+    for c in shaped["checks"]:
+        ok.setdefault(c["scenario"], []).append(c.get("ok", False))
+    v = machine["versions"]
+    loads = [r["loadavg_max"] for r in summary if "loadavg_max" in r]
+    lines = [
+        f"Run {machine['date']} on {machine['cores']} cores, crimeharm {v.get('crimeharm')} "
+        f"(commit {machine['git_commit']}{', src modified' if machine['src_modified'] else ''}; "
+        f"{v.get('engine')} loops), duckdb {v.get('duckdb')} (threads=2), polars "
+        f"{v.get('polars')}; {d['rows']:,} records ({d['csv_rows']:,} in the CSV files); "
+        f"median of {repeats} interleaved fresh process(es); load average up to "
+        f"{max(loads, default=0):.1f}.",
+        "",
+        "| scenario | crimeharm s | DuckDB s | polars s | DuckDB / crimeharm | "
+        "polars / crimeharm | crimeharm MB | DuckDB MB | polars MB | same answer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name in [n for n in SCENARIOS if any(k[0] == n for k in t)]:
+        peer = SAME_PEERS.get(name, name)
+        c, dk, pl_ = t.get((name, "crimeharm")), t.get((peer, "duckdb")), t.get((peer, "polars"))
+        key = "call_s" if name == "small-calls" else "median_s"
+
+        def secs(r, key=key) -> str:
+            if r is None:
+                return ""
+            return f"{r[key] * 1000:.1f} ms" if key == "call_s" else f"{r[key]:.2f}"
+
+        def ratio(r, c=c, key=key) -> str:
+            if r is None or c is None:
+                return ""
+            x = r[key] / c[key]
+            return f"{x:.2f}" if x >= 1 else f"**{x:.2f}**"
+
+        def mem(r) -> str:
+            return "" if r is None else f"{r['peak_over_baseline_mb']:,.0f}"
+
+        same = "yes" if ok.get(name) and all(ok[name]) else "**no**"
+        if name not in ok:
+            same = "not checked"
+        if name == "import":
+            pd_ = t.get(("import", "pandas"))
+            same = f"pandas {pd_['median_s']:.2f} s" if pd_ else ""
+        lines.append(
+            f"| {name} | {secs(c)} | {secs(dk)} | {secs(pl_)} | {ratio(dk)} | {ratio(pl_)} | "
+            f"{mem(c)} | {mem(dk)} | {mem(pl_)} | {same} |"
+        )
+    lines += [
+        "",
+        "Ratios are the peer's median time over crimeharm's (above 1: crimeharm is faster; "
+        "below 1 in bold). small-calls gives the median time of one call (of "
+        f"{shaped['data'].get('calls', '')} calls of a 10,000-row frame); import the cold import "
+        "alone. MB: peak RSS over the RSS after imports (or after the frame was loaded), 2^20 "
+        "bytes. sorted-default and numpy-engine are compared with sorted's DuckDB and polars "
+        "runs (the same job).",
+    ]
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ summary
 def summarise(size: dict) -> list[dict]:
     data = size["data"]
@@ -493,13 +721,13 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def rewrite_block(text: str, block: str) -> str:
+def rewrite_block(text: str, block: str, start: str = START, end: str = END) -> str:
     """Replace what is between the results markers (markers kept; appended if absent)."""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        return f"{head}{START}\n{block}\n{END}{tail}"
-    return f"{text.rstrip()}\n\n{START}\n{block}\n{END}\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        return f"{head}{start}\n{block}\n{end}{tail}"
+    return f"{text.rstrip()}\n\n{start}\n{block}\n{end}\n"
 
 
 # ---------------------------------------------------------------------- main
@@ -556,10 +784,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument(
+        "--scenarios",
+        nargs="*",
+        choices=SCENARIOS,
+        help="run the shaped scenarios (issue #12; all when named without any) instead of the "
+        "uniform job; --quick runs both",
+    )
+    ap.add_argument(
+        "--scenario-rows", type=float, help="records of the shaped scenarios (default 1e7)"
+    )
+    ap.add_argument(
+        "--scenario-tools",
+        nargs="+",
+        choices=(*SCENARIO_TOOLS, "pandas"),
+        help="run only these tools in the shaped scenarios",
+    )
+    ap.add_argument(
+        "--peers-from",
+        type=Path,
+        help="a scenarios.json of an earlier run on the same records whose DuckDB, polars and "
+        "pandas runs the table shows beside this run's (with --scenario-tools crimeharm)",
+    )
+    ap.add_argument("--csv-rows", type=float, help="records of the CSV files (default half)")
+    ap.add_argument(
+        "--calls", type=int, help="calls of the small-calls scenario (default 100; quick 10)"
+    )
+    ap.add_argument(
         "--docs", type=Path, help="Markdown file to update (default: docs/benchmarks.md)"
     )
     ap.add_argument("--no-docs", action="store_true")
     opts = ap.parse_args(argv)
+    opts.uniform = opts.scenarios is None or opts.quick
+    if opts.scenarios is not None and not opts.scenarios:
+        opts.scenarios = list(SCENARIOS)
+    if opts.quick and opts.scenarios is None:
+        opts.scenarios = list(SCENARIOS)
+    if opts.scenario_rows is None:
+        opts.scenario_rows = min(opts.rows or [2e5]) if opts.quick else 1e7
+    if opts.calls is None:
+        opts.calls = 10 if opts.quick else 100
     if opts.rows is None:
         opts.rows = [2e5] if opts.quick else [1e6, 1e7]
     if opts.repeats is None:
@@ -581,9 +844,15 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     sizes = []
+    shaped = None
     with tempfile.TemporaryDirectory(prefix="crimeharm-bench-") as tmp:
-        for rows in sorted(int(r) for r in opts.rows):
+        for rows in sorted(int(r) for r in opts.rows) if opts.uniform else []:
             sizes.append(run_size(rows, opts, Path(tmp)))
+        if opts.scenarios:
+            shaped = run_scenarios(opts, Path(tmp))
+            shaped["data"]["calls"] = opts.calls
+    if not opts.uniform:
+        return finish_scenarios(opts, machine, shaped)
     summary = [row for s in sizes for row in summarise(s)]
     result = {
         "machine": machine,
@@ -603,6 +872,31 @@ def main(argv: list[str] | None = None) -> int:
         opts.docs.write_text(rewrite_block(text, table))
     failed = [r for s in sizes for r in s["runs"] if not r.get("ok")]
     disagree = [c for s in sizes for c in s["checks"] if not c.get("ok")]
+    if shaped is not None:
+        rc = finish_scenarios(opts, machine, shaped)
+        failed += [None] * rc
+    for c in disagree:
+        print(f"DISAGREE: {c}", file=sys.stderr)
+    return 1 if failed or disagree else 0
+
+
+def finish_scenarios(opts, machine: dict, shaped: dict) -> int:
+    """Write ``scenarios.json`` and the scenarios table (docs unless quick); 1 on a failure."""
+    summary = summarise_scenarios(shaped)
+    result = {
+        "machine": machine,
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
+        **shaped,
+        "summary": summary,
+    }
+    (opts.out / "scenarios.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    table = scenario_table(shaped, summary, machine, opts.repeats)
+    print(table)
+    if opts.docs is not None:
+        text = opts.docs.read_text() if opts.docs.exists() else "# Benchmarks\n"
+        opts.docs.write_text(rewrite_block(text, table, S_START, S_END))
+    failed = [r for r in shaped["runs"] if not r.get("ok")]
+    disagree = [c for c in shaped["checks"] if not c.get("ok")]
     for c in disagree:
         print(f"DISAGREE: {c}", file=sys.stderr)
     return 1 if failed or disagree else 0

@@ -45,6 +45,14 @@ def test_quick_run_agrees(tmp_path):
             "3",
             "--jobs",
             "2",
+            "--scenarios",  # a few of the shaped scenarios (the CI's quick run has them all)
+            "small-row-groups",
+            "csv-uk",
+            "rows",
+            "small-calls",
+            "import",
+            "--calls",
+            "3",
         ],
         capture_output=True,
         text=True,
@@ -73,6 +81,16 @@ def test_quick_run_agrees(tmp_path):
     used = {r["engine"] for r in runs if r["tool"].startswith("crimeharm")}
     assert used == {new_engine("auto", [], None).name} == {result["machine"]["versions"]["engine"]}
     assert (out / "results.csv").read_text().startswith("rows,tool,source")
+    shaped = json.loads((out / "scenarios.json").read_text())
+    assert {(r["scenario"], r["tool"]) for r in shaped["runs"]} == {
+        (s, t)
+        for s in ("small-row-groups", "csv-uk", "rows", "small-calls", "import")
+        for t in ("crimeharm", "duckdb", "polars", *(["pandas"] if s == "import" else []))
+    }
+    assert all(r["ok"] for r in shaped["runs"]), [r.get("error") for r in shaped["runs"]]
+    assert len(shaped["checks"]) == 8  # crimeharm against both peers, in four scenarios
+    assert all(c["ok"] for c in shaped["checks"]), shaped["checks"]
+    assert all(c["groups"] > 0 for c in shaped["checks"])
     assert not (ROOT / "docs" / "benchmarks.md").read_text().count("20,000 |")  # docs untouched
 
 

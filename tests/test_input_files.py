@@ -544,12 +544,6 @@ CASES: dict[str, Case] = {
         kw={"batch_rows": np.int64(2)},
         check=_rows(5),
     ),
-    "progress-true": Case(
-        data=pd.DataFrame({"offence_code": ["8/6"]}),
-        kw={"progress": True},
-        error=OptionError,
-        fragments=("progress=True", "--progress"),
-    ),
     "progress-not-callable": Case(
         data=pd.DataFrame({"offence_code": ["8/6"]}),
         kw={"progress": "yes"},
@@ -1228,7 +1222,8 @@ def _write_part(part: pd.DataFrame, path: Path, *, kind: str, data: Any) -> None
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype) or out[col].dtype == object:
+        text = isinstance(out[col].dtype, pd.CategoricalDtype | pd.StringDtype)
+        if text or out[col].dtype == np.dtype(object):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out.reset_index(drop=True)
 

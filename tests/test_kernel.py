@@ -191,7 +191,7 @@ def test_one_pass_matches_column_by_column(
 
 
 @needs_compiled
-@pytest.mark.parametrize("source", ["parquet", "arrow", "categorical"])
+@pytest.mark.parametrize("source", ["parquet", "parquet-coalesced", "arrow", "categorical"])
 def test_one_pass_reads_arrow_and_categoricals_as_they_are(monkeypatch, tmp_path, source):
     df = _records(5_000, seed=3, date_kind="datetime")
     df["d"] = df["d"].dt.date  # Arrow date32 in Parquet and Arrow tables
@@ -204,9 +204,12 @@ def test_one_pass_reads_arrow_and_categoricals_as_they_are(monkeypatch, tmp_path
         table = pa.Table.from_pandas(df, preserve_index=False)
         assert table.schema.field("d").type == pa.date32()
         data = table
-        if source == "parquet":
+        if source.startswith("parquet"):
             data = tmp_path / "r.parquet"
             pq.write_table(table, data, row_group_size=1_500)
+    if source == "parquet":  # one batch per row group: each with its own dictionaries
+        monkeypatch.setattr("crimeharm.scoring.inputs.MIN_BATCH_ROWS", 1)
+    # (coalesced: the four row groups in one batch, their dictionaries unified)
     kw = {"by": "area", "period": "month", "date": "d", "police_initiated": "flag"}
     one_pass = _run(monkeypatch, "one-pass", data, **kw)
     general = _run(monkeypatch, "columns", data, **kw)

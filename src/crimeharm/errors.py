@@ -40,6 +40,7 @@ __all__ = [
     "OptionalDependencyError",
     "OutputFileError",
     "PeriodError",
+    "ProvenanceError",
     "SheetFormatError",
     "SheetValueWarning",
     "ShortDataWarning",
@@ -116,6 +117,10 @@ class InputFileError(CrimeHarmError, OSError):
 
 class OutputFileError(CrimeHarmError, OSError):
     """An output that cannot be written: a folder, a missing folder, no permission, a full disk."""
+
+
+class ProvenanceError(CrimeHarmError, LookupError):
+    """No provenance where it was looked for, or a CSV's sidecar that describes another file."""
 
 
 class UnsupportedFormatError(CrimeHarmError, ValueError):

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar, NamedTuple
@@ -69,6 +69,7 @@ import pyarrow as pa
 
 from crimeharm._engine.groups import Groups
 from crimeharm._engine.memory import CELL_BYTES, MemoryEstimate, check_bytes, estimate_sums_memory
+from crimeharm._threads import pool as threads
 from crimeharm.errors import ColumnValueError, OptionError
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 from crimeharm.scoring.dates import DAY_BAD
@@ -494,7 +495,7 @@ class Engine(ABC):
             has_included=statuses[:1] == [0],
             complete=complete,
         )
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with threads(2, rows=int(self._rows.sum())) as pool:
             cells = self._occupied(pool, [slabs[st] for st in statuses], wanted)
             n_out = len(cells.group)
             # the slabs are read one after another in a worker thread (the compiled engine

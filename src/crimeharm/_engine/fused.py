@@ -115,7 +115,7 @@ class Prepared:
 def _day_array(col: Any, scorer: Scorer, name: str) -> tuple[np.ndarray, int]:
     """Day numbers (or timestamps and their units per day) without a pass over the rows."""
     if isinstance(col, pd.Series) and isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
-        unit = np.datetime_data(col.dtype)[0]
+        unit = np.datetime_data(col.dtype)[0]  # type: ignore[arg-type]  # kind "M": datetime64
         if unit in _PER_DAY or unit == "D":
             values = col.to_numpy().view(np.int64)
             return np.ascontiguousarray(values), _PER_DAY.get(unit, 1)

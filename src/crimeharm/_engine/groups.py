@@ -67,6 +67,7 @@ class Ids:
         idx, dictionary = dictionary_encoded(col)
         mapping = self._map(dictionary)
         if len(idx) and idx.min() < 0:
+            assert self.known is not None  # _map has set the known values
             if self.null_id < 0:
                 self.null_id = len(self)
                 self.known = pa.concat_arrays([self.known, pa.nulls(1, self.known.type)])
@@ -107,10 +108,10 @@ class Groups:
         for p in parts:
             packed = packed * (1 << 21) + p
         codes, uniques = pd.factorize(packed)
-        pos = self.combos.get_indexer(uniques)
+        pos = self.combos.get_indexer(uniques)  # type: ignore[arg-type]  # stub: takes an array
         if (pos < 0).any():
             self.combos = self.combos.append(pd.Index(uniques[pos < 0]))
-            pos = self.combos.get_indexer(uniques)
+            pos = self.combos.get_indexer(uniques)  # type: ignore[arg-type]  # stub: takes an array
         return pos[codes]
 
     def __len__(self) -> int:
@@ -145,7 +146,7 @@ class Groups:
         for ids, name in reversed(list(zip(self.columns, self.by, strict=True))):
             packed, part = np.divmod(packed, 1 << 21)
             known = ids.known if ids.known is not None else pa.nulls(0)
-            out[name] = known.take(pa.array(part))
+            out[name] = known.take(part)
         return {name: out[name] for name in self.by}
 
     def order(self) -> np.ndarray:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
 from crimeharm.allocation import money
-from crimeharm.allocation.money import ROUNDING_RULE
+from crimeharm.allocation.money import ROUNDING_RULE, Number
 from crimeharm.errors import AllocationError, MissingColumnError
 
 __all__ = ["BUILTIN_TERMS", "ROUNDING_RULE", "allocate", "allocation_sensitivity"]
@@ -31,8 +30,8 @@ _WEIGHT_TOLERANCE = Fraction(1, 10**9)
 def allocate(
     areas: pd.DataFrame,
     *,
-    total: float | str | Decimal,
-    terms: Mapping[str, float],
+    total: Number,
+    terms: Mapping[str, Number],
     area: str = "area",
     harm: str = "harm",
     crimes: str = "crimes",
@@ -212,8 +211,8 @@ def allocate(
 def allocation_sensitivity(
     areas: pd.DataFrame,
     *,
-    total: float | str | Decimal,
-    terms: Mapping[str, float],
+    total: Number,
+    terms: Mapping[str, Number],
     step: float = 0.05,
     area: str = "area",
     harm: str = "harm",
@@ -257,15 +256,27 @@ def allocation_sensitivity(
     moved = money.exact(step, "step")
     if not 0 < moved < 1:
         raise AllocationError(f"step must be between 0 and 1; got {step!r}")
-    options = {"area": area, "harm": harm, "crimes": crimes, "population": population}
-    options.update(floor=floor, cap=cap)
-    base = allocate(areas, total=total, terms=weights, **options)
+
+    def run(terms: Mapping[str, Number]) -> pd.DataFrame:
+        return allocate(
+            areas,
+            total=total,
+            terms=terms,
+            area=area,
+            harm=harm,
+            crimes=crimes,
+            population=population,
+            floor=floor,
+            cap=cap,
+        )
+
+    base = run(weights)
     out = base[[area, "amount"]].copy()
     scenarios: dict[str, dict[str, float]] = {}
     for t in weights:
         for label, sign in (("up", 1), ("down", -1)):
             changed = _shift(weights, t, sign * moved)
-            result = allocate(areas, total=total, terms=changed, **options)
+            result = run(changed)
             out[f"{t}_{label}"] = result["amount"].to_numpy()
             scenarios[f"{t}_{label}"] = {u: float(w) for u, w in changed.items()}
     amounts = out.drop(columns=[area])

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_TOTAL_PENCE",
     "ROUNDING_RULE",
     "Exact",
+    "Number",
     "Table",
     "decimal_gbp",
     "exact",
@@ -47,6 +48,8 @@ __all__ = [
 #: and every sum of amounts, is exact in ``int64`` and in ``float64`` (it is below ``2**51``), and
 #: every amount in GBP as a float rounds back to its pence.
 MAX_TOTAL_GBP = 10**13
+#: An amount or a weight as given: a number, a Decimal, a Fraction or numeric text (read exactly).
+Number = float | str | Decimal | Fraction
 MAX_TOTAL_PENCE = MAX_TOTAL_GBP * 100
 #: Digits of the exact decimal amount column: up to ``MAX_TOTAL_GBP`` with two decimals.
 DECIMAL_PRECISION = len(str(MAX_TOTAL_PENCE))

@@ -92,6 +92,27 @@ def area_harm(
         window) and ``population`` if given; ``attrs`` carries ``edition``,
         ``edition_sha256`` and ``window`` (e.g. ``Aug 2019 - Jul 2022``), which
         :func:`allocate` records with its result.
+
+    Examples
+    --------
+    A year of the bundled (synthetic) example, by neighbourhood:
+
+    >>> import warnings
+    >>> from importlib import resources
+    >>> import crimeharm
+    >>> path = resources.files("crimeharm.data").joinpath("example-records.csv")
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", crimeharm.CrimeHarmWarning)
+    ...     areas = area_harm(path, area="neighbourhood", end="2024-03", months=12,
+    ...                       date="committed_date")
+    >>> areas
+            area     harm  crimes
+    0     Castle  23445.5    1026
+    1  Northgate  51819.5    1686
+    2  Riverside  33762.0    1195
+    3  Westfield  22241.0     705
+    >>> areas.attrs["window"]
+    'Apr 2023 - Mar 2024'
     """
     score_options = {k: v for k, v in locals().items() if k in _SCORE_ARGUMENTS}
     if date is None:

@@ -167,6 +167,25 @@ def _curve(x_desc: np.ndarray) -> tuple[np.ndarray, float]:
     return cum, float(cum[-1])
 
 
+def _descending(
+    totals: UnitTotals, value: str, *, then: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The units in order of ``value`` (most first), with their values, curve and total.
+
+    The curve is the cumulative sum from 0. Values that sum to 0 are refused (``then`` says
+    what cannot follow).
+    """
+    x = totals.sums[value]
+    order = totals.order(value)
+    x_desc = x[order]
+    cum, total = _curve(x_desc)
+    if total <= 0:
+        raise EmptyDataError(
+            f"column {value!r} sums to 0 over {len(x):,} unit(s): {then}", column=value
+        )
+    return order, x_desc, cum, total
+
+
 def _share_at(cum: np.ndarray, x_desc: np.ndarray, p: float) -> float:
     n = len(x_desc)
     pos = p * n
@@ -254,15 +273,8 @@ def concentration(
     ev_col = _events(table, events)
     needed = [value] + ([ev_col] if ev_col is not None else [])
     totals = totals_for(table, unit=unit, values=needed, units=units, complete=complete)
+    _, x_desc, cum, total = _descending(totals, value, then="no concentration to measure")
     x = totals.sums[value]
-    order = totals.order(value)
-    x_desc = x[order]
-    cum, total = _curve(x_desc)
-    if total <= 0:
-        raise EmptyDataError(
-            f"column {value!r} sums to 0 over {len(x):,} unit(s): no concentration to measure",
-            column=value,
-        )
     n = len(x)
     c = float(totals.sums[ev_col].sum()) if ev_col is not None else float(totals.rows.sum())
     g = gini(x)
@@ -336,15 +348,8 @@ def lorenz(
     3    C        0.0     4         1.00          1.0
     """
     totals = totals_for(table, unit=unit, values=[value], units=units, complete=complete)
-    x = totals.sums[value]
-    order = totals.order(value)
-    x_desc = x[order]
-    cum, total = _curve(x_desc)
-    if total <= 0:
-        raise EmptyDataError(
-            f"column {value!r} sums to 0 over {len(x):,} unit(s): no curve to draw", column=value
-        )
-    n = len(x)
+    order, x_desc, cum, total = _descending(totals, value, then="no curve to draw")
+    n = len(x_desc)
     out = totals.keys_at(order)
     out[value] = x_desc
     out["rank"] = competition_rank(x_desc)

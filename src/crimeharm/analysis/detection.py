@@ -355,6 +355,20 @@ def join_outcomes(street: pd.DataFrame, outcomes: Any) -> tuple[pd.DataFrame, di
         matched a street record and those that did not (outcomes of crimes
         not in ``street``, mostly of earlier months: counted, not used), and
         how many street crimes took an outcome from each source.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> street = pd.DataFrame({"Crime ID": ["a1", "b2", None],
+    ...                        "Crime type": ["Burglary", "Robbery", "Anti-social behaviour"],
+    ...                        "Last outcome category": ["Under investigation"] * 2 + [None]})
+    >>> outcomes = pd.DataFrame({"Crime ID": ["a1"], "Month": ["2024-02"],
+    ...                          "Outcome type": ["Suspect charged"]})
+    >>> frame, report = join_outcomes(street, outcomes)
+    >>> frame[LATEST_OUTCOME].tolist()
+    ['Suspect charged', 'Under investigation', nan]
+    >>> report["outcome_rows_matched"], report["street_crimes"]
+    (1, 2)
     """
     MissingColumnError.check(list(street.columns), [CRIME_ID], source="street data")
     rows, files = _read_outcomes(outcomes)

@@ -69,6 +69,17 @@ def plot_composition(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"group": ["theft", "violence"], "crimes": [80, 20],
+    ...                   "harm_days": [80.0, 3650.0]})
+    >>> ax = plot_composition(t, group="group")
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['Crimes', 'Harm (CHI days)']
+    >>> plt.close("all")
     """
     plt = _pyplot()
     harm = _harm_column(table, harm)
@@ -124,6 +135,17 @@ def plot_trend(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> q = pd.DataFrame({"period": ["2023-Q1", "2023-Q2", "2023-Q3"],
+    ...                   "crimes": [100, 90, 95], "harm_days": [1000.0, 1200.0, 800.0]})
+    >>> ax = plot_trend(q, base="2023-Q1")
+    >>> ax.get_ylabel()
+    'index (2023-Q1 = 100)'
+    >>> plt.close("all")
     """
     harm = _harm_column(table, harm)
     MissingColumnError.check(list(table.columns), [period, crimes, harm], source="table")
@@ -176,6 +198,17 @@ def plot_ranks(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> areas = pd.DataFrame({"beat": ["A", "B", "C"], "crimes": [50, 10, 30],
+    ...                       "harm_days": [200.0, 900.0, 300.0]})
+    >>> ax = plot_ranks(areas, area="beat", top=2)
+    >>> ax.get_title()
+    'Areas ranked by harm (#), with their rank by count (of 3)'
+    >>> plt.close("all")
     """
     harm = _harm_column(table, harm)
     MissingColumnError.check(list(table.columns), [area, crimes, harm], source="table")

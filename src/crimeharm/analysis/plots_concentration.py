@@ -70,6 +70,17 @@ def plot_lorenz(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> areas = pd.DataFrame({"beat": ["A", "B", "C"], "crimes": [50, 10, 30],
+    ...                       "harm_days": [200.0, 900.0, 300.0]})
+    >>> ax = plot_lorenz(areas, unit="beat")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['equality', 'crimes (count): Gini 0.30', 'harm (days): Gini 0.33']
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     labels = list(labels) if labels is not None else [_LABELS.get(v, v) for v in values]
@@ -121,6 +132,18 @@ def plot_ranked_intervals(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> import crimeharm
+    >>> records = pd.DataFrame({"offence_code": ["8/6", "34B", "28E", "8/6", "28E"],
+    ...                         "beat": ["A", "A", "B", "C", "C"]})
+    >>> ax = plot_ranked_intervals(crimeharm.harm_intervals(records, by="beat"), top=3)
+    >>> ax.get_title()
+    'Top 3 by harm'
+    >>> plt.close("all")
     """
     MissingColumnError.check(
         list(intervals.columns),
@@ -198,6 +221,17 @@ def plot_spot_overlap(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> areas = pd.DataFrame({"beat": ["A", "B", "C"], "crimes": [50, 10, 30],
+    ...                       "harm_days": [200.0, 900.0, 300.0]})
+    >>> ax = plot_spot_overlap(areas, unit="beat", top=1)
+    >>> ax.get_title()
+    'Harm spots and hot spots: top 1 of 3 by each'
+    >>> plt.close("all")
     """
     frame = spots(
         table, unit=unit, top=top, top_share=top_share, harm=harm, count=count,

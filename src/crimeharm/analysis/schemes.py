@@ -95,6 +95,17 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 def spearman_rho(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
     """Spearman's rank correlation (average ranks for ties).
 
+    Parameters
+    ----------
+    x, y : sequence of float
+        Two values per unit (harm under two schemes, say), in the same order.
+
+    Returns
+    -------
+    float
+        Pearson's correlation of the average ranks, from -1 to 1; NaN for fewer
+        than two units or when either side is constant.
+
     Examples
     --------
     >>> round(spearman_rho([1, 2, 3, 4], [10, 20, 40, 30]), 12)
@@ -131,6 +142,19 @@ def _tied_pairs(*arrays: np.ndarray) -> int:
 
 def kendall_tau(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
     """Kendall's tau-b: concordant minus discordant pairs over the untied pairs.
+
+    Counted in O(n log n), so it takes millions of units.
+
+    Parameters
+    ----------
+    x, y : sequence of float
+        Two values per unit, in the same order.
+
+    Returns
+    -------
+    float
+        Tau-b, from -1 to 1; NaN for fewer than two units or when either side is
+        constant.
 
     Examples
     --------

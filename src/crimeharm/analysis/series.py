@@ -65,7 +65,7 @@ from crimeharm.errors import (
     UnknownOutcomeWarning,
 )
 from crimeharm.reasons import Reason
-from crimeharm.scoring.inputs import open_source, read_table
+from crimeharm.scoring.inputs import as_arrow, open_source, read_table
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
     SCORE_ARGUMENTS,
@@ -78,12 +78,15 @@ from crimeharm.scoring.options import (
     FlagUnknown,
     Lag,
     NegativeCounts,
+    OutputKind,
     PeriodBy,
     ScoreOptions,
     UnknownPolicy,
     with_score_parameters,
 )
+from crimeharm.scoring.outputs import check_output_kind, deliver
 from crimeharm.scoring.periods import Period
+from crimeharm.scoring.progress import Progress, check_progress
 from crimeharm.scoring.rates import MissingPolicy, add_rates
 from crimeharm.scoring.sums import harm_index
 from crimeharm.weights.table import DEFAULT_AMBIGUITY, WeightTable
@@ -131,6 +134,25 @@ def edition_field(
     a code several rows share takes the row its ambiguity rule chose, or,
     under ``median``, the value most of its rows have. None where a code is
     unknown, malformed or missing.
+
+    Parameters
+    ----------
+    weights : WeightTable
+        The edition, as :func:`crimeharm.load_weights` returns it.
+    codes : sequence of str
+        Offence codes in any written form of any code system.
+    field : str
+        A column of the edition's table: ``group``, ``sub_group``, ``open_data``,
+        ``ho_class``, ``title``, ``days`` (days of custody), ...
+    code_system : {'auto', 'ho_class', 'open_data', 'cjs', 'key'}
+        How to read the codes; ``auto`` reads each value by its form.
+    ambiguity : str or mapping, optional
+        Rule for codes that several offences share, as for :func:`crimeharm.score`.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        The field's value per code, None where the code is not carried.
 
     Examples
     --------
@@ -219,7 +241,7 @@ class _Cells:
         return np.bincount(self.inverse, weights=values, minlength=self.n)
 
 
-def _dimension(codes: np.ndarray, categories: Sequence[object]) -> tuple[np.ndarray, Any, int]:
+def _dimension(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, Any, int]:
     cats = pd.Index(categories)
     rank = _sorted_rank(cats)
     sorted_values = cats[np.argsort(rank)] if len(cats) else cats
@@ -289,7 +311,8 @@ def series(
     per: float = 100_000,
     missing_population: MissingPolicy = "raise",
     batch_rows: int = 1 << 20,
-    progress: Callable[[int], object] | None = None,
+    progress: Progress = None,
+    output: OutputKind = "pandas",
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
@@ -313,14 +336,15 @@ def series(
     end: DateLike = None,
     unknown: UnknownPolicy = "exclude",
     negative_counts: NegativeCounts = "exclude",
-) -> pd.DataFrame:
+) -> Any:
     """The consensus series by area and period: CHI, HOCHI, PPI, CDCHI, detection, HDF.
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, or path
-        Records, as for :func:`crimeharm.harm_index` (a Dask DataFrame is
-        summed partition by partition).
+    data : DataFrame, Arrow table or stream, or path
+        Records, as for :func:`crimeharm.harm_index` (pandas, polars, pyarrow,
+        DuckDB, any Arrow C stream, files; a Dask DataFrame is summed
+        partition by partition).
     by : str or list of str, optional
         Area columns.
     period : str, optional
@@ -373,14 +397,16 @@ def series(
         rates with a :class:`~crimeharm.MissingPopulationWarning`.
     batch_rows : int
         Rows per batch for in-memory data.
-    progress : callable, optional
-        Called with the number of rows done after each batch.
+    progress : bool or callable, optional
+        As for :func:`crimeharm.harm_index`: a bar on stderr on a terminal
+        (``None``), always (``True``) or never (``False``), or a callable.
+    {output_parameters}
     {score_parameters}
     {window_parameters}
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
         One row per ``by`` x category x period cell (see the module docstring
         for the columns), sorted by them; ``attrs["crimeharm"]`` holds the
         edition, the options, the reconciliation summary (with
@@ -415,6 +441,9 @@ def series(
     _check_choice("format", format, Format)
     _check_choice("unknown_outcome", unknown_outcome, UnknownOutcome)
     _check_choice("detection", detection, DetectionKind)
+    check_progress(progress)
+    check_output_kind(output)
+    data = as_arrow(data)  # once: a stream (a DuckDB relation) is read once, by harm_index
     if outcomes is not None and format != "police-uk":
         raise OptionError("outcomes= joins data.police.uk outcomes files: pass format='police-uk'")
     join_report = None
@@ -503,7 +532,7 @@ def series(
         ids += [c for c in ("period", "period_start", "period_end", "population") if c in result]
         result = _long(result, ids)
     result.attrs["crimeharm"] = meta
-    return result
+    return deliver(result, output)
 
 
 def _move_unknown(summary: dict[str, Any], report: dict[str, Any], *, counted: bool) -> None:
@@ -569,8 +598,9 @@ def _reshape(
             np.where(prank < n_per, prank, -1), categories=pcats, ordered=True, validate=False
         )
         for col in ("period_start", "period_end"):
-            table = np.full(n_per + 1, np.datetime64("NaT"), dtype=out[col].dtype)
-            table[slot] = out[col].to_numpy()
+            bounds = out[col].to_numpy()
+            table = np.full(n_per + 1, np.datetime64("NaT"), dtype=bounds.dtype)
+            table[slot] = bounds
             frame[col] = table[prank]
     keep = np.ones(n, dtype=bool)
     report: dict[str, Any] | None = None
@@ -592,7 +622,7 @@ def _reshape(
             "column": detected,
             "read_as": det.kind,
             "crimes_by_value": {
-                ("<none>" if i == len(cats) else str(cats[i])): float(per_value[i])
+                ("<none>" if i == len(cats) else str(cats[int(i)])): float(per_value[i])
                 for i in np.flatnonzero(per_value)
             },
             "unknown_values": unknown,

@@ -23,6 +23,16 @@ process that wrote it, and the next run writing the same output removes it when 
 process is no longer alive (:func:`remove_stale`).
 
 CSV outputs are made safe to open in a spreadsheet (:func:`neutralise_formulas`).
+
+A table that carries crimeharm's provenance (:func:`crimeharm.provenance`) keeps it: a
+Parquet output in its key-value metadata (key ``crimeharm``, and pandas' ``PANDAS_ATTRS``),
+a CSV file in a sidecar ``<name>.provenance.json`` beside it that names the CSV's size and
+sha256. The sidecar is written (atomically, as the CSV) once the CSV's temporary file is
+complete and before that file is renamed onto the output: a run that fails leaves the
+previous pair as it was, and a run stopped between the two renames leaves a sidecar that
+:func:`crimeharm.provenance` refuses, since it does not describe the CSV beside it. A CSV
+on standard output or a device has no sidecar, nor does one whose name is too long to have
+one (over 239 bytes).
 """
 
 from __future__ import annotations
@@ -56,6 +66,7 @@ __all__ = [
     "remove_stale",
     "stop_on_signals",
     "temp_name",
+    "write_atomic",
     "write_table",
 ]
 
@@ -333,8 +344,14 @@ def remove_stale(path: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A new file beside ``path``, renamed onto it when the block ends without an error."""
+def _atomic_file(
+    path: Path, *, before_replace: Callable[[Path], object] | None = None
+) -> Iterator[BinaryIO]:
+    """A new file beside ``path``, renamed onto it when the block ends without an error.
+
+    ``before_replace(tmp)`` is called with the complete temporary file just before the rename;
+    if it raises, the file is not renamed.
+    """
     remove_stale(path)
     tmp = path.parent / temp_name(path.name, os.getpid())
     try:
@@ -351,6 +368,8 @@ def _atomic_file(path: Path) -> Iterator[BinaryIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        if before_replace is not None:
+            before_replace(tmp)
         os.replace(tmp, path)
         created = False
     finally:
@@ -359,8 +378,28 @@ def _atomic_file(path: Path) -> Iterator[BinaryIO]:
                 tmp.unlink()
 
 
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed onto it (never half a file).
+
+    Raises
+    ------
+    OutputFileError
+        If the file cannot be written, naming it.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        with _atomic_file(target) as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise OutputFileError(
+            f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}", path=os.fspath(path)
+        ) from exc
+
+
 @contextlib.contextmanager
-def open_output(output: Output) -> Iterator[BinaryIO]:
+def open_output(
+    output: Output, *, before_replace: Callable[[Path], object] | None = None
+) -> Iterator[BinaryIO]:
     """A binary handle on ``output``: a temporary file, a device or FIFO, or standard output.
 
     For a regular file the data go to a temporary file that is renamed onto the output
@@ -371,6 +410,9 @@ def open_output(output: Output) -> Iterator[BinaryIO]:
     ----------
     output : Output
         As returned by :func:`check_output`.
+    before_replace : callable, optional
+        For a regular file, called with the complete temporary file before it is renamed
+        onto the output (an error it raises leaves the output as it was).
 
     Yields
     ------
@@ -393,7 +435,7 @@ def open_output(output: Output) -> Iterator[BinaryIO]:
                 yield fh
         else:
             assert output.path is not None
-            with _atomic_file(output.path) as fh:
+            with _atomic_file(output.path, before_replace=before_replace) as fh:
                 yield fh
     except BrokenPipeError:
         raise
@@ -498,9 +540,55 @@ def neutralise_formulas(frame: Any) -> Any:
     return frame if out is None else out
 
 
+def _record(frame: Any) -> dict[str, Any] | None:
+    """The provenance a table carries (:mod:`crimeharm.scoring.provenance`), or None."""
+    from crimeharm.scoring.provenance import record_of
+
+    found = record_of(frame)
+    return None if found is None else found[0]
+
+
+def _write_parquet(frame: Any, fh: BinaryIO) -> None:
+    """Parquet with the provenance in the key-value metadata, as pandas' ``to_parquet`` writes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crimeharm.scoring.provenance import to_json, with_record
+
+    record = _record(frame)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if frame.attrs:  # read back by pandas.read_parquet as attrs
+        meta = dict(table.schema.metadata or {})
+        meta[b"PANDAS_ATTRS"] = to_json(frame.attrs).encode("utf-8")
+        table = table.replace_schema_metadata(meta)
+    if record is not None:
+        table = with_record(table, record)
+    pq.write_table(table, fh)
+
+
+def _sidecar_writer(output: Output, record: dict[str, Any]) -> Callable[[Path], object] | None:
+    """What writes a CSV output's sidecar, given the CSV's complete temporary file.
+
+    None when the sidecar's name would be longer than a file name may be (a CSV name over
+    239 bytes): the CSV is written without one.
+    """
+    from crimeharm.scoring.provenance import sidecar_path, sidecar_record
+
+    assert output.path is not None
+    path = output.path
+    if len(os.fsencode(sidecar_path(path).name)) > _NAME_MAX:
+        return None
+
+    def write(tmp: Path) -> None:
+        text = sidecar_record(record, tmp, name=path.name)
+        write_atomic(sidecar_path(path), text.encode("utf-8"))
+
+    return write
+
+
 def _write_frame(frame: Any, fh: BinaryIO, fmt: str, *, csv_safe: bool) -> None:
     if fmt == "parquet":
-        frame.to_parquet(fh, index=False)
+        _write_parquet(frame, fh)
         return
     if csv_safe:
         frame = neutralise_formulas(frame)
@@ -535,15 +623,22 @@ def write_table(
     Returns
     -------
     Output
-        The output written.
+        The output written. A table with crimeharm's provenance keeps it: in a Parquet
+        file's metadata, or in a sidecar ``<name>.provenance.json`` beside a CSV file
+        (see the module docstring).
 
     Raises
     ------
     OutputFileError, UnsupportedFormatError
-        If the output cannot be written; a regular file is then left as it was.
+        If the output cannot be written; a regular file (and its sidecar) is then left as
+        it was.
     """
     target = output if isinstance(output, Output) else check_output(output)
-    with open_output(target) as fh:
+    record = _record(frame) if writer is None else None
+    side = None
+    if record is not None and target.kind == "file" and target.format != "parquet":
+        side = _sidecar_writer(target, record)  # None when its name would be too long
+    with open_output(target, before_replace=side) as fh:
         if writer is not None:
             writer(fh)
         else:

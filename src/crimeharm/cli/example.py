@@ -7,6 +7,7 @@ from importlib import resources
 from typing import Any
 
 from crimeharm.cli.score import WEIGHTS_HELP
+from crimeharm.weights.editions import DEFAULT_EDITION
 
 __all__ = ["EXAMPLE_ARGS", "register"]
 
@@ -24,6 +25,15 @@ EXAMPLE_ARGS = [
 ]  # fmt: skip
 
 
+def _option(name: str) -> str:
+    """The value of ``name`` in :data:`EXAMPLE_ARGS`."""
+    return EXAMPLE_ARGS[EXAMPLE_ARGS.index(name) + 1]
+
+
+#: The window the example is scored over, as its ``--start`` and ``--end`` give it.
+WINDOW = f"{_option('--start')} to {_option('--end')}"
+
+
 def register(sub: Any) -> None:
     """Add the ``example`` sub-command."""
     from crimeharm.cli.atomic import add_output_options
@@ -32,8 +42,9 @@ def register(sub: Any) -> None:
         "example",
         help="run the main job on the bundled SYNTHETIC example records",
         description=(
-            "Score the bundled example (5,000 synthetic records, financial year 2023/24, four "
-            "made-up neighbourhoods) with cchi-2020 and print harm by neighbourhood and quarter. "
+            f"Score the bundled example (SYNTHETIC records of made-up neighbourhoods, {WINDOW}) "
+            f"with {DEFAULT_EDITION} and print harm by {_option('--by')} and "
+            f"{_option('--period')}. "
             "Equivalent to: crimeharm score example-records.csv " + " ".join(EXAMPLE_ARGS)
         ),
     )
@@ -55,9 +66,14 @@ def _run(args: argparse.Namespace) -> int:
     job = parser.parse_args(EXAMPLE_ARGS + (["--weights", args.weights] if args.weights else []))
     output = check_output(args.output) if args.output is not None else None  # before the work
     info = sys.stderr if output is not None and output.to_stdout else sys.stdout
-    print("crimeharm example: 5,000 SYNTHETIC records (not real data), FY 2023/24\n", file=info)
     ref = resources.files("crimeharm.data").joinpath("example-records.csv")
     with resources.as_file(ref) as path:
+        areas = pd.read_csv(path, usecols=[_option("--by")]).iloc[:, 0]
+        print(
+            f"crimeharm example: {len(areas):,} SYNTHETIC records (not real data) in "
+            f"{areas.nunique()} made-up {_option('--by')}s, {WINDOW}\n",
+            file=info,
+        )
         table = run_job(path, job, output, csv_safe=args.csv_safe)
     cols = [
         "neighbourhood",

@@ -118,7 +118,8 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="show rows scored on stderr (default: when stderr is a terminal)",
+        help="show the rows scored on stderr, as a bar with the 'progress' extra (tqdm) "
+        "installed (default: when stderr is a terminal and the run lasts over a second)",
     )
 
 
@@ -165,18 +166,6 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _progress(*, enabled: bool | None) -> Any:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-
-    def show(done: int) -> None:
-        print(f"\rrows scored: {done:,}", end="", file=sys.stderr, flush=True)
-
-    return show
-
-
 def compute_job(data: Any, args: argparse.Namespace) -> Any:
     """Score ``data`` per ``args``: aggregated with --by/--period, per record without."""
     import warnings
@@ -194,13 +183,11 @@ def compute_job(data: Any, args: argparse.Namespace) -> Any:
                 period=args.period,
                 complete=args.complete,
                 excluded=args.excluded,
-                progress=_progress(enabled=args.progress),
+                progress=args.progress,
                 **opts,
             )
         else:
             result = crimeharm.score(data, **opts)
-    if args.progress or (args.progress is None and sys.stderr.isatty()):
-        print(file=sys.stderr)
     return result
 
 
@@ -230,9 +217,10 @@ def run_job(data: Any, args: argparse.Namespace, output: Any, *, csv_safe: bool 
 def for_file(result: Any, output: Any) -> Any:
     """The table as written to ``output``: provenance travels with it.
 
-    Parquet keeps ``attrs`` (pandas writes them into the file's metadata); a CSV file
-    cannot, so the edition id and the weights file's sha256 are added as the last two
-    columns of every row. ``output`` is an :class:`~crimeharm.cli.atomic.Output` or a name.
+    Parquet keeps the provenance in the file's metadata; a CSV file keeps it in a sidecar
+    (:func:`crimeharm.cli.atomic.write_table`), and the edition id and the weights file's
+    sha256 are also added as the last two columns of every row, so that each row says
+    how it was scored. ``output`` is an :class:`~crimeharm.cli.atomic.Output` or a name.
     """
     from crimeharm.cli.atomic import Output, output_format
 

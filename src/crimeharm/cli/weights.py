@@ -197,30 +197,30 @@ def _show_codes(
     titles = table.table.get("title")
     keys = table.table["key"].to_numpy(dtype=object)
     days = table.table["days"].to_numpy()
-    for r in res.itertuples(index=False):
-        system, canon, status = r.system, r.canonical, r.status
+    for r in res.to_dict("records"):  # one dict of a result row's values per code
+        system, canon, status = r["system"], r["canonical"], r["status"]
         if status == "missing":
-            echo(f"{r.code!r}: missing (empty)")
+            echo(f"{r['code']!r}: missing (empty)")
             continue
         if status == "malformed":
             what = "fits no code form" if system == "malformed" else f"not a {system} code"
-            echo(f"{r.code!r}: malformed: {what} ({_FORMS})")
+            echo(f"{r['code']!r}: malformed: {what} ({_FORMS})")
             continue
         if status == "unknown":
-            echo(f"{r.code!r}: {system} {canon}: unknown (not in {table.edition})")
+            echo(f"{r['code']!r}: {system} {canon}: unknown (not in {table.edition})")
             continue
         used = rule or DEFAULT_AMBIGUITY[system]
         index = table.index(system, used)
         entry = index.loc[canon]
-        if r.ambiguous:
+        if r["ambiguous"]:
             how = (
                 f"ambiguous: {int(entry['n_rows'])} rows, {_fmt_days(entry['min'])} to "
-                f"{_fmt_days(entry['max'])} days; rule {r.rule}"
+                f"{_fmt_days(entry['max'])} days; rule {r['rule']}"
             )
         else:
             how = f"{int(entry['n_rows'])} row{'s' if entry['n_rows'] != 1 else ''}, not ambiguous"
-        flag = ", police_generated" if r.police_generated else ""
-        echo(f"{r.code!r}: {system} {canon}: ok, {_fmt_days(r.days)} days ({how}){flag}")
+        flag = ", police_generated" if r["police_generated"] else ""
+        echo(f"{r['code']!r}: {system} {canon}: ok, {_fmt_days(r['days'])} days ({how}){flag}")
         chosen = int(entry["row"])
         for i in _rows_for(table, system, canon):
             mark = "*" if i == chosen else " "
@@ -235,14 +235,14 @@ def _show_ambiguous(table: WeightTable, *, code_system: str) -> None:
     rows = [
         [
             str(code),
-            str(int(a.n_rows)),
-            _fmt_days(a.base),
-            _fmt_days(a.median),
-            _fmt_days(a.min),
-            _fmt_days(a.max),
-            str(a.base_key),
+            str(int(a["n_rows"])),
+            _fmt_days(a["base"]),
+            _fmt_days(a["median"]),
+            _fmt_days(a["min"]),
+            _fmt_days(a["max"]),
+            str(a["base_key"]),
         ]
-        for code, a in zip(amb.index, amb.itertuples(index=False), strict=True)
+        for code, a in zip(amb.index, amb.to_dict("records"), strict=True)
     ]
     headers = [system, "rows", "base", "median", "min", "max", "base_key"]
     echo(_render(headers, rows, right=["rows", "base", "median", "min", "max"]))
@@ -319,8 +319,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     digest = hashlib.sha256(data).hexdigest()
     notes = frame["repair_note"].fillna("").astype(str) if "repair_note" in frame else None
     repaired = frame.loc[notes != "", ["key", "repair_note"]] if notes is not None else frame[[]]
-    same = available_weights()
-    same = same.loc[same["sha256"] == digest, "id"].tolist()
+    shipped = available_weights()
+    same = shipped.loc[shipped["sha256"] == digest, "id"].tolist()
 
     info = sys.stderr if out.to_stdout else sys.stdout
     lines = [

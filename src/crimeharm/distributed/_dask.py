@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from crimeharm.errors import (
 )
 from crimeharm.scoring.inputs import check_new_columns, read_table
 from crimeharm.scoring.options import ScoreOptions
+from crimeharm.scoring.progress import Progress, progress_reporter
 
 __all__ = [
     "SPLIT_EVERY",
@@ -218,16 +219,18 @@ def harm_index(
     complete: bool,
     population: pd.DataFrame | pd.Series | None,
     per: float,
-    progress: Callable[[int], object] | None,
+    progress: Progress,
 ) -> pd.DataFrame:
     """:func:`crimeharm.harm_index` of a Dask DataFrame or Parquet path(s), with a plan.
 
-    ``progress`` is called once, with the rows read, when every partition is
-    done (Dask's own diagnostics follow the tasks).
+    ``progress`` (as :func:`crimeharm.harm_index` takes it) is told the rows
+    read once, when every partition is done (Dask's own diagnostics follow
+    the tasks).
     """
-    sums = reduce(data, p)
-    if progress is not None:
-        progress(int(sums.cells.rows.sum()))
+    with progress_reporter(progress, total=None) as report:
+        sums = reduce(data, p)
+        if report is not None:
+            report(int(sums.cells.rows.sum()))
     return finish(sums, p, complete=complete, population=population, per=per)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from crimeharm.errors import ColumnValueError
 from crimeharm.vocabulary import FALSE_WORDS, FLAG_WORDS, TRUE_WORDS
@@ -70,12 +69,11 @@ def dictionary_encoded(col: Any) -> tuple[np.ndarray, pa.Array]:
         return codes.astype(np.int64, copy=False), dictionary
     if pa.types.is_null(arr.type):
         return np.full(len(arr), -1, dtype=np.int64), pa.array([], type=pa.string())
-    if not pa.types.is_dictionary(arr.type):
-        arr = pc.dictionary_encode(arr)
-    idx = arr.indices
+    encoded = arr if isinstance(arr, pa.DictionaryArray) else arr.dictionary_encode()
+    idx = encoded.indices
     if idx.null_count:
-        idx = pc.fill_null(idx, -1)
-    return idx.to_numpy(zero_copy_only=False), arr.dictionary  # int32 indices, no copy
+        idx = idx.fill_null(-1)
+    return idx.to_numpy(zero_copy_only=False), encoded.dictionary  # int32 indices, no copy
 
 
 def unhashable(name: str | None, values: Any) -> ColumnValueError:
@@ -141,7 +139,10 @@ def values_view(arr: pa.Array, dtype: Any) -> np.ndarray:
 
     No copy; entries under nulls are whatever the buffer holds.
     """
-    data = np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr) + arr.offset)
+    values = arr.buffers()[1]
+    if values is None:
+        raise TypeError(f"an Arrow array of type {arr.type} has no values buffer")
+    data = np.frombuffer(memoryview(values), dtype=dtype, count=len(arr) + arr.offset)
     return data[arr.offset :]
 
 
@@ -177,7 +178,7 @@ def read_flag(col: Any, *, name: str | None = None) -> FlagValues:
     """
     if isinstance(col, pa.ChunkedArray | pa.Array) and pa.types.is_boolean(col.type):
         arr = _single(col)
-        yes = pc.fill_null(arr, fill_value=False).to_numpy(zero_copy_only=False)
+        yes = arr.fill_null(fill_value=False).to_numpy(zero_copy_only=False)
         blank = arr.is_null().to_numpy(zero_copy_only=False)
         return FlagValues(yes, blank, np.zeros(len(arr), dtype=bool), {})
     if isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):

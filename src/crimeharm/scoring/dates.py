@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -144,10 +144,11 @@ _UK_NAMED = (
 )
 _OFFSET = r"^(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})?$"
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
+_BLANK = pa.scalar("")  # the empty string, compared with text columns
 
 
 # ------------------------------------------------------------------ day arithmetic
-def civil_to_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+def civil_to_days(y: np.ndarray, m: np.ndarray, d: np.ndarray | int) -> np.ndarray:
     """Day numbers of proleptic Gregorian dates (any year; no check of the ranges).
 
     H. Hinnant's ``days_from_civil``, vectorised on int64 arrays.
@@ -205,7 +206,7 @@ def london_days(seconds: np.ndarray) -> np.ndarray:
     inside = (seconds >= _FIRST_SEC) & (seconds < _RULE_SEC)
     if inside.any():
         try:
-            ts = pa.array(seconds[inside], type=pa.timestamp("s", tz=_LONDON))
+            ts = cast(pa.TimestampArray, pa.array(seconds[inside], pa.timestamp("s", tz=_LONDON)))
             local = pc.local_timestamp(ts).cast(pa.int64()).to_numpy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise OptionalDependencyError(
@@ -257,15 +258,16 @@ def formats_of(date_format: object, *, name: str = "date_format") -> tuple[str, 
 # ------------------------------------------------------------------ text
 def _ints(values: pa.Array, default: int) -> np.ndarray:
     """Digits (an Arrow string array; empty where a group did not match) as int64."""
-    values = pc.if_else(pc.equal(values, ""), pa.nulls(len(values), pa.string()), values)
+    values = pc.if_else(pc.equal(values, _BLANK), pa.nulls(len(values), pa.string()), values)
     return pc.cast(values, pa.int64()).fill_null(default).to_numpy()
 
 
 def _offsets(z: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Offsets in seconds east of UTC, and whether each is valid; ``z`` is ``Z`` or ``+hh:mm``."""
     z = pc.utf8_upper(z)
-    parts = pc.extract_regex(pc.if_else(pc.equal(z, "Z"), "+00:00", z), _OFFSET)
-    minus = pc.fill_null(pc.equal(parts.field("sign"), "-"), fill_value=False)
+    utc = cast(pa.StringArray, pc.if_else(pc.equal(z, pa.scalar("Z")), "+00:00", z))
+    parts = pc.extract_regex(utc, _OFFSET)
+    minus = pc.equal(parts.field("sign"), pa.scalar("-")).fill_null(fill_value=False)
     sign = np.where(minus.to_numpy(zero_copy_only=False), -1, 1)
     hh, mm = _ints(parts.field("hh"), 0), _ints(parts.field("mm"), 0)
     return sign * (hh * 3600 + mm * 60), (hh <= 23) & (mm <= 59)
@@ -280,19 +282,21 @@ def _from_fields(
     where a group is absent; ``month`` replaces ``m`` (month names).
     """
     y = _ints(g["y"], 0)
-    short = pc.equal(pc.utf8_length(g["y"]), 2).to_numpy(zero_copy_only=False)
+    short = pc.equal(
+        pc.utf8_length(cast(pa.StringArray, g["y"])), pa.scalar(2, pa.int32())
+    ).to_numpy(zero_copy_only=False)
     y = np.where(short, np.where(y < PIVOT, 2000 + y, 1900 + y), y)
     m = _ints(g["m"], 0) if month is None else month
-    month_only = pc.equal(g["d"], "").to_numpy(zero_copy_only=False)
+    month_only = pc.equal(g["d"], _BLANK).to_numpy(zero_copy_only=False)
     d = _ints(g["d"], 1)
     hour, minute, sec = _ints(g["H"], 0), _ints(g["M"], 0), _ints(g["S"], 0)
     ok = _valid_day(y, m, d) & (hour <= 23) & (minute <= 59) & (sec <= 60)
     days = civil_to_days(y, np.clip(m, 1, 12), d)
     z = g.get("z")
-    has_z = None if z is None else pc.not_equal(z, "").to_numpy(zero_copy_only=False)
-    if has_z is not None and has_z.any():
+    has_z = None if z is None else pc.not_equal(z, _BLANK).to_numpy(zero_copy_only=False)
+    if z is not None and has_z is not None and has_z.any():
         at = np.flatnonzero(has_z & ok)
-        off, off_ok = _offsets(z.take(pa.array(at)))
+        off, off_ok = _offsets(z.take(at))
         ok[at] &= off_ok
         secs = days[at] * _SEC + hour[at] * 3600 + minute[at] * 60 + sec[at] - off
         days[at] = london_days(secs)
@@ -347,7 +351,7 @@ def _by_regex(
         todo = np.flatnonzero(~hit)
         if not len(todo):
             return days, kind
-        text = text.take(pa.array(todo))
+        text = text.take(todo)
     match = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
     if not match.any():
         return days, kind
@@ -383,7 +387,7 @@ def _excel_text(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     numeric = pc.match_substring_regex(text, _NUMBER).to_numpy(zero_copy_only=False)
     if numeric.any():
         at = np.flatnonzero(numeric)
-        values = pc.cast(text.take(pa.array(at)), pa.float64()).to_numpy()
+        values = pc.cast(text.take(at), pa.float64()).to_numpy()
         days[at] = _excel_days(values)
     return days, np.zeros(len(text), dtype=np.int8)
 
@@ -401,7 +405,7 @@ def _strftime(text: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     if "%z" not in fmt:
         parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
         again = pc.strftime(parsed, format=fmt)
-        same = pc.fill_null(pc.equal(again, text), fill_value=False).to_numpy(zero_copy_only=False)
+        same = pc.equal(again, text).fill_null(fill_value=False).to_numpy(zero_copy_only=False)
         if same.any():
             secs = parsed.filter(pa.array(same)).cast(pa.int64()).to_numpy()
             days[same] = np.floor_divide(secs, _SEC)
@@ -409,8 +413,10 @@ def _strftime(text: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     else:
         rest = np.arange(len(text))
     if len(rest):
-        values = text.take(pa.array(rest)).to_pylist()
+        values = text.take(rest).to_pylist()
         for i, value in zip(rest, values, strict=True):
+            if value is None:
+                continue
             try:
                 stamp = _dt.datetime.strptime(value, fmt)
             except (ValueError, TypeError):
@@ -448,13 +454,13 @@ def parse_text(values: pa.Array, formats: Sequence[str]) -> tuple[np.ndarray, np
     days = np.full(n, DAY_BAD, dtype=np.int64)
     kind = np.zeros(n, dtype=np.int8)
     text = pc.utf8_trim_whitespace(values)
-    blank = pc.fill_null(pc.equal(text, ""), fill_value=True).to_numpy(zero_copy_only=False)
+    blank = pc.equal(text, _BLANK).fill_null(fill_value=True).to_numpy(zero_copy_only=False)
     days[blank] = DAY_MISSING
     todo = np.flatnonzero(~blank)
     for form in formats:
         if not len(todo):
             break
-        part = text.take(pa.array(todo))
+        part = text.take(todo)
         if form in _FORM_PARSERS:
             d, k = _FORM_PARSERS[form](part)
         else:
@@ -616,7 +622,7 @@ class DateReader:
             return _arrow_temporal(arr)
         if kind == "text":
             if not distinct and len(arr) > _ENCODE_ABOVE:  # parse each distinct value once
-                return self._dictionary(pc.dictionary_encode(arr), name)
+                return self._dictionary(arr.dictionary_encode(), name)
             return parse_text(arr, self.formats)[0]
         if kind == "number":
             values = arr.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
@@ -624,7 +630,7 @@ class DateReader:
         if kind == "null":
             return np.full(len(arr), DAY_MISSING, dtype=np.int64)
         if pa.types.is_dictionary(arr.type):
-            return self._dictionary(arr, name)
+            return self._dictionary(cast(pa.DictionaryArray, arr), name)
         if isinstance(arr.type, pa.BaseExtensionType):  # pandas periods kept by Arrow
             return self.read(arr.to_pandas(), name=name)
         raise _wrong_type(name, f"values of type {arr.type}")
@@ -692,7 +698,7 @@ def bad_examples(col_days: np.ndarray, col: Any, limit: int = 5) -> list[object]
     out: list[object] = []
     step = bad if len(bad) <= 4096 else bad[:4096]
     if isinstance(col, pa.Array):
-        values = col.take(pa.array(step)).to_pylist()
+        values = col.take(step).to_pylist()
     else:
         values = pd.Series(col).iloc[step].tolist()
     for v in values:

@@ -1,4 +1,11 @@
-"""Read records: pandas, Arrow, CSV, Parquet (a file, a folder, a glob or a list), in batches.
+"""Read records: pandas, Arrow, polars, DuckDB, CSV, Parquet (files, folders, globs), in batches.
+
+In-memory data is a pandas DataFrame, a pyarrow Table or RecordBatch, or any
+object that exports the Arrow C stream interface (``__arrow_c_stream__``: a
+``pyarrow.RecordBatchReader``, a DuckDB relation, ...); a polars DataFrame or
+LazyFrame is read as the Arrow table it holds (:func:`as_arrow`). Only pandas
+frames are read as pandas: everything else is read as Arrow batches, never
+converted to pandas on the way, and polars and DuckDB are never imported.
 
 CSV is read with Arrow's reader, every column as text (an offence code such
 as ``801`` or ``00801`` must not become a number) and dictionary-encoded;
@@ -19,7 +26,8 @@ import csv as pycsv
 import glob
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,9 +55,9 @@ __all__ = [
     "READ_PARAMETERS",
     "CsvOptions",
     "Source",
+    "as_arrow",
     "check_by_names",
     "check_new_columns",
-    "check_progress",
     "open_source",
     "read_table",
     "sniff",
@@ -167,28 +175,6 @@ def check_batch_rows(batch_rows: object) -> int:
     if batch_rows < 1:
         raise OptionError(f"batch_rows={batch_rows!r}; expected a number of rows >= 1")
     return int(batch_rows)
-
-
-def check_progress(progress: object) -> None:
-    """Refuse a ``progress`` that is neither None nor callable.
-
-    Raises
-    ------
-    OptionError
-        For ``True`` (there is no built-in progress display) or any other non-callable.
-    """
-    if progress is None or callable(progress):
-        return
-    hint = (
-        " (there is no built-in display: pass e.g. progress=lambda n: print(n, end='\\r'), "
-        "or use the command line's --progress)"
-        if isinstance(progress, bool)
-        else ""
-    )
-    raise OptionError(
-        f"progress={progress!r}; expected a function called with the number of rows done{hint}",
-        values=[progress],
-    )
 
 
 # --- column names --------------------------------------------------------------------------------
@@ -342,7 +328,7 @@ def _merge(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
         return pa.int64()
     if fa == fb == "date":
         return pa.date32()
-    if fa == fb == "timestamp" and a.tz == b.tz:
+    if isinstance(a, pa.TimestampType) and isinstance(b, pa.TimestampType) and a.tz == b.tz:
         unit = max(a.unit, b.unit, key=_UNITS.index)
         return pa.timestamp(unit, tz=a.tz)
     return None
@@ -395,7 +381,7 @@ def unify_types(schemas: Sequence[tuple[str, pa.Schema]], columns: Sequence[str]
     return out
 
 
-def _check_flat(types: Mapping[str, Any], columns: Sequence[str], *, source: str) -> None:
+def _check_flat(types: Mapping[Hashable, Any], columns: Sequence[str], *, source: str) -> None:
     """Refuse nested (list, struct, map, union) columns among those read as values."""
     for col in columns:
         t = types.get(col)
@@ -548,12 +534,129 @@ def _paths(data: Any) -> tuple[list[Path], bool]:
     return files, single
 
 
+#: What ``data`` may be, for messages.
+_READABLE = [
+    "pandas.DataFrame",
+    "pyarrow.Table",
+    "polars.DataFrame",
+    "polars.LazyFrame",
+    "an object with __arrow_c_stream__ (pyarrow.RecordBatchReader, DuckDB relation)",
+    "path",
+    "glob",
+    "list of paths",
+]
+
+
 def _unreadable(data: object) -> InputTypeError:
     return InputTypeError(
-        "data must be a pandas DataFrame, a pyarrow Table, a path (file or folder), a glob or "
-        f"a list of paths, not {type(data).__name__}",
-        allowed=["pandas.DataFrame", "pyarrow.Table", "path", "glob", "list of paths"],
+        "data must be a pandas DataFrame, a pyarrow Table, a polars DataFrame or LazyFrame, an "
+        "object exporting Arrow's C stream interface (__arrow_c_stream__: a DuckDB relation, a "
+        "pyarrow.RecordBatchReader), a path (file or folder), a glob or a list of paths, not "
+        f"{type(data).__module__}.{type(data).__name__}",
+        allowed=_READABLE,
     )
+
+
+# --- Arrow from other libraries ------------------------------------------------------------------
+
+#: Arrow streams crimeharm has read to their end: read again, they would give no rows.
+_READ_STREAMS: weakref.WeakSet[pa.RecordBatchReader] = weakref.WeakSet()
+
+
+def _library(data: object) -> str:
+    return type(data).__module__.split(".", 1)[0]
+
+
+def as_arrow(data: Any) -> Any:
+    """In-memory data of another library as Arrow; anything else as it is.
+
+    * A polars ``DataFrame`` becomes the ``pyarrow.Table`` that holds its columns
+      (``DataFrame.to_arrow``: the same buffers, not copied); a ``LazyFrame`` is
+      collected first.
+    * Any other object exporting the Arrow C stream interface
+      (``__arrow_c_stream__``; a DuckDB relation, an ADBC or arro3 result) becomes a
+      ``pyarrow.RecordBatchReader`` (``pyarrow.RecordBatchReader.from_stream``; on
+      pyarrow 14, which has no ``from_stream``, the stream's capsule is imported): its
+      batches are produced as they are read. A DuckDB relation runs its query then.
+    * A pandas DataFrame, a pyarrow Table or RecordBatchReader, a path or a list is
+      returned as it is.
+
+    polars and DuckDB are never imported: an object is told by its type's module and
+    by the protocol.
+
+    Raises
+    ------
+    InputTypeError
+        If an object's ``__arrow_c_stream__`` does not give a stream of record batches
+        (a polars Series, an Arrow array).
+    """
+    if isinstance(data, pd.DataFrame | pa.Table | pa.RecordBatchReader | str | os.PathLike):
+        return data
+    if _library(data) == "polars":
+        kind = type(data).__name__
+        if kind == "LazyFrame" and callable(getattr(data, "collect", None)):
+            data = data.collect()
+        if type(data).__name__ == "DataFrame" and callable(getattr(data, "to_arrow", None)):
+            return data.to_arrow()
+    if hasattr(data, "__arrow_c_stream__"):
+        try:
+            return _read_stream(data)
+        except (TypeError, ValueError, pa.ArrowException) as exc:
+            raise InputTypeError(
+                f"data of type {type(data).__module__}.{type(data).__name__} exports an Arrow "
+                f"stream that is not a stream of record batches (columns): {exc}",
+                allowed=_READABLE,
+            ) from None
+    return data
+
+
+#: Whether a type is Arrow's ``string_view`` (pyarrow 16 on; none exists before).
+_is_string_view = getattr(pa.types, "is_string_view", lambda t: False)
+
+
+def _read_stream(data: Any) -> pa.RecordBatchReader:
+    """An ``__arrow_c_stream__`` exporter as a reader (``from_stream`` is in pyarrow 15 on)."""
+    from_stream = getattr(pa.RecordBatchReader, "from_stream", None)
+    if from_stream is not None:
+        return from_stream(data)
+    return pa.RecordBatchReader._import_from_c_capsule(data.__arrow_c_stream__())
+
+
+def _plain_text(col: Any) -> Any:
+    """``string_view`` text (as polars and some producers export it) as ``string``."""
+    t = col.type
+    if _is_string_view(t):
+        return col.cast(pa.string())
+    if pa.types.is_dictionary(t) and _is_string_view(t.value_type):
+        return col.cast(pa.dictionary(pa.int32(), pa.string()))
+    return col
+
+
+def _stream_batches(
+    reader: pa.RecordBatchReader, cols: list[str] | None, rows: int
+) -> Iterator[Any]:
+    """A stream's batches, ``rows`` at a time: long ones cut, short ones put together."""
+    if reader in _READ_STREAMS:
+        raise InputTypeError(
+            "this pyarrow.RecordBatchReader has been read to its end already: a stream is read "
+            "once; pass a new one, or read it into a pyarrow Table first (reader.read_all())",
+            allowed=_READABLE,
+        )
+    _READ_STREAMS.add(reader)
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in reader:
+        if cols is not None:
+            batch = batch.select(cols)
+        for i in range(0, batch.num_rows, rows):
+            part = batch.slice(i, rows)
+            held.append(part)
+            count += part.num_rows
+            if count >= rows:
+                yield held[0] if len(held) == 1 else pa.Table.from_batches(held)
+                held, count = [], 0
+    if count:
+        yield held[0] if len(held) == 1 else pa.Table.from_batches(held)
 
 
 # --- what a file is ------------------------------------------------------------------------------
@@ -578,7 +681,7 @@ class _File:
 
 
 def _head(path: Path, n: int, compression: str | None = None) -> bytes:
-    with pa.input_stream(str(path), compression=compression) as stream:
+    with pa.input_stream(str(path), compression=compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
         return stream.read(n)
 
 
@@ -702,7 +805,7 @@ def _csv_header(file: _File, csv: CsvOptions) -> tuple[list[str] | None, bool]:
     """
     block = 0
     for sample, size in ((1 << 16, 1 << 18), (1 << 22, _CSV_BLOCK)):  # room for 4x transcoding
-        with pa.input_stream(file.name, compression=file.compression) as stream:
+        with pa.input_stream(file.name, compression=file.compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
             raw = stream.read(sample)
         text = raw.decode(csv.encoding, errors="replace").lstrip("\ufeff")
         row, closed = _first_record(text, file.delimiter)
@@ -720,8 +823,8 @@ def _csv_header(file: _File, csv: CsvOptions) -> tuple[list[str] | None, bool]:
     read = pacsv.ReadOptions(block_size=block, encoding=csv.encoding)
     parse = pacsv.ParseOptions(delimiter=file.delimiter)
     try:
-        with pa.input_stream(file.name, compression=file.compression) as stream:
-            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)
+        with pa.input_stream(file.name, compression=file.compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse)  # type: ignore[arg-type]  # stub: takes a NativeFile
             return list(reader.schema.names), False
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _csv_error(file, csv, exc) from None
@@ -741,8 +844,8 @@ def _open_csv(
         auto_dict_encode=True,
         auto_dict_max_cardinality=1 << 20,
     )
-    stream = pa.input_stream(file.name, compression=file.compression)
-    return pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+    stream = pa.input_stream(file.name, compression=file.compression)  # type: ignore[arg-type]  # stub: compression=None is valid
+    return pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)  # type: ignore[arg-type]  # stub: takes a NativeFile
 
 
 def _csv_batches(file: _File, csv: CsvOptions, columns: Sequence[str] | None) -> Iterator[Any]:
@@ -761,7 +864,7 @@ def _decode_error(file: _File, csv: CsvOptions) -> tuple[int, int | None, bytes]
     """Where the content first fails to decode: (byte offset, line or None, bad bytes)."""
     decoder = codecs.getincrementaldecoder(csv.encoding)(errors="strict")
     offset = newlines = 0
-    with pa.input_stream(file.name, compression=file.compression) as stream:
+    with pa.input_stream(file.name, compression=file.compression) as stream:  # type: ignore[arg-type]  # stub: compression=None is valid
         while True:
             chunk = stream.read(1 << 20)
             pending = decoder.getstate()[0]
@@ -824,15 +927,34 @@ def _csv_error(
 # --- reading Parquet -----------------------------------------------------------------------------
 
 
-def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iterator[pa.Table]:
-    """One Parquet row group per batch, text columns read as dictionaries.
+#: Consecutive row groups are read together while their rows add up to at most this many.
+MIN_BATCH_ROWS = 1 << 20
+
+
+def _row_groups(
+    path: Path,
+    columns: list[str] | None,
+    *,
+    threads: bool,
+    dictionaries: Sequence[str] | None = None,
+) -> Iterator[pa.Table]:
+    """Whole Parquet row groups per batch, text columns read as dictionaries.
 
     Reading whole row groups keeps Parquet's dictionary pages as Arrow
     dictionaries; batches that straddle row groups would re-slice them.
+    Consecutive row groups are read together while their rows add up to at
+    most :data:`MIN_BATCH_ROWS` (a file written with DuckDB's 122,880-row
+    groups is read in batches of eight, 983,040 rows; 1M-row groups one at a
+    time), so that each batch's fixed costs are paid less often.
+    ``dictionaries`` limits the dictionary reading to those columns (the
+    others' text is read plain: hashing a column of mostly distinct values,
+    such as a crime reference, costs more than it saves).
     """
     try:
         schema = pq.read_schema(path)
         names = columns or schema.names
+        if dictionaries is not None:
+            names = [c for c in names if c in set(dictionaries)]
         text = [
             c
             for c in names
@@ -850,17 +972,44 @@ def _row_groups(path: Path, columns: list[str] | None, *, threads: bool) -> Iter
         ) from None
     with pf:
         n = pf.num_row_groups
-        for i in range(n):
+        sizes = [pf.metadata.row_group(i).num_rows for i in range(n)]
+        i = 0
+        while i < n:
+            j, rows = i, 0
+            # small row groups read together, up to MIN_BATCH_ROWS (a larger one alone)
+            while j < n and (j == i or rows + sizes[j] <= MIN_BATCH_ROWS):
+                rows += sizes[j]
+                j += 1
             try:
-                table = pf.read_row_group(i, columns=columns, use_threads=threads or i == 0)
+                groups = list(range(i, j))
+                use = threads or i == 0
+                table = (
+                    pf.read_row_group(i, columns=columns, use_threads=use)
+                    if j == i + 1
+                    else pf.read_row_groups(groups, columns=columns, use_threads=use)
+                )
             except (pa.ArrowException, OSError) as exc:
+                bad, error = _bad_row_group(pf, groups, columns, exc)
                 raise InputFileError(
-                    f"{str(path)!r}: row group {i + 1} of {n} cannot be read (corrupt file?): "
-                    f"{exc}",
+                    f"{str(path)!r}: row group {bad + 1} of {n} cannot be read (corrupt file?): "
+                    f"{error}",
                     path=str(path),
                 ) from None
+            i = j
             if table.num_rows:
                 yield table
+
+
+def _bad_row_group(
+    pf: pq.ParquetFile, groups: list[int], columns: list[str] | None, exc: Exception
+) -> tuple[int, Exception]:
+    """The first of ``groups`` that cannot be read alone, and its error (the read's otherwise)."""
+    for g in groups if len(groups) > 1 else []:
+        try:
+            pf.read_row_group(g, columns=columns)
+        except (pa.ArrowException, OSError) as alone:
+            return g, alone
+    return groups[0], exc
 
 
 # --- one batch in the input's types --------------------------------------------------------------
@@ -881,7 +1030,7 @@ def _conform(batch: Any, types: Mapping[str, Any] | None, *, source: str) -> Any
     for i, name in enumerate(names):
         col = batch.column(i)
         target = None if types is None else types.get(name)
-        new = col
+        new = _plain_text(col)
         if target is not None and col.type != target:
             if pa.types.is_string(target) and _is_text(col.type):
                 if pa.types.is_large_string(col.type):
@@ -910,12 +1059,19 @@ def _conform(batch: Any, types: Mapping[str, Any] | None, *, source: str) -> Any
     return pa.Table.from_arrays(out, names=names)
 
 
-def _as_dictionaries(table: pa.Table) -> pa.Table:
-    """Text columns as ``dictionary<int32, string>``, so that parts of any file concatenate."""
+def _as_dictionaries(table: pa.Table, only: Sequence[str] | None = None) -> pa.Table:
+    """Text columns as ``dictionary<int32, string>``, so that parts of any file concatenate.
+
+    With ``only``, just those columns; the other text columns become ``string``.
+    """
     target = pa.dictionary(pa.int32(), pa.string())
+    keep = None if only is None else set(only)
     cols = []
-    for col in table.columns:
-        if _is_text(col.type) and col.type != target:
+    for name, col in zip(table.schema.names, table.columns, strict=True):
+        if keep is not None and name not in keep:
+            if _is_text(col.type) and col.type != pa.string():
+                col = col.cast(pa.string())
+        elif _is_text(col.type) and col.type != target:
             col = pc.dictionary_encode(col) if not pa.types.is_dictionary(col.type) else col
             col = col.cast(target)
         cols.append(col)
@@ -927,9 +1083,10 @@ def _as_dictionaries(table: pa.Table) -> pa.Table:
 
 @dataclass
 class Source:
-    """Records to read in batches: a DataFrame, an Arrow table, or files.
+    """Records to read in batches: a DataFrame, an Arrow table or stream, or files.
 
-    ``kind`` is ``pandas``, ``arrow``, ``parquet`` or ``csv`` (one file),
+    ``kind`` is ``pandas``, ``arrow`` (a table), ``stream`` (a
+    ``pyarrow.RecordBatchReader``, read once), ``parquet`` or ``csv`` (one file),
     ``dataset`` (a folder, glob or list of files) or ``empty`` (one CSV file
     with no header). ``columns`` are the input's columns, ``wanted`` those read
     (None: all), ``types`` the unified Arrow type of each column read from files.
@@ -946,13 +1103,16 @@ class Source:
     types: dict[str, Any] | None = None
     csv: CsvOptions = field(default_factory=CsvOptions)
 
-    def batches(self, *, decode_threads: bool = True) -> Iterator[Any]:
+    def batches(
+        self, *, decode_threads: bool = True, dictionaries: Sequence[str] | None = None
+    ) -> Iterator[Any]:
         """Yield record batches (Arrow ``RecordBatch`` or ``Table``) or DataFrame slices.
 
         ``decode_threads=False`` decodes each Parquet row group after the first
         on the calling thread, for a caller that works on several batches at
         once (the first, read while nothing else runs, still uses Arrow's
-        threads).
+        threads). ``dictionaries``: the only text columns of Parquet files
+        read as dictionaries (default: every one).
         """
         cols = self.wanted
         if self.kind == "pandas":
@@ -963,32 +1123,69 @@ class Source:
             table = self.data if cols is None else self.data.select(cols)
             for batch in table.to_batches(max_chunksize=self.batch_rows):
                 yield _conform(batch, None, source="data")
+        elif self.kind == "stream":
+            for batch in _stream_batches(self.data, cols, self.batch_rows):
+                yield _conform(batch, None, source="data")
         else:
             several = len(self.files) > 1
             for file in self.files:
                 types = self.types if several else None
                 if file.kind == "parquet":
-                    parts: Iterator[Any] = _row_groups(file.path, cols, threads=decode_threads)
+                    parts: Iterator[Any] = _row_groups(
+                        file.path, cols, threads=decode_threads, dictionaries=dictionaries
+                    )
                 else:
                     parts = _csv_batches(file, self.csv, cols)
                 for part in parts:
                     yield _conform(part, types, source=file.name)
 
-    def read(self) -> pd.DataFrame:
-        """Every batch in one DataFrame (text columns as categoricals, for files)."""
+    def read(self, *, categoricals: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every batch in one DataFrame.
+
+        Text read from files comes as categoricals: every text column, or only
+        the ``categoricals`` given (the others as pandas ``str``).
+        """
         if self.kind == "pandas":
             return self.data if self.wanted is None else self.data[self.wanted]
+        table = self.read_arrow(categoricals=categoricals)
+        if table is None:
+            names = self.wanted if self.wanted is not None else self.columns
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        return to_pandas(table)
+
+    def read_arrow(self, *, categoricals: Sequence[str] | None = None) -> pa.Table | None:
+        """Every batch in one Arrow table; None for files with no rows and no types.
+
+        Text read from files comes as dictionaries: every text column, or only
+        the ``categoricals`` given (the others as ``string``). Not for a
+        ``pandas`` source (whose data is a DataFrame already).
+        """
         names = self.wanted if self.wanted is not None else self.columns
         parts = [
-            b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in self.batches()
+            b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
+            for b in self.batches(dictionaries=categoricals)
         ]
-        if self.kind != "arrow":
-            parts = [_as_dictionaries(p.select(names)) for p in parts]
+        if self.kind not in ("arrow", "stream"):
+            parts = [_as_dictionaries(p.select(names), categoricals) for p in parts]
         if not parts:
             if self.kind == "arrow":
-                return self.data.select(names).to_pandas()
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
-        return pa.concat_tables(parts).to_pandas()
+                return _conform(self.data.select(names), None, source="data")
+            if self.kind == "stream":
+                schema = pa.schema([self.data.schema.field(c) for c in names])
+                return _conform(schema.empty_table(), None, source="data")
+            return None
+        table = pa.concat_tables(parts)
+        del parts
+        return table
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """A table read for scoring as a DataFrame, releasing each column's Arrow memory as it goes.
+
+    The peak holds about one column twice, not the whole table; ``table`` must
+    not be used afterwards.
+    """
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _files_source(
@@ -1060,8 +1257,12 @@ def open_source(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
-        Records. A path is a CSV or Parquet file or a folder of them (read
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
+        Records: a pandas or polars DataFrame, a polars LazyFrame (collected),
+        a pyarrow Table or RecordBatch, or any object exporting the Arrow C
+        stream interface (a ``pyarrow.RecordBatchReader``, a DuckDB relation;
+        a stream is read once, when the batches are read; see :func:`as_arrow`).
+        A path is a CSV or Parquet file or a folder of them (read
         recursively; names starting ``.`` or ``_`` skipped); a glob (``*``,
         ``?``, ``[``; ``**`` for any depth) or a list names several files,
         read as one input.
@@ -1083,6 +1284,9 @@ def open_source(
     InputFileError
         If a path does not exist or a file cannot be read (the file, and the
         line or row group, named).
+    InputTypeError
+        If ``data`` is none of these, or is a ``pyarrow.RecordBatchReader``
+        read to its end already.
     UnsupportedFormatError
         If a file is neither CSV nor Parquet.
     MissingColumnError
@@ -1102,6 +1306,7 @@ def open_source(
     needed = list(require) if require is not None else list(wanted or [])
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
+    data = as_arrow(data)
     if isinstance(data, pd.DataFrame):
         _check_unique(list(data.columns), source="data")
         MissingColumnError.check(list(data.columns), [*(wanted or []), *needed], source="data")
@@ -1117,9 +1322,13 @@ def open_source(
         return Source(
             data, "arrow", data.schema.names, data.num_rows, wanted=wanted, batch_rows=batch_rows
         )
-    if isinstance(data, str | os.PathLike) or (
-        isinstance(data, list | tuple) and not isinstance(data, str)
-    ):
+    if isinstance(data, pa.RecordBatchReader):  # the schema only: the batches are read later
+        names = data.schema.names
+        _check_unique(names, source="data")
+        MissingColumnError.check(names, [*(wanted or []), *needed], source="data")
+        _check_flat({f.name: f.type for f in data.schema}, needed, source="data")
+        return Source(data, "stream", names, None, wanted=wanted, batch_rows=batch_rows)
+    if isinstance(data, str | os.PathLike | list | tuple):
         return _files_source(data, wanted, needed, csv, batch_rows)
     raise _unreadable(data)
 
@@ -1131,27 +1340,32 @@ def read_table(
     require: Sequence[str] | None = None,
     encoding: str = "utf-8",
     sep: str | None = None,
+    categoricals: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read records into one pandas DataFrame.
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, path, glob or list of paths
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
         As for :func:`open_source`; several files are read as one table.
     columns : sequence of str, optional
         Columns to read (all by default); a missing one raises
         :class:`MissingColumnError` listing the columns present.
     require, encoding, sep
         As for :func:`open_source`.
+    categoricals : sequence of str, optional
+        The text columns read from files as categoricals (all by default);
+        the others come as pandas ``str``.
 
     Returns
     -------
     pandas.DataFrame
         For a DataFrame, the same object (not copied). Text read from files
-        comes as categoricals. A CSV file with no header gives an empty frame
-        with the ``columns`` and ``require`` columns.
+        comes as categoricals (see ``categoricals``). A CSV file with no header
+        gives an empty frame with the ``columns`` and ``require`` columns.
     """
-    return open_source(data, columns=columns, require=require, encoding=encoding, sep=sep).read()
+    source = open_source(data, columns=columns, require=require, encoding=encoding, sep=sep)
+    return source.read(categoricals=categoricals)
 
 
 def batch_columns(batch: Any) -> Mapping[str, Any]:

@@ -35,6 +35,7 @@ __all__ = [
     "FlagBlank",
     "FlagUnknown",
     "NegativeCounts",
+    "OutputKind",
     "PeriodBy",
     "ScoreOptions",
     "UnknownPolicy",
@@ -46,6 +47,7 @@ DateRule = Literal["start", "end", "midpoint"]
 PeriodBy = Literal["committed", "reported"]
 UnknownPolicy = Literal["exclude", "raise", "zero"]
 NegativeCounts = Literal["exclude", "allow"]
+OutputKind = Literal["pandas", "arrow", "polars"]
 FlagBlank = Literal["no", "exclude"]
 FlagUnknown = Literal["exclude", "no", "raise"]
 DateLike = str | pd.Timestamp | np.datetime64 | None
@@ -156,16 +158,19 @@ def with_score_parameters(func: Any) -> Any:
     """Put the shared parameter documentation in a docstring.
 
     ``{score_parameters}`` becomes :data:`SCORE_PARAMETERS`,
-    ``{window_parameters}`` :data:`WINDOW_PARAMETERS` and ``{read_parameters}``
-    :data:`crimeharm.scoring.inputs.READ_PARAMETERS`.
+    ``{window_parameters}`` :data:`WINDOW_PARAMETERS`, ``{read_parameters}``
+    :data:`crimeharm.scoring.inputs.READ_PARAMETERS` and ``{output_parameters}``
+    :data:`crimeharm.scoring.outputs.OUTPUT_PARAMETERS`.
     """
     from crimeharm.scoring.inputs import READ_PARAMETERS
+    from crimeharm.scoring.outputs import OUTPUT_PARAMETERS
 
     if func.__doc__:
         func.__doc__ = (
             func.__doc__.replace("{score_parameters}", SCORE_PARAMETERS)
             .replace("{window_parameters}", WINDOW_PARAMETERS)
             .replace("{read_parameters}", READ_PARAMETERS)
+            .replace("{output_parameters}", OUTPUT_PARAMETERS)
         )
     return func
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 
 from crimeharm.errors import PeriodError
 
@@ -73,7 +75,7 @@ class Period:
         table_ids = _month_to(self.base, months)
         return table_ids[days - lo]
 
-    def labels(self, ids: np.ndarray) -> np.ndarray:
+    def labels(self, ids: npt.ArrayLike) -> np.ndarray:
         """Labels of period ids (``2022-07``, ``2021/22``, ``Aug 2019 - Jul 2022``)."""
         ids = np.asarray(ids, dtype=np.int64)
         uniq, inv = np.unique(ids, return_inverse=True)
@@ -125,6 +127,10 @@ def _month_to(kind: str, months: np.ndarray) -> np.ndarray:
     raise PeriodError(f"unknown period {kind!r}")  # pragma: no cover
 
 
+@overload
+def parse_period(spec: str | Period) -> Period: ...
+@overload
+def parse_period(spec: None) -> None: ...
 def parse_period(spec: str | Period | None) -> Period | None:
     """Read a period specification.
 

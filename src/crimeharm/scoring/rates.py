@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -78,11 +78,15 @@ def add_rates(
     if "period" in population.columns and "period" in out.columns:
         keys.append("period")
         left["period"] = out["period"].astype(object)
-        population = population.assign(period=population["period"].astype(object))
+        # pandas-stubs give assign() no type; it returns the frame
+        population = cast(
+            pd.DataFrame, population.assign(period=population["period"].astype(object))
+        )
     elif "year" in population.columns and "period_start" in out.columns:
         keys.append("year")
         left["year"] = pd.to_datetime(out["period_start"]).dt.year.astype("Int64")
-        population = population.assign(year=pd.to_numeric(population["year"]).astype("Int64"))
+        year = pd.to_numeric(population["year"]).astype("Int64")
+        population = cast(pd.DataFrame, population.assign(year=year))
     pop = population[[*keys, "population"]]
     if pop.duplicated(keys).any():
         dup = pop[pop.duplicated(keys, keep=False)][keys].drop_duplicates().head(5)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_BAD
@@ -34,6 +35,7 @@ from crimeharm.scoring.options import (
     FlagUnknown,
     Lag,
     NegativeCounts,
+    OutputKind,
     PeriodBy,
     ScoreOptions,
     UnknownPolicy,
@@ -54,6 +56,7 @@ def score(
     *,
     encoding: str = "utf-8",
     sep: str | None = None,
+    output: OutputKind = "pandas",
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
@@ -82,27 +85,36 @@ def score(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, dask.dataframe.DataFrame, path, glob or list of paths
-        Records, one per crime (or per area x offence with ``count``): a CSV
-        or Parquet file, or several (a folder, read recursively, a glob or a
-        list) read as one input. A Dask DataFrame gives a Dask DataFrame,
-        scored partition by partition; its partitions' summaries are not
-        kept (:func:`crimeharm.aggregate` of it gives the summary).
+    data : DataFrame, Arrow table or stream, path, glob or list of paths
+        Records, one per crime (or per area x offence with ``count``): a
+        pandas or polars DataFrame, a polars LazyFrame, a pyarrow Table, a
+        DuckDB relation or any object exporting the Arrow C stream interface
+        (read as Arrow, never through pandas); a CSV or Parquet file, or
+        several (a folder, read recursively, a glob or a list) read as one
+        input. A Dask DataFrame gives a Dask DataFrame, scored partition by
+        partition; its partitions' summaries are not kept
+        (:func:`crimeharm.aggregate` of it gives the summary).
     {read_parameters}
+    {output_parameters}
     {score_parameters}
     {window_parameters}
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
         The input columns plus ``days`` (days per crime, NaN if unknown),
         ``crimes`` (int64: 1, or the record's count; 1 when the count is
         invalid), ``harm_days`` (days x crimes, 0 when excluded),
         ``excluded`` (reason, null when included) and ``period_date`` when a
-        date column is given. An input column of one of these names raises
+        date column is given. From files, the text columns scoring reads come
+        as categoricals and the others as pandas ``str``; a DataFrame's
+        columns are shared with it, not copied. An input column of one of these names raises
         :class:`~crimeharm.ColumnNameError`, except a ``count`` column named
-        ``crimes``, which the counts read replace. ``attrs["crimeharm"]`` holds the edition, its
-        sha256, the options and the :class:`Summary` as a dict.
+        ``crimes``, which the counts read replace. Its provenance
+        (:func:`crimeharm.provenance`; ``attrs["crimeharm"]`` for pandas)
+        holds the edition, its sha256, the options and the :class:`Summary`
+        as a dict. Arrow input with ``output='arrow'`` or ``'polars'`` is
+        scored and returned in Arrow, never through pandas.
 
     Examples
     --------
@@ -116,45 +128,108 @@ def score(
     2  547.5        0.0  police_generated
     3    NaN        0.0    malformed_code
     """
-    from crimeharm.scoring.inputs import check_new_columns, read_table
+    from crimeharm.scoring.inputs import check_new_columns, open_source
+    from crimeharm.scoring.outputs import check_output_kind
 
     opts = ScoreOptions.from_arguments(locals())
+    check_output_kind(output)
     new = [*OUTPUT_COLUMNS, *(["period_date"] if opts.period_column is not None else [])]
     if type(data).__module__.startswith("dask"):
         from crimeharm.distributed import _dask, is_dask_frame
 
         if is_dask_frame(data):
             return _dask.score(data, opts, new=new)
-    frame = read_table(data, require=opts.columns(), encoding=encoding, sep=sep)
-    source = str(data) if isinstance(data, str | os.PathLike) else "data"
+    source = open_source(data, require=opts.columns(), encoding=encoding, sep=sep)
+    # only the columns scoring reads become dictionaries: the others pass through as text
+    table = source.read_arrow(categoricals=opts.columns()) if source.kind != "pandas" else None
+    frame = source.read() if table is None else None
+    present = list(frame.columns) if frame is not None else _table(table).schema.names
+    name = str(data) if isinstance(data, str | os.PathLike) else "data"
     check_new_columns(
-        list(frame.columns),
+        present,
         new,
-        source=source,
+        source=name,
         what="score",
         replaced="crimes" if opts.count == "crimes" else None,
     )
-    return score_frame(frame, opts)
+    return score_frame(frame, opts, table=table, output=output)
 
 
-def score_frame(frame: pd.DataFrame, opts: ScoreOptions) -> pd.DataFrame:
-    """:func:`score` of a frame whose columns were checked, with options checked."""
+def score_frame(
+    frame: pd.DataFrame | None,
+    opts: ScoreOptions,
+    *,
+    table: pa.Table | None = None,
+    output: OutputKind = "pandas",
+) -> Any:
+    """:func:`score` of a frame (or, with ``frame`` None, an Arrow ``table``) already checked."""
+    from crimeharm.scoring.inputs import to_pandas
+    from crimeharm.scoring.outputs import deliver
+
     scorer = Scorer(opts)
-    batch = {c: frame[c] for c in opts.columns()}
-    scored = scorer.score_batch(batch, len(frame))
+    n = len(frame) if frame is not None else _table(table).num_rows
+    batch = {
+        c: (frame[c] if frame is not None else _table(table).column(c)) for c in opts.columns()
+    }
+    scored = scorer.score_batch(batch, n)
     summary = scorer.finish(stacklevel=4)
-    out = frame.copy()
+    record = {**opts.weights.provenance(), "summary": summary.as_dict()}
+    if table is not None and output != "pandas":  # Arrow in, Arrow out
+        return deliver(_arrow_result(table, scored, n, record), output)
+    # new columns only: a frame's columns are shared with it, not copied
+    out = frame.copy(deep=False) if frame is not None else to_pandas(_table(table))
     out["days"] = scored.days
-    crimes = np.ones(len(frame)) if scored.crimes is None else scored.crimes
-    out["crimes"] = crimes.astype(np.int64)  # whole numbers: other counts are invalid_count
+    out["crimes"] = _crimes(scored, n)
     out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
-    reasons = np.array([None, *REASONS], dtype=object)
-    out["excluded"] = pd.Categorical(reasons[scored.status], categories=list(REASONS))
+    # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
+    codes = scored.status.astype(np.int16) - 1
+    out["excluded"] = pd.Categorical.from_codes(codes, categories=pd.Index(list(REASONS)))
     if scored.period_day is not None:
-        pdays = scored.period_day.copy()
-        valid = pdays > DAY_BAD
-        dates = np.full(len(pdays), np.datetime64("NaT"), dtype="datetime64[s]")
-        dates[valid] = pdays[valid].astype("datetime64[D]")
-        out["period_date"] = dates
-    out.attrs["crimeharm"] = {**opts.weights.provenance(), "summary": summary.as_dict()}
-    return out
+        out["period_date"] = _period_dates(scored.period_day)
+    out.attrs["crimeharm"] = record
+    return deliver(out, output)
+
+
+def _table(table: pa.Table | None) -> pa.Table:
+    """The Arrow table read (there is one when no pandas frame was)."""
+    assert table is not None
+    return table
+
+
+def _crimes(scored: Any, n: int) -> np.ndarray:
+    """The crimes of each record: whole numbers (other counts are ``invalid_count``)."""
+    crimes = np.ones(n) if scored.crimes is None else scored.crimes
+    return np.asarray(crimes).astype(np.int64)
+
+
+def _period_dates(period_day: np.ndarray) -> np.ndarray:
+    """Day numbers as dates (``datetime64[s]``), NaT where a record has no date."""
+    valid = period_day > DAY_BAD
+    dates = np.full(len(period_day), np.datetime64("NaT"), dtype="datetime64[s]")
+    dates[valid] = period_day[valid].astype("datetime64[D]")
+    return dates
+
+
+def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any]) -> pa.Table:
+    """The input table with the scored columns, as :func:`score`'s pandas result has them."""
+    from crimeharm.scoring.provenance import with_record
+
+    included = scored.status == 0
+    excluded = pa.DictionaryArray.from_arrays(
+        pa.array(scored.status.astype(np.int32) - 1, mask=included),
+        pa.array(list(REASONS), type=pa.string()),
+    )
+    columns = {
+        "days": pa.array(np.asarray(scored.days, dtype=float)),
+        "crimes": pa.array(_crimes(scored, n)),
+        "harm_days": pa.array(np.where(included, np.nan_to_num(scored.harm), 0.0)),
+        "excluded": excluded,
+    }
+    if scored.period_day is not None:
+        columns["period_date"] = pa.array(_period_dates(scored.period_day), type=pa.timestamp("s"))
+    for col, values in columns.items():
+        if col in table.schema.names:  # a count column named crimes: the counts read replace it
+            table = table.set_column(table.schema.get_field_index(col), col, values)
+        else:
+            table = table.append_column(col, values)
+    return with_record(table, record)

@@ -11,7 +11,9 @@ the test suite checks that both give identical results.
 
 from __future__ import annotations
 
+import threading
 import warnings
+import weakref
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,11 +40,53 @@ from crimeharm.vocabulary import FALSE_WORDS, TRUE_WORDS
 __all__ = ["CodeLookup", "ScoredBatch", "Scorer"]
 
 
+#: Distinct written codes a shared resolver remembers at most; past it, a call starts afresh.
+RESOLVER_LIMIT = 100_000
+#: The resolvers of each weights table, by (code_system, ambiguity, crosswalk): the written codes
+#: read by one call are not read again by the next one, or by its next batch.
+_RESOLVERS: weakref.WeakKeyDictionary[Any, dict[tuple, _Resolver]] = weakref.WeakKeyDictionary()
+_RESOLVERS_LOCK = threading.Lock()
+
+
+def _resolver_key(opts: ScoreOptions) -> tuple | None:
+    amb: object = opts.ambiguity
+    if isinstance(amb, Mapping):
+        try:
+            amb = tuple(sorted(amb.items()))
+            hash(amb)
+        except TypeError:
+            return None
+    return (opts.code_system, amb, bool(opts.crosswalk))
+
+
+def shared_resolver(opts: ScoreOptions) -> _Resolver:
+    """The resolver of ``opts``' weights, code system, ambiguity rule and crosswalk.
+
+    One per weights table and reading of its codes, kept as long as the table
+    lives; a new one when the old has read :data:`RESOLVER_LIMIT` values.
+    """
+    key = _resolver_key(opts)
+    if key is None:
+        return _Resolver(opts)
+    with _RESOLVERS_LOCK:
+        per_table = _RESOLVERS.setdefault(opts.weights, {})
+        resolver = per_table.get(key)
+        if resolver is None or len(resolver.index) > RESOLVER_LIMIT:
+            resolver = per_table[key] = _Resolver(opts)
+    return resolver
+
+
 class _Resolver:
-    """Reads distinct offence code values once and remembers them across batches."""
+    """Reads distinct offence code values once and remembers them across batches.
+
+    What it remembers depends only on the weights table, the code system, the
+    ambiguity rule and the crosswalk option, so calls with the same ones share
+    it (:func:`shared_resolver`); a lock keeps concurrent calls' additions whole.
+    """
 
     def __init__(self, opts: ScoreOptions) -> None:
         self.opts = opts
+        self.lock = threading.Lock()
         self.values: list[object] = []
         self.index = pd.Index([], dtype=object)
         self.days = np.empty(0)
@@ -53,7 +97,16 @@ class _Resolver:
         self.crosswalk = np.empty(0, dtype=object)  # '28A->28E' where read through it
 
     def positions(self, uniques: np.ndarray) -> np.ndarray:
+        """Each value's position in the remembered arrays, reading the new ones first."""
         keys = pd.Index(uniques, dtype=object)
+        index = self.index
+        pos = index.get_indexer(keys) if len(index) else np.full(len(keys), -1)
+        if (pos >= 0).all():
+            return pos
+        with self.lock:
+            return self._add(uniques, keys)
+
+    def _add(self, uniques: np.ndarray, keys: pd.Index) -> np.ndarray:
         pos = self.index.get_indexer(keys) if len(self.index) else np.full(len(keys), -1)
         new = pos < 0
         if new.any():
@@ -67,7 +120,7 @@ class _Resolver:
             for name in ("missing", "malformed", "unknown"):
                 mark(status, read_as == name, f"{name}_code")
             mark(status, res["not_crime"].to_numpy(dtype=bool), "not_crime")
-            self.index = self.index.append(pd.Index(fresh, dtype=object))
+            index = self.index.append(pd.Index(fresh, dtype=object))
             self.days = np.concatenate([self.days, res["days"].to_numpy(dtype=float)])
             self.code_status = np.concatenate([self.code_status, status])
             self.flag = np.concatenate([self.flag, res["police_generated"].to_numpy(dtype=bool)])
@@ -76,7 +129,10 @@ class _Resolver:
                 [self.canonical, res["canonical"].to_numpy(dtype=object)]
             )
             self.crosswalk = np.concatenate([self.crosswalk, res["crosswalk"].to_numpy(object)])
-            pos = self.index.get_indexer(keys)
+            # the index last: a call reading without the lock never finds a position that
+            # the arrays do not have yet (they only grow)
+            self.index = index
+            pos = index.get_indexer(keys)
         return pos
 
 
@@ -116,7 +172,7 @@ class Scorer:
 
     def __init__(self, opts: ScoreOptions) -> None:
         self.opts = opts
-        self.resolver = _Resolver(opts)
+        self.resolver = shared_resolver(opts)
         self.dates = DateReader(opts.date_format)
         w = opts.weights
         self.summary = Summary(
@@ -330,7 +386,7 @@ class Scorer:
         self.mark_flags(status, flags)
         if historic is not None:
             mark(status, historic, "historic")
-            if period_day is not reported:
+            if reported is not None and period_day is not None and period_day is not reported:
                 # a historic record belongs to the period it was reported in (HOCHI)
                 moved = historic & usable(reported)
                 if moved.any():

@@ -37,8 +37,8 @@ class Summary:
     crimes_included: float = 0.0
     harm_included: float = 0.0
     rows_excluded: Counter = field(default_factory=Counter)
-    crimes_excluded: Counter = field(default_factory=Counter)
-    harm_excluded: Counter = field(default_factory=Counter)
+    crimes_excluded: dict[str, float] = field(default_factory=dict)  # sums of counts
+    harm_excluded: dict[str, float] = field(default_factory=dict)  # days
     unknown_codes: Counter = field(default_factory=Counter)
     ambiguous_codes: Counter = field(default_factory=Counter)
     crosswalked_codes: Counter = field(default_factory=Counter)
@@ -77,8 +77,8 @@ class Summary:
             crimes_included=data["crimes_included"],
             harm_included=data["harm_days_included"],
             rows_excluded=Counter(data["rows_excluded"]),
-            crimes_excluded=Counter(data["crimes_excluded"]),
-            harm_excluded=Counter(data["harm_days_excluded"]),
+            crimes_excluded=dict(data["crimes_excluded"]),
+            harm_excluded=dict(data["harm_days_excluded"]),
             unknown_codes=Counter(dict(data["unknown_codes_top"])),
             ambiguous_codes=Counter(data["ambiguous_codes"]),
             crosswalked_codes=Counter(data.get("crosswalked_codes", {})),
@@ -99,11 +99,13 @@ class Summary:
             "rows_excluded": {r: self.rows_excluded[r] for r in REASONS if self.rows_excluded[r]},
             "crimes_included": _count(self.crimes_included),
             "crimes_excluded": {
-                r: _count(self.crimes_excluded[r]) for r in REASONS if self.rows_excluded[r]
+                r: _count(self.crimes_excluded.get(r, 0.0))
+                for r in REASONS
+                if self.rows_excluded[r]
             },
             "harm_days_included": self.harm_included,
             "harm_days_excluded": {
-                r: self.harm_excluded[r] for r in REASONS if self.rows_excluded[r]
+                r: self.harm_excluded.get(r, 0.0) for r in REASONS if self.rows_excluded[r]
             },
             "unknown_codes_top": self.unknown_codes.most_common(10),
             "ambiguous_codes": dict(self.ambiguous_codes.most_common()),
@@ -139,7 +141,7 @@ class Summary:
         ]
         for reason in REASONS:
             if self.rows_excluded[reason]:
-                harm = self.harm_excluded[reason]
+                harm = self.harm_excluded.get(reason, 0.0)
                 extra = f"   harm {harm:,.1f} days" if harm else ""
                 lines.append(f"  excluded {reason:<17}{self.rows_excluded[reason]:>11,}{extra}")
         if not self.reconciles():
@@ -190,8 +192,8 @@ class Summary:
             else:
                 reason = REASONS[status - 1]
                 self.rows_excluded[reason] += rows
-                self.crimes_excluded[reason] += crimes
-                self.harm_excluded[reason] += harm
+                self.crimes_excluded[reason] = self.crimes_excluded.get(reason, 0.0) + crimes
+                self.harm_excluded[reason] = self.harm_excluded.get(reason, 0.0) + harm
 
     def add_bad_dates(self, bad: list) -> None:
         """Keep up to five distinct examples of unparseable dates, the first met."""
@@ -241,5 +243,5 @@ class Summary:
         for i, reason in enumerate(REASONS, start=1):
             if rows[i]:
                 self.rows_excluded[reason] += int(rows[i])
-                self.crimes_excluded[reason] += float(cr[i])
-                self.harm_excluded[reason] += float(hm[i])
+                self.crimes_excluded[reason] = self.crimes_excluded.get(reason, 0.0) + float(cr[i])
+                self.harm_excluded[reason] = self.harm_excluded.get(reason, 0.0) + float(hm[i])

@@ -25,24 +25,27 @@ counted in the summary alone.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
-from crimeharm.errors import MissingColumnError, OptionError, ShortDataWarning
+from crimeharm._threads import pool
+from crimeharm.errors import InputTypeError, MissingColumnError, OptionError, ShortDataWarning
 from crimeharm.reasons import REASONS
 from crimeharm.scoring.dates import DAY_MISSING
 from crimeharm.scoring.inputs import (
     Source,
+    as_arrow,
     batch_columns,
     check_batch_rows,
     check_by_names,
-    check_progress,
     open_source,
 )
 from crimeharm.scoring.options import (
@@ -56,12 +59,16 @@ from crimeharm.scoring.options import (
     FlagUnknown,
     Lag,
     NegativeCounts,
+    OutputKind,
     PeriodBy,
     ScoreOptions,
     UnknownPolicy,
     with_score_parameters,
 )
+from crimeharm.scoring.outputs import check_output_kind, deliver
 from crimeharm.scoring.periods import Period, parse_period
+from crimeharm.scoring.progress import Progress, check_progress, progress_reporter
+from crimeharm.scoring.provenance import record_of
 from crimeharm.scoring.rates import add_rates
 from crimeharm.scoring.rules import Scorer
 from crimeharm.scoring.summary import Summary
@@ -174,9 +181,7 @@ def _attach(
     return out
 
 
-def add_batches(
-    eng: Engine, scorer: Scorer, source: Source, *, progress: Callable[[int], object] | None = None
-) -> int:
+def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progress = False) -> int:
     """Score every batch of ``source`` and add it to the engine's sums; the rows read.
 
     Batch i is added in a worker thread (the compiled loops release the GIL)
@@ -184,24 +189,29 @@ def add_batches(
     The summary's counts are left to the caller (read off the sums).
     """
     done = 0
+    # (on the calling thread alone for a few records: see crimeharm._threads)
+    rows = source.rows
     with (
-        ThreadPoolExecutor(max_workers=1) as pool,
-        ThreadPoolExecutor(max_workers=1) as helper,
-        ThreadPoolExecutor(max_workers=1) as reader,
+        progress_reporter(progress, total=rows) as report,
+        pool(1, rows=rows) as adder,
+        pool(1, rows=rows) as helper,
+        pool(1, rows=rows) as reader,
     ):
         pending = None
         batches = source.batches(decode_threads=False)  # the threads here are enough
-        if source.kind in ("parquet", "dataset", "csv"):  # read batch i+1 while i is prepared
-            batches = _read_ahead(batches, reader)
+        if source.kind in ("parquet", "dataset", "csv", "stream") and isinstance(
+            reader, ThreadPoolExecutor
+        ):
+            batches = _read_ahead(batches, reader)  # read batch i+1 while i is prepared
         for batch in batches:
             cols = batch_columns(batch)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
             add = eng.prepare(scorer, cols, n, helper=helper)
             _finish(pending, scorer)
-            pending = pool.submit(add)
+            pending = adder.submit(add)
             done += n
-            if progress is not None:
-                progress(done)
+            if report is not None:
+                report(done)
         _finish(pending, scorer)
     return done
 
@@ -219,7 +229,8 @@ def harm_index(
     population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
     batch_rows: int = 1 << 20,
-    progress: Callable[[int], object] | None = None,
+    progress: Progress = None,
+    output: OutputKind = "pandas",
     weights: str | WeightTable | None = None,
     code: str = "offence_code",
     code_system: CodeSystem = "auto",
@@ -281,8 +292,12 @@ def harm_index(
     batch_rows : int
         Rows per batch for in-memory data, at least 1 (files keep their row
         groups and blocks).
-    progress : callable, optional
-        Called with the number of rows done after each batch.
+    progress : bool or callable, optional
+        Rows scored, on stderr: ``None`` (the default) shows a bar when stderr
+        is a terminal and the run lasts over a second, ``True`` always,
+        ``False`` never; a callable is called with the number of rows done
+        after each batch instead (see :mod:`crimeharm.scoring.progress`).
+    {output_parameters}
     {score_parameters}
     {window_parameters}
     engine : {'auto', 'compiled', 'numpy', 'dask'}
@@ -323,6 +338,7 @@ def harm_index(
     excluded_cells = _excluded_cells(excluded)
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
     check_progress(progress)
+    check_output_kind(output)
     if engine == "dask" or _is_dask(data):
         from crimeharm.distributed import _dask
         from crimeharm.distributed.partials import records_plan
@@ -335,15 +351,16 @@ def harm_index(
             engine="auto" if engine == "dask" else engine,
             batch_rows=check_batch_rows(batch_rows),
         )
-        return _dask.harm_index(
+        out = _dask.harm_index(
             data, plan, complete=complete, population=population, per=per, progress=progress
         )
+        return deliver(out, output)
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
     scorer = Scorer(opts)
     add_batches(eng, scorer, source, progress=progress)
-    return build_output(
+    out = build_output(
         eng,
         scorer.summary,
         scorer=scorer,
@@ -352,10 +369,12 @@ def harm_index(
         per=per,
         provenance=opts.weights.provenance(),
     )
+    return deliver(out, output)
 
 
+@with_score_parameters
 def aggregate(
-    scored: pd.DataFrame,
+    scored: Any,
     *,
     by: str | Sequence[str] | None = None,
     period: str | Period | None = None,
@@ -364,7 +383,8 @@ def aggregate(
     population: pd.DataFrame | pd.Series | None = None,
     per: float = 100_000,
     engine: EngineName = "auto",
-) -> pd.DataFrame:
+    output: OutputKind = "pandas",
+) -> Any:
     """Sum a scored frame by area and period.
 
     Parameters
@@ -372,15 +392,32 @@ def aggregate(
     scored : pandas.DataFrame or dask.dataframe.DataFrame
         The result of :func:`crimeharm.score` (its ``days``, ``crimes``,
         ``excluded`` and, for a period, ``period_date`` columns are used);
-        a Dask DataFrame is summed partition by partition.
+        a Dask DataFrame is summed partition by partition; a pyarrow Table,
+        a polars DataFrame or an Arrow stream of it is read as Arrow.
     by, period, complete, excluded, population, per, engine
         As for :func:`harm_index`.
+    {output_parameters}
 
     Returns
     -------
-    pandas.DataFrame
-        As for :func:`harm_index`.
+    pandas.DataFrame, pyarrow.Table or polars.DataFrame
+        As for :func:`harm_index` (the kind ``output`` names): ``crimes``,
+        ``harm_days`` (CHI days) and the excluded records and their harm by
+        reason, per area and period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import crimeharm
+    >>> records = pd.DataFrame({"offence_code": ["8/6", "34B", "28E", "xx"],
+    ...                         "beat": ["A", "A", "B", "B"]})
+    >>> scored = crimeharm.score(records)
+    >>> aggregate(scored, by="beat")[["beat", "crimes", "harm_days", "excluded"]]
+      beat  crimes  harm_days  excluded
+    0    A       2      375.0         0
+    1    B       1       14.5         1
     """
+    check_output_kind(output)
     if _is_dask(scored):
         return _dask_aggregate(
             scored,
@@ -392,23 +429,39 @@ def aggregate(
             per=per,
             engine=engine,
         )
+    found = record_of(scored)
+    meta = dict(found[0]) if found is not None else {}
+    scored = as_arrow(scored)
+    if isinstance(scored, pa.RecordBatchReader):
+        scored = scored.read_all()
+    if not isinstance(scored, pd.DataFrame | pa.Table):
+        raise InputTypeError(
+            "aggregate sums the result of crimeharm.score: a pandas or polars DataFrame, a "
+            f"pyarrow Table or an Arrow stream, not {type(scored).__name__}",
+            allowed=["pandas.DataFrame", "pyarrow.Table", "polars.DataFrame"],
+        )
+    if not meta:
+        found = record_of(scored)
+        meta = dict(found[0]) if found is not None else {}
     needed = ["days", "crimes", "excluded"]
-    present = list(scored.columns)
+    present = list(scored.columns) if isinstance(scored, pd.DataFrame) else scored.schema.names
     MissingColumnError.check(present, needed, source="aggregate (needs crimeharm.score's output)")
-    by_list, per_spec = _prepare(by, period, has_date="period_date" in scored.columns)
+    by_list, per_spec = _prepare(by, period, has_date="period_date" in present)
     MissingColumnError.check(present, by_list, source="scored", what="by ")
     eng = new_engine(engine, by_list, per_spec, excluded_cells=_excluded_cells(excluded))
     add_scored_frame(eng, scored)
-    meta = dict(scored.attrs.get("crimeharm", {}))
     summary = Summary(
         edition=meta.get("edition", ""),
         edition_sha256=meta.get("edition_sha256", ""),
         scheme=meta.get("scheme", ""),
     )
-    prov = {k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta}
-    return build_output(
+    prov: dict[str, Any] = {
+        k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta
+    }
+    out = build_output(
         eng, summary, complete=complete, population=population, per=per, provenance=prov
     )
+    return deliver(out, output)
 
 
 def _is_dask(data: Any) -> bool:
@@ -445,17 +498,37 @@ def _dask_aggregate(
     return _dask.aggregate(scored, plan, complete=complete, population=population, per=per)
 
 
-def add_scored_frame(eng: Engine, scored: pd.DataFrame) -> None:
-    """Add a frame that :func:`crimeharm.score` returned to the engine's sums."""
+def _status(col: Any) -> np.ndarray:
+    """Each row's status (0 included, else 1 + the reason's position) from ``excluded``."""
+    if isinstance(col, pd.Series):
+        reasons = pd.Categorical(col, categories=list(REASONS))
+        return (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
+    position = pc.index_in(col, value_set=pa.array(list(REASONS), type=pa.string()))
+    return (pc.fill_null(position, -1).to_numpy(zero_copy_only=False) + 1).astype(np.uint8)
+
+
+def _numbers(col: Any) -> np.ndarray:
+    if isinstance(col, pd.Series):
+        return col.to_numpy(dtype=float)
+    return np.asarray(pc.fill_null(pc.cast(col, pa.float64()), np.nan).to_numpy(), dtype=float)
+
+
+def _period_days(col: Any) -> np.ndarray:
+    if isinstance(col, pd.Series):
+        dates = col.to_numpy(dtype="datetime64[D]")
+    else:
+        dates = np.asarray(pc.cast(col, pa.date32()).to_numpy(zero_copy_only=False))
+        dates = dates.astype("datetime64[D]")
+    return np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
+
+
+def add_scored_frame(eng: Engine, scored: pd.DataFrame | pa.Table) -> None:
+    """Add what :func:`crimeharm.score` returned (pandas or Arrow) to the engine's sums."""
     by_list = eng.by
-    reasons = pd.Categorical(scored["excluded"], categories=list(REASONS))
-    status = (np.asarray(reasons.codes, dtype=np.int64) + 1).astype(np.uint8)
-    crimes = scored["crimes"].to_numpy(dtype=float)
-    harm = scored["days"].to_numpy(dtype=float) * crimes
-    pday = None
-    if eng.period is not None:
-        dates = scored["period_date"].to_numpy(dtype="datetime64[D]")
-        pday = np.where(np.isnat(dates), DAY_MISSING, dates.astype(np.int64))
+    status = _status(scored["excluded"])
+    crimes = _numbers(scored["crimes"])
+    harm = _numbers(scored["days"]) * crimes
+    pday = _period_days(scored["period_date"]) if eng.period is not None else None
     eng.add_scored(
         {c: scored[c] for c in by_list},
         len(scored),

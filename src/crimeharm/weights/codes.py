@@ -31,7 +31,7 @@ column first, so they never loop over rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 import numpy as np
@@ -62,11 +62,13 @@ _SPACES = re.compile(r"\s+")
 
 def _as_object_array(values: Iterable[object] | np.ndarray | pd.Series) -> np.ndarray:
     if isinstance(values, pd.Series | pd.Index):
-        return values.to_numpy(dtype=object, na_value=None)
+        return values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stub: na_value=None is valid
     return np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=object)
 
 
-def _per_value(values: Iterable[object] | np.ndarray | pd.Series, read) -> np.ndarray:
+def _per_value(
+    values: Iterable[object] | np.ndarray | pd.Series, read: Callable[[str], str | None]
+) -> np.ndarray:
     """Apply ``read(text) -> canonical or None`` once per distinct normalised value."""
     text = normalise_text(values)
     inverse, uniques = pd.factorize(text, use_na_sentinel=True)

@@ -54,10 +54,23 @@ def edition_info(edition: str | None = None) -> EditionInfo:
     edition : str, optional
         A shipped edition id; the default edition (``cchi-2020``) if None.
 
+    Returns
+    -------
+    EditionInfo
+        The entry: ``id``, ``title``, ``scheme``, ``unit`` (``days``), ``rows``,
+        ``sha256`` of the CSV, ``source``, ``citation``, ``licence``, dates and
+        the code systems the edition carries.
+
     Raises
     ------
     UnknownEditionError
         If ``edition`` is not shipped; the message lists those that are.
+
+    Examples
+    --------
+    >>> info = edition_info("cchi-2020")
+    >>> info.rows, info.unit, info.sha256[:12]
+    (698, 'days', '9b8244b10c5e')
     """
     manifest = _manifest()
     name = edition or manifest.default

@@ -44,6 +44,8 @@ The proxy rule, stated so it can be checked and argued with:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +60,7 @@ __all__ = ["ANTI_SOCIAL_BEHAVIOUR", "PROXY_SCHEME", "police_uk_options", "police
 ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
 #: The scheme of proxy weights; results scored with them record it.
 PROXY_SCHEME = "cchi-proxy"
-_RULES = {"median": np.median, "min": np.min, "max": np.max}
+_RULES: dict[str, Callable[[np.ndarray], Any]] = {"median": np.median, "min": np.min, "max": np.max}
 
 
 def police_uk_weights(
@@ -162,7 +164,37 @@ def police_uk_options(
 
     Pass them to :func:`crimeharm.score` or :func:`crimeharm.harm_index`:
     ``harm_index("2024-01-city-of-london-street.csv", by="LSOA code",
-    period="month", **police_uk_options())``.
+    period="month", **police_uk_options())``. The weights are proxies, one
+    per crime type (see the module docstring): the result is not a CCHI.
+
+    Parameters
+    ----------
+    weights : str, path or WeightTable, optional
+        The edition the proxies are derived from (``cchi-2020`` by default).
+    rule : {'median', 'min', 'max'}
+        How a crime type's days are drawn from those of its open-data codes:
+        the median (default), or the bounds.
+
+    Returns
+    -------
+    dict
+        ``weights`` (the proxy table, edition ``<edition>+police-uk-proxy``),
+        ``code`` (``Crime type``), ``code_system`` (``key``) and ``date``
+        (``Month``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import crimeharm
+    >>> street = pd.DataFrame({"Month": ["2024-01"] * 3, "LSOA code": ["E1", "E1", "E2"],
+    ...                        "Crime type": ["Burglary", "Drugs", "Anti-social behaviour"]})
+    >>> table = crimeharm.harm_index(street, by="LSOA code", **police_uk_options())
+    >>> table[["LSOA code", "crimes", "harm_days", "excluded"]]
+      LSOA code  crimes  harm_days  excluded
+    0        E1       1       14.5         1
+    1        E2       0        0.0         1
+    >>> table.attrs["crimeharm"]["edition"]
+    'cchi-2020+police-uk-proxy'
     """
     return {
         "weights": police_uk_weights(weights, rule=rule),

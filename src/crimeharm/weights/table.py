@@ -40,7 +40,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -659,7 +659,7 @@ class WeightTable:
         system = np.full(n, None, dtype=object)
         canon = np.full(n, None, dtype=object)
         if code_system == "auto":
-            is_key = self.index("key", "base").index.get_indexer(text) >= 0
+            is_key = self.index("key", "base").index.get_indexer(text) >= 0  # type: ignore[arg-type]  # stub: takes an array
             kinds = classify_codes(text)
             system[:] = kinds
             system[is_key] = "key"
@@ -670,7 +670,7 @@ class WeightTable:
             raise CodeError(
                 f"unknown code_system {code_system!r}; expected 'auto' or one of {CODE_SYSTEMS}"
             )
-        canonicalise = {
+        canonicalise: dict[str, Callable[[np.ndarray], np.ndarray]] = {
             "ho_class": canonical_ho_class,
             "open_data": canonical_open_data,
             "cjs": canonical_cjs,
@@ -699,7 +699,7 @@ class WeightTable:
                 continue
             rule = rules.get(sysname, DEFAULT_AMBIGUITY[sysname])
             index = self.index(sysname, rule)
-            pos = index.index.get_indexer(c)
+            pos = index.index.get_indexer(c)  # type: ignore[arg-type]  # stub: takes an array
             if crosswalk:
                 lost = ok_form & (pos < 0)
                 if lost.any():
@@ -707,7 +707,7 @@ class WeightTable:
                     path[idx_sel[lost]] = followed
                     via = np.array([p.rsplit("->", 1)[1] if p else None for p in followed])
                     pos[lost] = np.where(
-                        pd.notna(followed), index.index.get_indexer(via.astype(object)), -1
+                        pd.notna(followed), index.index.get_indexer(pd.Index(via, dtype=object)), -1
                     )
             found = ok_form & (pos >= 0)
             hit, p = idx_sel[found], pos[found]
@@ -716,7 +716,7 @@ class WeightTable:
             out["ambiguous"][hit] = index["ambiguous"].to_numpy()[p]
             out["police_generated"][hit] = index["police_generated"].to_numpy(dtype=bool)[p]
             out["not_crime"][hit] = index["not_crime"].to_numpy(dtype=bool)[p]
-            out["rule"][hit] = np.where(out["ambiguous"][hit], rule, None)
+            out["rule"][hit[out["ambiguous"][hit]]] = rule  # None where not ambiguous
         return pd.DataFrame(
             {"code": raw, "system": system, "canonical": canon, "status": status, **out}
         ).assign(crosswalk=pd.Series(path, dtype=object))

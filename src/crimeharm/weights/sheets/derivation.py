@@ -87,16 +87,20 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _check_number(name: str, value: object, *, allow_zero: bool = False) -> float:
+def _check_number(name: str, value: object, *, allow_zero: bool = False) -> float | Fraction:
     """Return ``value`` if it is a finite positive (or non-negative) real number."""
-    ok = isinstance(value, (int, float, Fraction)) and not isinstance(value, bool)
-    if ok and math.isfinite(value) and (value >= 0 if allow_zero else value > 0):
+    if (
+        isinstance(value, (int, float, Fraction))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value >= 0 if allow_zero else value > 0)
+    ):
         return value
     want = "a finite number >= 0" if allow_zero else "a finite number > 0"
     raise WeightsValidationError(f"{name} must be {want}; got {value!r}")
 
 
-def _check_table(name: str, value: object, keys: tuple[str, ...]) -> Mapping[str, float]:
+def _check_table(name: str, value: object, keys: tuple[str, ...]) -> Mapping[str, float | Fraction]:
     if not isinstance(value, Mapping):
         raise WeightsValidationError(
             f"{name} must be a mapping with keys {list(keys)}; got {value!r}"
@@ -111,7 +115,7 @@ def _check_table(name: str, value: object, keys: tuple[str, ...]) -> Mapping[str
     return MappingProxyType({k: _check_number(f"{name}[{k!r}]", value[k]) for k in keys})
 
 
-def _exact(x: float) -> Fraction:
+def _exact(x: float | Fraction) -> Fraction:
     """Exact rational of the decimal value of ``x`` (``8.72`` -> 872/100)."""
     return (
         x if isinstance(x, Fraction) else Fraction(str(x)) if isinstance(x, float) else Fraction(x)
@@ -588,23 +592,25 @@ def explain_starting_point(text: object) -> tuple[StartingPoint | None, str]:
     if durations and re.search(r"\b(?:max|maximum|range[sd]?|between|up to)\b", s):
         return None, "ambiguous: maximum or range"
 
-    kw = {"uncertain": uncertain}
     if durations and not any(durations[0].values()):
         return None, "zero duration"
     if durations:
         if re.search(r"\bmandatory minimum\b", s):
             notes.append("mandatory minimum")
-        point = StartingPoint("custody", **durations[0], **kw)
+        years, months, weeks = (durations[0].get(unit, 0) for unit in ("years", "months", "weeks"))
+        point = StartingPoint(
+            "custody", years=years, months=months, weeks=weeks, uncertain=uncertain
+        )
     elif is_fine and bands:
         if is_fpn:
             notes.append("FPN alternative ignored")
-        point = StartingPoint("fine", band=bands.pop(), **kw)
+        point = StartingPoint("fine", band=bands.pop(), uncertain=uncertain)
     elif is_fine:
         return None, "no band"
     elif is_order:
         if not levels:
             return None, "no level"
-        point = StartingPoint("community_order", level=levels.pop(), **kw)
+        point = StartingPoint("community_order", level=levels.pop(), uncertain=uncertain)
     elif is_fpn:
         amounts = _GBP.findall(s)
         amount = None
@@ -612,7 +618,7 @@ def explain_starting_point(text: object) -> tuple[StartingPoint | None, str]:
             amount = float(amounts[0][0])
         elif amounts:
             notes.append("range of amounts ignored")
-        point = StartingPoint("fixed_penalty", amount=amount, **kw)
+        point = StartingPoint("fixed_penalty", amount=amount, uncertain=uncertain)
     else:
         return None, "unrecognised"
     return point, "ok: " + "; ".join(notes) if notes else "ok"
@@ -622,6 +628,18 @@ def parse_starting_point(text: object) -> StartingPoint | None:
     """Parse a ``Starting Point`` cell; None when empty, incomplete or ambiguous.
 
     See :func:`explain_starting_point` for the rules and the reason of a None.
+
+    Parameters
+    ----------
+    text : str
+        The cell as published (``1 year 6 months' custody``, ``Band B fine``,
+        ``Medium level community order``).
+
+    Returns
+    -------
+    StartingPoint or None
+        The parsed starting point (its ``detail`` is a short form of it);
+        :func:`starting_point_days` turns it into days.
 
     Examples
     --------

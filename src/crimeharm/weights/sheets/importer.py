@@ -109,6 +109,13 @@ def import_sheet(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         file hash, sheet name, edition year and the reader's notes (rows
         skipped, cells that could not be read) in ``attrs``. Write it with
         ``to_csv`` and load it with :meth:`crimeharm.WeightTable.from_csv`.
+        Scores (``days``) are in days of custody at the guideline's starting point.
+
+    Examples
+    --------
+    >>> table = import_sheet("CCHI 2026.xlsx")  # doctest: +SKIP
+    >>> table.to_csv("cchi-2026.csv", index=False)  # doctest: +SKIP
+    >>> w = crimeharm.WeightTable.from_csv("cchi-2026.csv", edition="cchi-2026")  # doctest: +SKIP
     """
     from crimeharm.weights.sheets.read import read_sheet
 

@@ -44,7 +44,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat
 
 import pandas as pd
 
@@ -321,7 +321,7 @@ def _table(
 
 def _days(v: object, where: str) -> float:
     try:
-        d = float(v) if not isinstance(v, bool) and v is not None else math.nan
+        d = float(v) if isinstance(v, SupportsFloat | str) and not isinstance(v, bool) else math.nan
     except (TypeError, ValueError):
         d = math.nan
     if not math.isfinite(d) or d < 0:
@@ -752,7 +752,24 @@ def read_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
 
 
 def read_cchi_sheet(path: str | Path, *, sheet: str | None = None) -> CchiSheet:
-    """Deprecated alias of :func:`read_sheet`; removed in the next release."""
+    """Deprecated alias of :func:`read_sheet`; removed in the next release.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.xlsx`` file.
+    sheet : str, optional
+        The values sheet's name, when it cannot be found by its name.
+
+    Returns
+    -------
+    CchiSheet
+        As :func:`read_sheet` returns it.
+
+    Examples
+    --------
+    >>> cchi = read_sheet("cchi-2020-official.xlsx")  # doctest: +SKIP
+    """
     warnings.warn(
         "crimeharm.read_cchi_sheet is deprecated; use crimeharm.read_sheet",
         DeprecationWarning,
