@@ -417,6 +417,7 @@ def test_the_compiled_markers_are_pythons():
         "DAY_MISSING": dates.DAY_MISSING,
         "DAY_BAD": dates.DAY_BAD,
         "UNDATED": base.UNDATED,
+        "UNDATED_SLOT": base.UNDATED_SLOT,
         "INCLUDED": INCLUDED,
     }
 

@@ -45,6 +45,7 @@ __all__ = [
     "SheetFormatError",
     "SheetValueWarning",
     "ShortDataWarning",
+    "SumsMemoryError",
     "Terminated",
     "UnknownCodeWarning",
     "UnknownEditionError",
@@ -209,6 +210,14 @@ class PeriodError(CrimeHarmError, ValueError):
 
 class AllocationError(CrimeHarmError, ValueError):
     """A funding formula or areas table that cannot give a defensible allocation."""
+
+
+class SumsMemoryError(CrimeHarmError, MemoryError):
+    """The sums of a call would need more memory than is available (checked before allocating).
+
+    ``values`` holds the dates or periods behind the size (e.g. the first and
+    last period of a span that ``complete=True`` fills).
+    """
 
 
 class Terminated(BaseException):

@@ -11,8 +11,8 @@ else. The choice, the ``engine`` option of :func:`crimeharm.harm_index` and
               ``compiled`` or ``auto``) sets what ``auto`` means
 ``compiled``  the Cython loops (:mod:`.compiled`); an error when they are not
               built
-``numpy``     :func:`numpy.bincount` (:mod:`.numpy_engine`): the same counts,
-              the same harm to rounding
+``numpy``     :func:`numpy.bincount` (:mod:`.numpy_engine`): the same sums,
+              bit for bit (exact integers)
 ============  ================================================================
 """
 

@@ -1,10 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Loops of the compiled engine (:mod:`crimeharm._engine.compiled`), built at install.
 
-The sums are one float64 array per status (a *slab*) of shape (groups,
-slots, 2): ``slab[g, s, 0]`` is crimes and ``slab[g, s, 1]`` harm in days, so
-a cell's two sums share a cache line; the last of a group's ``n_s`` slots
-holds its undated records. The loops take the slabs' addresses (``ptrs``,
+The sums are one int64 array per status (a *slab*) of shape (groups,
+slots, 3): ``slab[g, s, 0]`` is crimes, ``slab[g, s, 1]`` and ``[2]`` harm in
+units of ``1 / SCALE`` day, split into two limbs (the low 32 bits of each
+record's units, and the rest: see ``crimeharm._engine.base``), so a cell's
+sums are exact integers whatever the order of the additions; slot
+``UNDATED_SLOT`` (0) of a group's ``n_s`` slots holds its undated records,
+the periods the slots after it. The loops take the slabs' addresses (``ptrs``,
 one per status row; ``row_of[status]`` is the row, -1 for a status without
 a slab). They run without the GIL. The marker values and the rule of
 precedence are those of ``_markers.pxd``.
@@ -26,10 +29,11 @@ How long the raw pointers stay valid:
 - ``occupied`` takes the addresses of slabs its caller holds until it returns.
 """
 
+from libc.math cimport rint
 from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uintptr_t
 
 from crimeharm._engine._markers cimport (
-    DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, is_day, mark as _mark, precedes,
+    DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, UNDATED_SLOT, is_day, mark as _mark, precedes,
 )
 
 ctypedef fused day_t:
@@ -38,7 +42,7 @@ ctypedef fused day_t:
 
 #: The marker values compiled in, for the tests to compare with Python's.
 MARKERS = {"DAY_MISSING": DAY_MISSING, "DAY_BAD": DAY_BAD, "UNDATED": UNDATED,
-           "INCLUDED": INCLUDED}
+           "UNDATED_SLOT": UNDATED_SLOT, "INCLUDED": INCLUDED}
 
 
 def mark(uint8_t[::1] status, uint8_t code):
@@ -53,25 +57,37 @@ def mark(uint8_t[::1] status, uint8_t code):
 
 
 # ------------------------------------------------------------------ helpers
+cdef enum:
+    WIDTH = 3  # values per cell: crimes, harm's low limb, harm's high limb
+
+cdef double SCALE = 1e9  # harm units per day (crimeharm._engine.base.SCALE)
+cdef int64_t LOW = 0xFFFFFFFF
+
+
 cdef inline int64_t _cell(int64_t g, int64_t slot, int64_t n_s) noexcept nogil:
-    """Where a cell's crimes are in a slab (its harm follows)."""
-    return (g * n_s + slot) * 2
+    """Where a cell's crimes are in a slab (its harm's two limbs follow)."""
+    return (g * n_s + slot) * WIDTH
 
 
-cdef inline double* _slab(const int64_t* ptrs, const int64_t* row_of, uint8_t st) noexcept nogil:
+cdef inline int64_t* _slab(const int64_t* ptrs, const int64_t* row_of, uint8_t st) noexcept nogil:
     """The slab of status ``st`` (which must have one)."""
-    return <double*><intptr_t>ptrs[row_of[st]]
+    return <int64_t*><intptr_t>ptrs[row_of[st]]
 
 
-cdef inline double _harm(double h) noexcept nogil:
-    """The harm a record adds: NaN (an unknown offence) adds none."""
-    return h if h == h else 0.0
+cdef inline int64_t _units(double h) noexcept nogil:
+    """A record's harm in units of 1 / SCALE day, to the nearest (NaN: an unknown offence, 0)."""
+    return <int64_t>rint(h * SCALE) if h == h else 0
 
 
-cdef inline void _add_harm(double* at, double h) noexcept nogil:
-    """Add a record's harm at ``at`` (NaN adds none; the add is skipped, which is faster)."""
-    if h == h:
-        at[0] += h
+cdef inline void _add_units(int64_t* at, int64_t u) noexcept nogil:
+    """Add harm units at ``at``: the low 32 bits to the first limb, the rest to the second."""
+    at[0] += u & LOW
+    at[1] += u >> 32
+
+
+def units(double h):
+    """The compiled rounding of days to units (for the tests to compare with Python's)."""
+    return _units(h)
 
 
 cdef inline Py_ssize_t _entry(int64_t c, Py_ssize_t n) noexcept nogil:
@@ -124,11 +140,11 @@ cdef inline uint8_t _flagged(const uint8_t* on, Py_ssize_t i, uint8_t code, uint
     return st
 
 
-cdef inline bint _has_records(const double** A, Py_ssize_t n_rows, int64_t cell,
+cdef inline bint _has_records(const int64_t** A, Py_ssize_t n_rows, int64_t cell,
                               bint has_included) noexcept nogil:
     """Whether any slab has crimes at ``cell``, or the included records (slab 0) harm."""
     cdef Py_ssize_t k
-    if has_included and A[0][cell + 1] != 0:
+    if has_included and (A[0][cell + 1] != 0 or A[0][cell + 2] != 0):
         return True
     for k in range(n_rows):
         if A[k][cell] != 0:
@@ -138,33 +154,31 @@ cdef inline bint _has_records(const double** A, Py_ssize_t n_rows, int64_t cell,
 
 # -------------------------------------------------------------------- loops
 def accumulate(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
-               const int64_t[::1] gid, const int64_t[::1] pid, const uint8_t[::1] status,
-               const double[::1] harm, const double[::1] crimes, int64_t p_lo):
-    """Add scored rows to their cells: group id, period id, status, harm and crimes.
+               const int64_t[::1] gid, const int64_t[::1] slot, const uint8_t[::1] status,
+               const double[::1] harm, const double[::1] crimes):
+    """Add scored rows to their cells: group id, slot, status, harm and crimes.
 
-    A period id is a slot from ``p_lo``, or ``UNDATED`` (the last slot);
-    ``crimes`` empty means one crime per row.
+    ``crimes`` (whole numbers) empty means one crime per row.
     """
     cdef Py_ssize_t i, n = gid.shape[0]
     cdef bint counted = crimes.shape[0] > 0
-    cdef int64_t p, cell
-    cdef double* A
+    cdef int64_t cell
+    cdef int64_t* A
     if n == 0:
         return
     cdef const int64_t* PT = &ptrs[0]
     cdef const int64_t* RO = &row_of[0]
     cdef const int64_t* G = &gid[0]
-    cdef const int64_t* P = &pid[0]
+    cdef const int64_t* P = &slot[0]
     cdef const uint8_t* ST = &status[0]
     cdef const double* HM = &harm[0]
     cdef const double* CR = &crimes[0] if counted else NULL
     with nogil:
         for i in range(n):
-            p = P[i]
-            cell = _cell(G[i], n_s - 1 if p == UNDATED else p - p_lo, n_s)
+            cell = _cell(G[i], P[i], n_s)
             A = _slab(PT, RO, ST[i])
-            A[cell] += CR[i] if counted else 1.0
-            _add_harm(&A[cell + 1], HM[i])
+            A[cell] += <int64_t>CR[i] if counted else 1
+            _add_units(&A[cell + 1], _units(HM[i]))
 
 
 def day_range(const day_t[::1] day, int64_t div):
@@ -184,13 +198,29 @@ def day_range(const day_t[::1] day, int64_t div):
     return lo, hi, k
 
 
+def day_presence(const day_t[::1] day, int64_t div, int64_t lo, uint8_t[::1] seen):
+    """Set ``seen[d - lo]`` to 1 for each date's day number ``d`` (``day // div``); markers skipped.
+
+    Days outside ``lo .. lo + len(seen) - 1`` are left out.
+    """
+    cdef Py_ssize_t i, n = day.shape[0], m = seen.shape[0]
+    cdef int64_t k
+    with nogil:
+        for i in range(n):
+            if not is_day(day[i]):
+                continue
+            k = _day(day[i], div) - lo
+            if 0 <= k < m:
+                seen[k] = 1
+
+
 cdef enum:
     BLOCK = 2048
 
 
 def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
-              int64_t[::1] rows, int64_t[::1] hits, double[::1] spill,
-              const int32_t[::1] code, const uint8_t[::1] u_status, const double[::1] u_harm,
+              int64_t[::1] rows, int64_t[::1] hits, int64_t[::1] spill,
+              const int32_t[::1] code, const uint8_t[::1] u_status, const int64_t[::1] u_units,
               const int32_t[::1] gidx, const int64_t[::1] gmap,
               const day_t[::1] day, int64_t div, int64_t day_lo,
               const int32_t[::1] day_slot, const uint8_t[::1] day_status,
@@ -198,16 +228,16 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
               const uint8_t[::1] flag1, uint8_t code1, const uint8_t[::1] flag2, uint8_t code2):
     """Score and add one batch of records in a single pass.
 
-    Per row: the offence's status and harm come from its code's entry
+    Per row: the offence's status and harm (units) come from its code's entry
     (``code`` -1, a null, takes the last entry); the date's reason
     (``missing_date``, ``bad_date`` or the day's ``day_status``), then each
     flag's reason, applies by the rule of precedence; the date's slot comes
-    from a table of days starting at ``day_lo`` (undated: the last slot; no
-    dates when ``day`` is empty: slot 0); the group from ``gmap[gidx]`` (-1
+    from a table of days starting at ``day_lo`` (undated: ``UNDATED_SLOT``;
+    no dates when ``day`` is empty: slot 0); the group from ``gmap[gidx]`` (-1
     takes the last entry; no groups when ``gidx`` is empty: group 0). ``rows``
     counts rows per status and ``hits`` rows per code entry. A row whose
     status has no slab (``row_of`` -1) is added to that status's crimes and
-    harm in ``spill`` (two per status) instead. Returns the number of rows
+    harm in ``spill`` (three per status, as a cell) instead. Returns the number of rows
     skipped because their day fell outside the table (none when the caller
     built the table from the batch).
 
@@ -220,25 +250,25 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     cdef bint has_day = day.shape[0] > 0, has_g = gidx.shape[0] > 0
     cdef int64_t c, g, slot, skipped = 0
     cdef uint8_t st, dst
-    cdef double h
+    cdef int64_t h
     cdef int64_t cells[BLOCK]
-    cdef double* slab[BLOCK]
-    cdef double harms[BLOCK]
+    cdef int64_t* slab[BLOCK]
+    cdef int64_t harms[BLOCK]
     cdef DayTable days
     if n == 0:
         return 0
     days.div, days.lo, days.n = div, day_lo, day_slot.shape[0]
     days.slot = &day_slot[0] if days.n > 0 else NULL
     days.status = &day_status[0] if days.n > 0 else NULL
-    days.undated, days.missing, days.bad = n_s - 1, missing_date, bad_date
+    days.undated, days.missing, days.bad = UNDATED_SLOT, missing_date, bad_date
     cdef const int64_t* PT = &ptrs[0]
     cdef const int64_t* RO = &row_of[0]
     cdef int64_t* R = &rows[0]
     cdef int64_t* H = &hits[0]
-    cdef double* SP = &spill[0]
+    cdef int64_t* SP = &spill[0]
     cdef const int32_t* C = &code[0]
     cdef const uint8_t* US = &u_status[0]
-    cdef const double* UH = &u_harm[0]
+    cdef const int64_t* UH = &u_units[0]
     cdef const int32_t* GI = &gidx[0] if has_g else NULL
     cdef const int64_t* GM = &gmap[0] if has_g else NULL
     cdef const day_t* D = &day[0] if has_day else NULL
@@ -265,62 +295,79 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
                 g = GM[_entry(GI[i], n_gmap)] if has_g else 0
                 R[st] += 1
                 if RO[st] < 0:  # no sums by cell for this status: its totals only
-                    SP[2 * st] += 1.0
-                    _add_harm(&SP[2 * st + 1], h)
+                    SP[WIDTH * st] += 1
+                    _add_units(&SP[WIDTH * st + 1], h)
                     continue
                 slab[b] = _slab(PT, RO, st)
                 cells[b] = _cell(g, slot, n_s)
-                harms[b] = _harm(h)
+                harms[b] = h
                 b += 1
             for i in range(b):
-                slab[i][cells[i]] += 1.0
-                slab[i][cells[i] + 1] += harms[i]
+                slab[i][cells[i]] += 1
+                _add_units(&slab[i][cells[i] + 1], harms[i])
             j += m
     return skipped
 
 
 def occupied(const int64_t[::1] ptrs, int64_t n_s, bint has_included,
-             const int64_t[::1] order, Py_ssize_t start, Py_ssize_t stop, int64_t n_dated,
+             const int64_t[::1] order, Py_ssize_t start, Py_ssize_t stop,
+             const int32_t[::1] slots, const int32_t[::1] codes,
              bint complete, const int32_t[::1] rank, Py_ssize_t at,
              int32_t[::1] out_g, int32_t[::1] out_s, int32_t[::1] out_code,
              int32_t[::1] out_period):
-    """The output cells of the groups ``order[start:stop]``, each group's slots in order.
+    """The output cells of the groups ``order[start:stop]``, each group's slots as ``slots`` lists them.
 
-    A cell is in the output when any slab in ``ptrs`` has crimes there or the
+    ``codes`` holds each listed slot's period code (-1: the undated slot). A
+    cell is in the output when any slab in ``ptrs`` has crimes there or the
     included records (``has_included``: the first slab is theirs) have harm
-    there, and with ``complete`` every dated slot (the first ``n_dated``) of
-    every group. Writes, from position ``at``, each cell's group and slot,
-    the group's category code (``rank[g]``) and the period's (the slot; -1
-    when undated), as far as the output arrays reach. Returns the number of
-    cells.
+    there, and with ``complete`` every dated slot (code >= 0) of every
+    group. Writes, from position ``at``, each cell's group and slot, the
+    group's category code (``rank[g]``) and the period's code, as far as the
+    output arrays reach. Returns the number of cells.
     """
-    cdef Py_ssize_t n_rows = ptrs.shape[0], cap = out_g.shape[0], j, s, k
+    cdef Py_ssize_t n_rows = ptrs.shape[0], cap = out_g.shape[0], n_list = slots.shape[0]
+    cdef Py_ssize_t j, s, k
     cdef int64_t g, m = 0, cell
-    cdef const double* A[64]
+    cdef const int64_t* A[64]
     if n_rows > 64:
         raise ValueError("more than 64 status rows")
     if not (out_s.shape[0] == out_code.shape[0] == out_period.shape[0] == cap):
         raise ValueError("output arrays of different lengths")
+    if codes.shape[0] != n_list:
+        raise ValueError("slots and codes of different lengths")
     for k in range(n_rows):
-        A[k] = <const double*><intptr_t>ptrs[k]
+        A[k] = <const int64_t*><intptr_t>ptrs[k]
     with nogil:
         for j in range(start, stop):
             g = order[j]
-            for s in range(n_s):
+            for k in range(n_list):
+                s = slots[k]
                 cell = _cell(g, s, n_s)
-                if (complete and s < n_dated) or _has_records(A, n_rows, cell, has_included):
+                if (complete and codes[k] >= 0) or _has_records(A, n_rows, cell, has_included):
                     if at + m < cap:
                         out_g[at + m] = <int32_t>g
                         out_s[at + m] = <int32_t>s
                         out_code[at + m] = rank[g]
-                        out_period[at + m] = <int32_t>s if s < n_dated else -1
+                        out_period[at + m] = codes[k]
                     m += 1
     return m
 
 
-def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
-           double[::1] out_n, double[::1] out_h, double[::1] total):
-    """One slab's two output columns: ``out_n[j] = slab[g[j], s[j], 0]``, ``out_h`` harm.
+cdef inline double _days(int64_t lo, int64_t hi) noexcept nogil:
+    """Days from a cell's two harm limbs (as crimeharm._engine.base.days_of, step by step)."""
+    hi += lo >> 32
+    lo &= LOW
+    return (<double>hi * 4294967296.0 + <double>lo) / SCALE
+
+
+def days_of(int64_t lo, int64_t hi):
+    """The compiled reading of two limbs as days (for the tests to compare with Python's)."""
+    return _days(lo, hi)
+
+
+def gather(int64_t[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
+           int64_t[::1] out_n, double[::1] out_h, int64_t[::1] total):
+    """One slab's two output columns: ``out_n[j] = slab[g[j], s[j], 0]``, ``out_h`` harm (days).
 
     When ``total`` is not empty the crimes are also added to it.
     """
@@ -329,12 +376,12 @@ def gather(double[:, :, ::1] slab, const int32_t[::1] g, const int32_t[::1] s,
     cdef bint add = total.shape[0] > 0
     if n == 0:
         return
-    cdef const double* A = &slab[0, 0, 0]
+    cdef const int64_t* A = &slab[0, 0, 0]
     with nogil:
         for j in range(n):
             cell = _cell(g[j], s[j], n_s)
             out_n[j] = A[cell]
-            out_h[j] = A[cell + 1]
+            out_h[j] = _days(A[cell + 1], A[cell + 2])
             if add:
                 total[j] = total[j] + A[cell]
 
@@ -398,7 +445,7 @@ def small_pages(unsigned char[::1] buf):
     return madvise(<void*>start, end - start, MADV_NOHUGEPAGE) == 0
 
 
-def touch(double[::1] zeros, Py_ssize_t start, Py_ssize_t stop):
+def touch(int64_t[::1] zeros, Py_ssize_t start, Py_ssize_t stop):
     """Map the pages of ``zeros[start:stop]`` (freshly allocated zeros) now, on this thread.
 
     Rather than one at a time inside the accumulation loop: asks the system to
@@ -413,10 +460,10 @@ def touch(double[::1] zeros, Py_ssize_t start, Py_ssize_t stop):
     if stop <= start:
         return
     a = _page_up(<uintptr_t>&zeros[start])
-    b = _page_down(<uintptr_t>&zeros[stop - 1] + sizeof(double))
+    b = _page_down(<uintptr_t>&zeros[stop - 1] + sizeof(int64_t))
     with nogil:
         if b > a:
             done = madvise(<void*>a, b - a, MADV_POPULATE_WRITE) == 0
         if not done:
-            for i in range(start, stop, 512):  # one double (8 bytes) per page
-                zeros[i] = 0.0
+            for i in range(start, stop, 512):  # one 8-byte value per page
+                zeros[i] = 0

@@ -1,16 +1,48 @@
-"""The one interface of the engines: dense sums by group x period x status for one call.
+"""The one interface of the engines: sums by group x period x status for one call.
 
 :func:`crimeharm._engine.new_engine` makes one :class:`Engine` per call of
 :func:`crimeharm.harm_index` or :func:`crimeharm.aggregate`, which use only
 its public methods: :meth:`Engine.prepare` (a batch of records to score and
 add), :meth:`Engine.add_scored` (records already scored), :meth:`Engine.totals`,
-:attr:`Engine.periods_spanned` and :meth:`Engine.result`. Its state is its own.
+:attr:`Engine.periods_spanned`, :meth:`Engine.memory` and :meth:`Engine.result`.
+Its state is its own.
 
-The sums are one dense float64 array per status seen (a *slab*: included, or
-an exclusion reason), of shape groups x (periods + 1) x 2: ``slab[g, s, 0]``
-is crimes and ``slab[g, s, 1]`` harm (days), so both sums of a cell share a
-cache line; the last slot holds records without a usable date. Memory is
-bounded by the number of cells, never by the number of records.
+The sums are one dense int64 array per status seen (a *slab*: included,
+or an exclusion reason), of shape groups x slots x 3: ``slab[g, s, 0]`` is
+crimes and ``slab[g, s, 1:3]`` harm, so the sums of a cell share a cache
+line.
+
+Harm is summed exactly, in integers, so that the sums do not depend on the
+order of the records, on how they are cut into batches or partitions, or
+on the engine. Each record's harm is rounded to the nearest whole number of
+units of ``1 / SCALE`` day (:data:`SCALE` is 1e9: every value with at most
+nine decimal places, which includes every day value of every shipped
+edition, is exact; a finer value moves by at most 5e-10 day). A record's
+units ``u`` are added as two limbs, ``u & 0xFFFFFFFF`` to ``slab[..., 1]``
+and ``u >> 32`` to ``slab[..., 2]``, so that neither overflows before 2**31
+records in one cell (the limbs are carried, :func:`carry`, before the
+records added since the last carry, plus the cells, reach 2**30: so that
+neither a cell nor a sum over cells, e.g. a rolling window's, overflows);
+a record's harm may be up to :data:`MAX_RECORD_DAYS` days. The output's ``harm_days`` is
+:func:`days_of` of a cell's limbs: the same integers always give the same
+float. Crime counts are int64 sums of whole counts.
+
+Partial sums: the sums of one engine can be added to another's with
+:meth:`Engine.merge` (engines of the same ``by``, period and options, fed
+different records, e.g. one per partition of a dataset, in any thread or
+process); being integers, the merged sums, and so the output, are those of
+one engine fed every record. Slot 0 (:data:`UNDATED_SLOT`) holds records without a usable date (and
+every record when there is no period); the periods take the slots from 1
+on in the order in which the records first reach them, so memory is
+bounded by the groups and the periods that occur, never by the number of
+records nor by the span of their dates (one record dated 2100 adds one
+slot, not a slot per month until then). Room grows geometrically (half as
+many groups or period slots again), so a new month seldom re-allocates the
+slabs. :meth:`Engine.result` puts the periods in order; what needs every
+period between the first and the last (``complete=True``, and rolling
+windows, which are summed from the occupied periods after the fact) is
+built there, after its size is checked against the memory available
+(:mod:`crimeharm._engine.memory`).
 
 What is the same for both engines is here, once; each implementation
 (:class:`crimeharm._engine.numpy_engine.NumpyEngine`,
@@ -36,14 +68,20 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm._engine.groups import Groups
+from crimeharm._engine.memory import CELL_BYTES, MemoryEstimate, check_bytes, estimate_sums_memory
 from crimeharm._threads import pool as threads
+from crimeharm.errors import ColumnValueError, OptionError
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
 from crimeharm.scoring.dates import DAY_BAD
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
 
 __all__ = [
+    "MAX_RECORD_DAYS",
+    "SCALE",
     "UNDATED",
+    "UNDATED_SLOT",
+    "WIDTH",
     "Cells",
     "Chain",
     "Engine",
@@ -52,13 +90,90 @@ __all__ = [
     "Rows",
     "Selection",
     "Tally",
+    "carry",
+    "check_harm",
+    "days_of",
+    "exact_days",
+    "units",
 ]
 
-#: The period id of a record without a usable date (it goes to the last slot);
+#: The period id of a record without a usable date (it goes to :data:`UNDATED_SLOT`);
 #: the compiled loops read the same value from ``_markers.pxd``.
 UNDATED = np.int64(-(1 << 40))
+#: The slot of each group's records without a usable date; periods take the slots after it.
+UNDATED_SLOT = 0
 #: Status codes: 0 (included) and one per exclusion reason.
 N_STATUS = len(REASONS) + 1
+#: Values per cell of a slab: crimes, harm's low limb, harm's high limb (int64 each).
+WIDTH = 3
+#: Harm units per day: each record's harm is summed as a whole number of 1e-9 day.
+SCALE = 1e9
+#: The largest harm of one record (days): its units stay well inside int64.
+MAX_RECORD_DAYS = 2.0**62 / SCALE
+#: The low limb's mask: a record's low 32 bits of units.
+_LOW = np.int64(0xFFFFFFFF)
+#: Records added since the last carry, plus cells, at which the limbs are carried
+#: (each record adds below 2**32 to a low limb, each carried cell holds below 2**32).
+_CARRY_EVERY = 1 << 30
+
+
+def units(harm: np.ndarray) -> np.ndarray:
+    """Harm (days, float) as int64 units of ``1 / SCALE`` day, to the nearest; NaN counts 0.
+
+    Raises
+    ------
+    ColumnValueError
+        When a record's harm exceeds :data:`MAX_RECORD_DAYS` days.
+    """
+    h = check_harm(np.nan_to_num(np.asarray(harm, dtype=np.float64), nan=0.0))
+    return np.rint(h * SCALE).astype(np.int64)
+
+
+def check_harm(harm: np.ndarray) -> np.ndarray:
+    """``harm`` (days per record; NaN: none), checked to be at most :data:`MAX_RECORD_DAYS`.
+
+    Raises
+    ------
+    ColumnValueError
+        Naming the first few records' harm beyond it.
+    """
+    beyond = np.abs(harm) > MAX_RECORD_DAYS  # NaN is not beyond
+    if beyond.any():
+        bad = harm[beyond][:3].tolist()
+        raise ColumnValueError(
+            f"harm of a record beyond {MAX_RECORD_DAYS:.3g} days (days x crimes): {bad}; "
+            "harm is summed exactly in units of 1e-9 day",
+            values=bad,
+        )
+    return harm
+
+
+def carry(cells: np.ndarray) -> None:
+    """Carry the low limbs of ``cells`` (``[..., 1:3]`` harm limbs) into the high: exact, in place.
+
+    Afterwards each low limb is below 2**32 and the limbs of equal sums are equal.
+    """
+    lo, hi = cells[..., 1], cells[..., 2]
+    hi += lo >> 32
+    lo &= _LOW
+
+
+def days_of(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Days (float64) of harm limbs: carried, then ``(hi * 2**32 + lo) / SCALE``.
+
+    A function of the integers alone, so equal sums give identical floats
+    (the compiled loops compute it step by step alike).
+    """
+    lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+    hi = hi + (lo >> 32)
+    lo = lo & _LOW
+    return (hi.astype(np.float64) * 4294967296.0 + lo.astype(np.float64)) / SCALE
+
+
+def exact_days(lo: int, hi: int) -> float:
+    """Days of harm limbs, correctly rounded (Python integers: no overflow)."""
+    return ((int(hi) << 32) + int(lo)) / 10**9
+
 
 #: A batch's offence codes and rows per distinct code, to tally after the batch was
 #: added (the one-pass path counts them as it adds); None when they were tallied.
@@ -75,7 +190,7 @@ class Rows(NamedTuple):
     gid: np.ndarray  # group id
     pid: np.ndarray  # period id; UNDATED without a usable date
     status: np.ndarray  # uint8: 0 included, else a reason's code
-    crimes: np.ndarray | None  # None: one crime per record
+    crimes: np.ndarray | None  # whole numbers (float64); None: one crime per record
     harm: np.ndarray  # days; NaN adds none
 
 
@@ -89,36 +204,40 @@ class Partial:
     each of its groups (``group`` indexes them) and ``period`` the period
     id (counted from 1970, in the period's base unit; :data:`UNDATED` for
     records without a usable date), so that partials whose areas and dates
-    differ add up. ``periods`` is the lowest and highest period id of the
-    dated records (None without any), ``rows`` the records per status and
-    ``spill`` the crimes and harm per status not kept by cell.
+    differ add up. The sums are the engine's integers (crimes; harm as its
+    two limbs of units of ``1 / SCALE`` day), so that partials add up
+    exactly, in any order. ``rows`` holds the records per status and
+    ``spill`` the crimes and harm limbs per status not kept by cell.
     """
 
     keys: dict[str, pa.Array]
     n_groups: int
-    periods: tuple[int, int] | None
     status: np.ndarray  # uint8, per cell
     group: np.ndarray  # int64, per cell
     period: np.ndarray  # int64, per cell
-    crimes: np.ndarray  # per cell
-    harm: np.ndarray  # days, per cell
+    crimes: np.ndarray  # int64, per cell
+    harm_lo: np.ndarray  # int64, per cell: harm's low limb
+    harm_hi: np.ndarray  # int64, per cell: harm's high limb
     rows: np.ndarray  # int64, per status
-    spill: np.ndarray  # crimes, harm per status
+    spill: np.ndarray  # int64, WIDTH per status
 
 
 @dataclass(frozen=True)
 class Selection:
     """Which cells the output has.
 
-    The groups in ``order``, each group's slots in order: a cell is in the
-    output when any slab has crimes there or the included records (the
-    first slab, with ``has_included``) have harm there, and with
-    ``complete`` every dated slot (the first ``n_dated``) of every group.
+    The groups in ``order``, each group's slots in the order of ``slots``
+    (int32 slot numbers; ``codes`` the period code of each, -1 for the
+    undated slot): a cell is in the output when any slab has crimes there
+    or the included records (the first slab, with ``has_included``) have
+    harm there, and with ``complete`` every dated slot (code >= 0) of
+    every group.
     """
 
     order: np.ndarray  # group ids, in output order
     rank: np.ndarray  # each group's category code (int32; -1 when read apart)
-    n_dated: int
+    slots: np.ndarray  # int32 slot numbers, in output order
+    codes: np.ndarray  # int32 period code of each, -1 undated
     has_included: bool
     complete: bool
 
@@ -129,7 +248,7 @@ class Cells(NamedTuple):
     group: np.ndarray
     slot: np.ndarray
     code: np.ndarray  # the group's category code
-    period: np.ndarray  # the period's code: the slot, -1 when undated
+    period: np.ndarray  # the period's code (its place among the output periods), -1 undated
 
 
 class Engine(ABC):
@@ -155,13 +274,17 @@ class Engine(ABC):
         self._groups = Groups(by)
         self._period = period
         self._excluded_cells = excluded_cells
-        self._spill = np.zeros(2 * N_STATUS)  # crimes, harm of statuses without a slab
+        # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
+        self._spill = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        self._carried = 0  # records added when the limbs were last carried
         self._slabs: list[np.ndarray] = []
         self._row_of = np.full(N_STATUS, -1, dtype=np.int64)  # each status's slab, or -1
         self._rows = np.zeros(N_STATUS, dtype=np.int64)  # records added, per status
-        self._cap_g = 0
-        self._p_lo: int | None = None
-        self._width = 0
+        self._cap_g = 0  # groups the slabs have room for
+        self._cap_s = 0  # period slots the slabs have room for (after the undated slot)
+        self._slot_pid = np.zeros(0, dtype=np.int64)  # the period id of slot k + 1
+        self._known = np.zeros(0, dtype=np.int64)  # the period ids with a slot, sorted
+        self._known_slot = np.zeros(0, dtype=np.int64)  # and their slots
 
     # ------------------------------------------------------------------ the interface
     def prepare(
@@ -211,51 +334,105 @@ class Engine(ABC):
 
     @property
     def periods_spanned(self) -> int:
-        """Period slots from the first dated record's to the last's (0 without any)."""
-        return self._width
+        """Periods from the first dated record's to the last's, inclusive (0 without any)."""
+        if not len(self._known):
+            return 0
+        return int(self._known[-1] - self._known[0]) + 1
+
+    def memory(self) -> MemoryEstimate:
+        """The memory the sums take now, with a one-line account (see :mod:`.memory`)."""
+        return estimate_sums_memory(
+            groups=self._cap_g,
+            periods=self._cap_s,
+            statuses=len(self._slabs),
+            undated=True,
+        )
 
     def totals(self) -> dict[int, tuple[int, float, float]]:
-        """Rows, crimes and harm per status, read off the sums."""
+        """Rows, crimes and harm (days, correctly rounded from the exact sum) per status."""
         g = len(self._groups)
+        self._carry_if_needed()
         out = {}
         for s in np.flatnonzero(self._rows > 0).tolist():
-            crimes, harm = float(self._spill[2 * s]), float(self._spill[2 * s + 1])
+            crimes, lo, hi = (int(v) for v in self._spill[WIDTH * s : WIDTH * (s + 1)])
             if self._row_of[s] >= 0:
                 cells = self._slabs[self._row_of[s]][:g]
-                crimes += float(cells[..., 0].sum())
-                harm += float(cells[..., 1].sum())
-            out[s] = (int(self._rows[s]), crimes, harm)
+                crimes += int(cells[..., 0].sum())
+                lo += int(cells[..., 1].sum())
+                hi += int(cells[..., 2].sum())
+            out[s] = (int(self._rows[s]), float(crimes), exact_days(lo, hi))
         return out
+
+    def merge(self, other: Engine) -> None:
+        """Add the sums of ``other`` into these (see the module docstring: partial sums).
+
+        ``other`` must have the same ``by`` columns, period and
+        ``excluded_cells``; it is not changed. The sums being integers, the
+        result is that of one engine fed the records of both.
+
+        Raises
+        ------
+        OptionError
+            When the two engines do not sum alike.
+        """
+        if (other._groups.by, other._period, other._excluded_cells) != (
+            self._groups.by,
+            self._period,
+            self._excluded_cells,
+        ):
+            raise OptionError(
+                "merge: the engines differ in by, period or excluded; partial sums "
+                "add up only between engines of one call's options"
+            )
+        n_g = len(other._groups)
+        values = other._groups.values()
+        gid = self._groups.ids({c: values[c] for c in self._groups.by}, n_g)
+        pids = other._slot_pid[: len(other._known)]
+        statuses = np.flatnonzero(other._row_of >= 0)
+        self._ensure(len(self._groups), pids, statuses)
+        slots = np.concatenate([[UNDATED_SLOT], self._slots_of(pids)])
+        if self._since_carry() + other._since_carry() >= _CARRY_EVERY:
+            self._carry()
+            other._carry()
+        for st in statuses.tolist():
+            src = other._slabs[other._row_of[st]][:n_g, : len(pids) + 1]
+            dst = self._slabs[self._row_of[st]]
+            dst[np.ix_(gid, slots)] += src  # distinct groups and slots: each cell once
+        self._rows += other._rows
+        self._spill += other._spill
+        self._placed([])
 
     def partial(self) -> Partial:
         """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
-        g, lo, slots = len(self._groups), self._p_lo or 0, self._n_slots
+        g, slots = len(self._groups), self._n_slots
+        self._carry_if_needed()
         spill = self._spill.copy()
-        found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        slot_ids = np.concatenate([[UNDATED], self._slot_pid]).astype(np.int64)  # UNDATED_SLOT 0
+        found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         for s in np.flatnonzero((self._rows > 0) & (self._row_of >= 0)).tolist():
-            flat = self._slabs[self._row_of[s]][:g].reshape(-1, 2)
+            flat = self._slabs[self._row_of[s]][:g].reshape(-1, WIDTH)
             if s and not self._excluded_cells:  # counted in totals only
-                spill[2 * s : 2 * s + 2] += flat.sum(axis=0)
+                spill[WIDTH * s : WIDTH * (s + 1)] += flat.sum(axis=0)
                 continue
             at = np.flatnonzero(flat.any(axis=1))
             gi, si = np.divmod(at, slots)
-            pid = np.where(si < self._width, si + lo, UNDATED)
-            found.append((s, gi, pid, flat[at, 0], flat[at, 1]))
+            pid = slot_ids[si]
+            found.append((s, gi, pid, flat[at]))
 
-        def joined(k: int, dtype: Any) -> np.ndarray:
-            return np.concatenate([f[k] for f in found]) if found else np.zeros(0, dtype)
+        def joined(k: int) -> np.ndarray:
+            return np.concatenate([f[k] for f in found]) if found else np.zeros(0, np.int64)
 
+        sums = np.concatenate([f[3] for f in found]) if found else np.zeros((0, WIDTH), np.int64)
         status = [np.full(len(f[1]), f[0], dtype=np.uint8) for f in found]
-        periods = (lo, lo + self._width - 1) if self._p_lo is not None and self._width else None
         return Partial(
             keys=self._groups.keys(),
             n_groups=g if self._groups.by else int(self._rows.any()),
-            periods=periods,
             status=np.concatenate(status) if status else np.zeros(0, np.uint8),
-            group=joined(1, np.int64),
-            period=joined(2, np.int64),
-            crimes=joined(3, np.float64),
-            harm=joined(4, np.float64),
+            group=joined(1),
+            period=joined(2),
+            crimes=sums[:, 0].copy(),
+            harm_lo=sums[:, 1].copy(),
+            harm_hi=sums[:, 2].copy(),
             rows=self._rows.copy(),
             spill=spill,
         )
@@ -263,50 +440,62 @@ class Engine(ABC):
     def add_partial(self, part: Partial) -> None:
         """Add the sums of a :class:`Partial` (of an engine with the same ``by`` and period).
 
-        A status with records gets its sums by cell as if its records had
-        been added here (zeros where its cells have none).
+        Exact: integers added to integers. A status with records gets its
+        sums by cell as if its records had been added here (zeros where its
+        cells have none).
         """
         if part.n_groups == 0 and not part.rows.any():
             return
         gid = self._groups.ids(part.keys, part.n_groups)[part.group]
-        lo, hi = part.periods if part.periods is not None else (None, None)
         has_rows = np.flatnonzero(part.rows)
         kept = [s for s in has_rows.tolist() if s == 0 or self._excluded_cells]
         statuses = np.union1d(kept, np.unique(part.status)).astype(np.int64)
-        self._ensure(len(self._groups), lo, hi, statuses)
+        if self._since_carry() + len(part.status) + int(part.rows.sum()) >= _CARRY_EVERY:
+            self._carry()
+        self._ensure(len(self._groups), _distinct_periods(part.period), statuses)
         self._rows += part.rows
         self._spill += part.spill
-        if len(gid):
-            self._accumulate(Rows(gid, part.period, part.status, part.crimes, part.harm))
+        if not len(gid):
+            return
+        slot = self._slots_of(part.period)
+        for st in np.unique(part.status).tolist():
+            m = part.status == st
+            cells = self._slabs[self._row_of[st]]
+            at = (gid[m], slot[m])
+            np.add.at(cells[..., 0], at, part.crimes[m])
+            np.add.at(cells[..., 1], at, part.harm_lo[m])
+            np.add.at(cells[..., 2], at, part.harm_hi[m])
 
     def result(self, *, complete: bool) -> pd.DataFrame:
         """The output table; frees the sums as it reads them.
 
-        The output cells are found and the slabs read on two threads (the
-        compiled loops release the GIL) while the area and period columns are
-        built.
+        The periods are put in order here: with ``complete`` (every period
+        between the first and the last for every group) or rolling windows,
+        new slabs in period order are built first, their size checked
+        against the memory available. The output cells are found and the
+        slabs read on two threads (the compiled loops release the GIL) while
+        the area and period columns are built.
         """
         pa.default_memory_pool().release_unused()  # the read buffers are done with
-        groups, period, width = self._groups, self._period, self._width
-        n_groups, p_lo = len(groups), self._p_lo or 0
+        self._carry_if_needed()  # the running sums of rolling windows cannot overflow
+        groups, period = self._groups, self._period
         statuses = self._statuses
         slabs = {st: self._slabs[self._row_of[st]] for st in statuses}
         self._slabs = []
         self._placed([])
-        ids = np.arange(p_lo, p_lo + width, dtype=np.int64)
-        if period is not None and period.kind == "rolling":
-            window = period.window
-            ends = ids[window - 1 :] if width >= window else ids[:0]
-            for st in statuses:
-                slabs[st] = _rolled(slabs[st][:n_groups], width, window)
-            ids = ends
+        ids, slots, slabs = self._in_order(slabs, complete=complete)
         n_dated = len(ids)
         order = groups.order()
         categories, rank = groups.categories(order)
         if rank is None:
             rank = np.full(max(len(order), int(order.max(initial=-1)) + 1), -1, dtype=np.int32)
         wanted = Selection(
-            order, rank, n_dated=n_dated, has_included=statuses[:1] == [0], complete=complete
+            order,
+            rank,
+            slots=np.append(slots, UNDATED_SLOT).astype(np.int32),
+            codes=np.append(np.arange(n_dated), -1).astype(np.int32),
+            has_included=statuses[:1] == [0],
+            complete=complete,
         )
         with threads(2, rows=int(self._rows.sum())) as pool:
             cells = self._occupied(pool, [slabs[st] for st in statuses], wanted)
@@ -347,7 +536,8 @@ class Engine(ABC):
                 if st in columns:
                     frame[crimes], frame[harm] = columns.pop(st)
                 else:  # no records: zeros, which take no memory until written
-                    frame[crimes], frame[harm] = np.zeros(n_out), np.zeros(n_out)
+                    frame[crimes] = np.zeros(n_out, dtype=np.int64)
+                    frame[harm] = np.zeros(n_out)
         if self._excluded_cells:
             frame["excluded"] = total
         if not groups.by and period is None and n_out == 0:
@@ -368,10 +558,111 @@ class Engine(ABC):
         kept = [int(s) for s in order if self._row_of[s] >= 0 and self._rows[s] > 0]
         return kept if self._excluded_cells else [s for s in kept if s == 0]
 
+    def _since_carry(self) -> int:
+        """Records added since the limbs were last carried, plus the cells of a slab."""
+        return int(self._rows.sum()) - self._carried + self._cap_g * (self._cap_s + 1)
+
+    def _carry_if_needed(self) -> None:
+        """Carry the limbs when :meth:`_since_carry` reaches ``2**30``."""
+        if self._since_carry() >= _CARRY_EVERY:
+            self._carry()
+
+    def _carry(self) -> None:
+        """Carry every slab's limbs (and the spill's); exact, so any time will do."""
+        for slab in self._slabs:
+            carry(slab)
+        carry(self._spill.reshape(-1, WIDTH))
+        self._carried = int(self._rows.sum())
+
     @property
     def _n_slots(self) -> int:
-        """Slots per group: the periods, then one for undated records."""
-        return self._width + 1
+        """Slots per group in the slabs: the undated slot, then room for the periods."""
+        return self._cap_s + 1
+
+    def _labels(self, ids: Sequence[int]) -> list[str]:
+        """The labels of period ids (for messages)."""
+        if self._period is None:
+            return []
+        return [str(x) for x in self._period.labels(np.asarray(ids, dtype=np.int64))]
+
+    def _in_order(
+        self, slabs: dict[int, np.ndarray], *, complete: bool
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """The output periods (ids, ascending), their slots, and the slabs that hold them.
+
+        Without ``complete`` or rolling windows the slabs are read as they
+        are, slot by slot in period order. With ``complete``, every period
+        from the first to the last; with rolling windows, the complete
+        windows (by their last month) that hold any record, or with
+        ``complete`` every one: both are new slabs, in period order, whose
+        size is checked first (:class:`crimeharm.SumsMemoryError` names the
+        first and last period).
+        """
+        period, n_groups = self._period, len(self._groups)
+        pids = self._slot_pid[: len(self._known)]
+        by_period = np.argsort(pids, kind="stable")
+        ids = pids[by_period]
+        rolling = period is not None and period.kind == "rolling"
+        if period is None or not len(ids) or not (rolling or complete):
+            return ids, by_period + 1, slabs
+        lo, hi = int(ids[0]), int(ids[-1])
+        if rolling:
+            window = period.window
+            if complete:
+                out = np.arange(lo + window - 1, hi + 1, dtype=np.int64)
+            else:  # the windows that hold a record: each period's and the window - 1 after it
+                ends = (ids[:, None] + np.arange(window, dtype=np.int64)).reshape(-1)
+                out = np.unique(ends[(ends >= lo + window - 1) & (ends <= hi)])
+        else:
+            out = np.arange(lo, hi + 1, dtype=np.int64)
+            if len(out) == len(ids):  # no period missing: the slabs as they are
+                return ids, by_period + 1, slabs
+        need = (len(out) + 1) * n_groups * CELL_BYTES * len(slabs)
+        if rolling:  # the running sums, one slab at a time
+            need += (len(ids) + 1) * n_groups * CELL_BYTES
+        first, last = self._labels([lo, hi])
+        check_bytes(
+            need,
+            f"{'rolling windows' if rolling else 'complete=True'} over the {len(out):,} "
+            f"period(s) from {first} to {last} for {n_groups:,} area(s)",
+            values=[first, last],
+        )
+        new = {}
+        for st in list(slabs):
+            slab = slabs.pop(st)[:n_groups]
+            if rolling:
+                new[st] = self._rolled(slab, by_period, ids, out, period.window)
+            else:
+                dense = self._zeros((n_groups, len(out) + 1, WIDTH))
+                dense[:, UNDATED_SLOT] = slab[:, UNDATED_SLOT]
+                dense[:, 1 + (ids - lo)] = slab[:, 1 + by_period]
+                new[st] = dense
+            del slab
+        return out, np.arange(1, len(out) + 1), new
+
+    def _rolled(
+        self,
+        slab: np.ndarray,
+        by_period: np.ndarray,
+        ids: np.ndarray,
+        ends: np.ndarray,
+        window: int,
+    ) -> np.ndarray:
+        """Sums over the windows of ``window`` periods ending at ``ends``; the undated slot kept.
+
+        ``ids`` are the occupied periods in order, ``by_period`` their slots
+        less one; a window's sums are the difference of two running sums
+        over the occupied periods.
+        """
+        g = slab.shape[0]
+        running = self._zeros((g, len(ids) + 1, WIDTH))
+        np.cumsum(slab[:, 1 + by_period], axis=1, out=running[:, 1:])
+        upto = np.searchsorted(ids, ends, side="right")
+        before = np.searchsorted(ids, ends - window, side="right")
+        rolled = self._zeros((g, len(ends) + 1, WIDTH))
+        np.subtract(running[:, upto], running[:, before], out=rolled[:, 1:])
+        rolled[:, UNDATED_SLOT] = slab[:, UNDATED_SLOT]
+        return rolled
 
     def _locate(
         self,
@@ -382,16 +673,16 @@ class Engine(ABC):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each record's group id and period id.
 
-        The period id is :data:`UNDATED` without a usable date and outside ``window`` (the
-        first and last day of ``start``/``end``, None for open): the output has only the
-        window's periods.
+        The period id is :data:`UNDATED` without a usable date, without a period, and outside
+        ``window`` (the first and last day of ``start``/``end``, None for open): the output has
+        only the window's periods.
         """
         gid = self._groups.ids(cols, n)
+        pid = np.full(n, UNDATED, dtype=np.int64)
         if self._period is None:
-            return gid, np.zeros(n, dtype=np.int64)
+            return gid, pid
         assert period_day is not None  # a period needs a date column (the callers check)
         valid = period_day > DAY_BAD
-        pid = np.full(n, UNDATED, dtype=np.int64)
         if valid.any():
             pid[valid] = self._period.ids_from_days(period_day[valid])
         first, last = window
@@ -401,58 +692,95 @@ class Engine(ABC):
             pid[valid & (period_day > last)] = UNDATED
         return gid, pid
 
-    def _ensure(self, n_groups: int, lo: int | None, hi: int | None, statuses: Any) -> None:
-        """Make room for ``n_groups`` groups, periods ``lo..hi`` and a slab per status.
+    def _slots_of(self, pid: np.ndarray) -> np.ndarray:
+        """The slot of each period id (int64): :data:`UNDATED_SLOT` for ids without a slot."""
+        slot = np.full(len(pid), UNDATED_SLOT, dtype=np.int64)
+        known = self._known
+        if not len(known) or not len(pid):
+            return slot
+        at = np.searchsorted(known, pid)
+        np.minimum(at, len(known) - 1, out=at)
+        hit = known[at] == pid
+        slot[hit] = self._known_slot[at[hit]]
+        return slot
 
-        A slab outgrown is replaced by a larger copy (its old memory freed).
+    def _ensure(self, n_groups: int, periods: np.ndarray, statuses: Any) -> None:
+        """Make room for ``n_groups`` groups, the period ids ``periods`` and a slab per status.
+
+        Periods without a slot take the next ones. A slab outgrown is
+        replaced by a larger copy (its old memory freed), with room for half
+        as many groups or period slots again as it needs; the size is
+        checked against the memory available first.
         """
-        old_lo = self._p_lo
-        new_lo, width = old_lo, self._width
-        if lo is not None and hi is not None:
-            new_lo = lo if old_lo is None else min(old_lo, lo)
-            new_hi = hi if old_lo is None else max(old_lo + self._width - 1, hi)
-            width = new_hi - new_lo + 1
-        cap = self._cap_g
-        if n_groups > cap:  # headroom without doubling a large grid
-            cap = max(n_groups + n_groups // 16, cap + cap // 16, 64)
+        periods = np.asarray(periods, dtype=np.int64)
+        fresh = periods[self._slots_of(periods) == UNDATED_SLOT] if len(periods) else periods
+        fresh = np.unique(fresh)
+        used = len(self._known)
+        cap_g, cap_s = self._cap_g, self._cap_s
+        if n_groups > cap_g:  # headroom without doubling a large grid
+            cap_g = max(n_groups + n_groups // 16, cap_g + cap_g // 16, 64)
+        if used + len(fresh) > cap_s:
+            cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
         added = [s for s in statuses if self._row_of[s] < 0]
-        if not added and cap == self._cap_g and width == self._width:
+        self._carry_if_needed()
+        if len(fresh):
+            self._add_periods(fresh, used, cap_s)
+        if not added and cap_g == self._cap_g and cap_s == self._cap_s:
             return
-        if cap != self._cap_g or width != self._width:
-            off = 0 if old_lo is None or new_lo is None else old_lo - new_lo
-            used = set(self._row_of[(self._row_of >= 0) & (self._rows > 0)].tolist())
+        grown = cap_g != self._cap_g or cap_s != self._cap_s
+        n_slabs = (len(self._slabs) if grown else 0) + len(added)
+        span = self._labels([self._known[0], self._known[-1]]) if len(self._known) else []
+        check_bytes(
+            n_slabs * cap_g * (cap_s + 1) * CELL_BYTES,
+            f"the sums of {n_groups:,} area(s) x {len(self._known):,} period(s)"
+            + (f" (from {span[0]} to {span[1]})" if span else "")
+            + f" x {len(self._slabs) + len(added)} status(es)",
+            values=span,
+        )
+        if grown:
+            busy = set(self._row_of[(self._row_of >= 0) & (self._rows > 0)].tolist())
             for r, old in enumerate(self._slabs):
-                new = self._zeros((cap, width + 1, 2))
-                if r in used:  # a slab without records is zeros: left untouched, it takes no memory
-                    g = old.shape[0]
-                    new[:g, off : off + self._width] = old[:, :-1]
-                    new[:g, -1] = old[:, -1]
+                new = self._zeros((cap_g, cap_s + 1, WIDTH))
+                if r in busy:  # a slab without records is zeros: left untouched, it takes no memory
+                    g, s = old.shape[:2]
+                    new[:g, :s] = old
                 self._slabs[r] = new
                 del old
-            self._cap_g, self._p_lo, self._width = cap, new_lo, width
+            self._cap_g, self._cap_s = cap_g, cap_s
         for s in added:
             self._row_of[s] = len(self._slabs)
-            self._slabs.append(self._zeros((self._cap_g, self._width + 1, 2)))
+            self._slabs.append(self._zeros((self._cap_g, self._cap_s + 1, WIDTH)))
         self._placed(self._slabs[-len(added) :] if added else [])
+
+    def _add_periods(self, fresh: np.ndarray, used: int, cap_s: int) -> None:
+        """Give the new period ids ``fresh`` (sorted) the slots after the ``used`` ones."""
+        if cap_s > len(self._slot_pid):
+            grown = np.zeros(cap_s, dtype=np.int64)
+            grown[:used] = self._slot_pid[:used]
+            self._slot_pid = grown
+        self._slot_pid[used : used + len(fresh)] = fresh
+        known = np.concatenate([self._known, fresh])
+        slot = np.concatenate([self._known_slot, np.arange(used + 1, used + 1 + len(fresh))])
+        order = np.argsort(known, kind="stable")
+        self._known, self._known_slot = known[order], slot[order]
 
     def _add_rows(self, rows: Rows) -> None:
         """Make room for a batch of rows and add them."""
         if len(rows.status) == 0:
-            self._ensure(len(self._groups), None, None, ())
+            self._ensure(len(self._groups), np.zeros(0, dtype=np.int64), ())
             return
         counts = np.bincount(rows.status, minlength=N_STATUS)
-        undated = rows.pid == UNDATED
-        dated = rows.pid[~undated] if undated.any() else rows.pid
-        lo = int(dated.min()) if dated.size else None
-        hi = int(dated.max()) if dated.size else None
-        self._ensure(len(self._groups), lo, hi, np.flatnonzero(counts))
+        self._ensure(len(self._groups), _distinct_periods(rows.pid), np.flatnonzero(counts))
         self._rows += counts[:N_STATUS]
-        self._accumulate(rows)
+        self._accumulate(rows, self._slots_of(rows.pid))
 
     # ---------------------------------------------------- what each engine supplies
     @abstractmethod
-    def _accumulate(self, rows: Rows) -> None:
-        """Add each row's crimes and harm to its cell (the slabs have room for them all)."""
+    def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
+        """Add each row's crimes and harm to its cell (group ``rows.gid``, ``slot``; int64).
+
+        The slabs have room for them all.
+        """
 
     @abstractmethod
     def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
@@ -469,20 +797,25 @@ class Engine(ABC):
 
     @abstractmethod
     def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
-        """A new slab of zeros."""
+        """A new slab of zeros (int64)."""
 
     @abstractmethod
     def _placed(self, added: list[np.ndarray]) -> None:
         """Called whenever the slabs change; ``added`` are the new ones (zeros)."""
 
 
-def _rolled(slab: np.ndarray, width: int, window: int) -> np.ndarray:
-    """Sums over each complete window of ``window`` slots, by its last slot; undated kept last."""
-    g = slab.shape[0]
-    e = np.arange(window, width + 1, dtype=np.int64)
-    cs = np.zeros((g, width + 1, 2))
-    np.cumsum(slab[:, :width], axis=1, out=cs[:, 1:])
-    rolled = np.empty((g, len(e) + 1, 2))
-    rolled[:, :-1] = cs[:, e] - cs[:, e - window]
-    rolled[:, -1] = slab[:, width]
-    return rolled
+#: Period ids spread over at most this many are found with a table, not by sorting.
+_TABLE_SPAN = 1 << 22
+
+
+def _distinct_periods(pid: np.ndarray) -> np.ndarray:
+    """The distinct period ids of a batch, ascending (:data:`UNDATED` left out)."""
+    dated = pid[pid != UNDATED]
+    if not len(dated):
+        return dated
+    lo, hi = int(dated.min()), int(dated.max())
+    if hi - lo >= _TABLE_SPAN:
+        return np.unique(dated)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[dated - lo] = True
+    return np.flatnonzero(seen) + lo

@@ -28,7 +28,18 @@ from typing import Any
 import numpy as np
 
 from crimeharm._engine import fused
-from crimeharm._engine.base import Cells, Chain, Engine, Gathered, Rows, Selection, Tally
+from crimeharm._engine.base import (
+    UNDATED_SLOT,
+    Cells,
+    Chain,
+    Engine,
+    Gathered,
+    Rows,
+    Selection,
+    Tally,
+    check_harm,
+    units,
+)
 from crimeharm.errors import OptionError
 from crimeharm.reasons import STATUS
 from crimeharm.scoring.periods import Period
@@ -107,21 +118,21 @@ class CompiledEngine(Engine):
 
     def _add_prepared(self, p: fused.Prepared) -> Tally:
         """Make room in the sums and run the one-pass loop (the thread that adds batches)."""
-        lo, hi = p.periods
         statuses = p.statuses if self._excluded_cells else [0]  # excluded: only counted
-        self._ensure(len(self._groups), lo, hi, statuses)
+        self._ensure(len(self._groups), p.periods, statuses)
         days = p.days
-        if len(days.period):
-            day_slot = (days.period - (self._p_lo or 0)).astype(np.int32)
-            if len(days.unplaced):  # implausible dates: the undated slot
-                day_slot[days.unplaced] = self._width
-        else:  # no period: every dated record in slot 0
-            day_slot = np.zeros(len(days.status), dtype=np.int32)
+        if len(days.period):  # days of no row, and implausible days, take the undated slot
+            day_slot = self._slots_of(days.period).astype(np.int32)
+            if len(days.unplaced):
+                day_slot[days.unplaced] = UNDATED_SLOT
+        else:  # no period: every record in the undated slot
+            day_slot = np.full(len(days.status), UNDATED_SLOT, dtype=np.int32)
         (f1, c1), (f2, c2) = p.flag(0), p.flag(1)
+        u_units = units(p.lookup.u_days)  # each code's harm, in units (NaN: 0)
         p.hits = np.zeros(len(p.lookup.u_status), dtype=np.int64)
         skipped = self._ck.add_fused(
             self._ptrs, self._n_slots, self._row_of, self._rows, p.hits, self._spill,
-            p.code, p.lookup.u_status, p.lookup.u_days,
+            p.code, p.lookup.u_status, u_units,
             p.gidx, p.gmap,
             days.value, days.div, days.lo, day_slot, days.status,
             STATUS["missing_date"], STATUS["bad_date"],
@@ -134,18 +145,19 @@ class CompiledEngine(Engine):
         return p.tally()
 
     # ---------------------------------------------------------------- the loops
-    def _accumulate(self, rows: Rows) -> None:
-        gid, pid, status, crimes, harm = rows
+    def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
+        gid, _, status, crimes, harm = rows
+        check_harm(harm)
         self._ck.accumulate(
-            self._ptrs, self._n_slots, self._row_of, gid.astype(np.int64, copy=False), pid,
-            status, harm, _NONE_F64 if crimes is None else crimes, self._p_lo or 0,
+            self._ptrs, self._n_slots, self._row_of, gid.astype(np.int64, copy=False), slot,
+            status, harm, _NONE_F64 if crimes is None else crimes,
         )  # fmt: skip
 
     def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
         # the groups are split in two halves, one per thread; each half writes into room
         # for all its cells (memory not written is never mapped), then the second half is
         # moved to follow the first
-        order, n_slots = want.order, want.n_dated + 1
+        order, n_slots = want.order, len(want.slots)
         ptrs = np.array([a.ctypes.data for a in slabs], dtype=np.int64)
         half = len(order) // 2
         room = len(order) * n_slots
@@ -155,8 +167,8 @@ class CompiledEngine(Engine):
         def cells(start: int, stop: int, into: int) -> int:
             """The cells of the groups ``order[start:stop]``, written from ``into``."""
             return self._ck.occupied(
-                ptrs, n_slots, want.has_included, order, start, stop, want.n_dated, want.complete,
-                want.rank, into, *out,
+                ptrs, self._n_slots_of(slabs), want.has_included, order, start, stop,
+                want.slots, want.codes, want.complete, want.rank, into, *out,
             )  # fmt: skip
 
         done = [pool.submit(cells, 0, half, 0), pool.submit(cells, half, len(order), at)]
@@ -165,21 +177,26 @@ class CompiledEngine(Engine):
             arr[m1 : m1 + m2] = arr[at : at + m2]
         return Cells(*(arr[: m1 + m2] for arr in out))
 
+    @staticmethod
+    def _n_slots_of(slabs: list[np.ndarray]) -> int:
+        """Slots per group of the slabs read (all of one shape)."""
+        return slabs[0].shape[1] if slabs else 1
+
     def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
         # the first slab's columns take new memory; each later slab's are written into the
-        # memory of the slab before it, which is already mapped (a slab holds two values
+        # memory of the slab before it, which is already mapped (a slab holds three values
         # per cell, so it has room for two columns of any subset of its cells); the last
         # slab's memory takes the period bounds
         n = len(cells.group)
         out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        total = self._fresh(n, zero=True)
+        total = self._fresh(n, np.int64, zero=True)
         spare: list[np.ndarray] = []
         for st, slab in chain:
-            out_n, out_h = spare if spare else (self._fresh(n), self._fresh(n))
+            out_n, out_h = spare if spare else (self._fresh(n, np.int64), self._fresh(n))
             self._ck.gather(slab, cells.group, cells.slot, out_n, out_h, total if st else total[:0])
             out[st] = (out_n, out_h)
             flat = slab.reshape(-1)
-            spare = [flat[:n], flat[n : 2 * n]]
+            spare = [flat[:n], flat[n : 2 * n].view(np.float64)]
         periods: list[np.ndarray | None] = [None, None]
         for k, table in enumerate(bounds):
             into = spare.pop() if spare else self._fresh(n)
@@ -198,7 +215,7 @@ class CompiledEngine(Engine):
         return arr
 
     def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
-        return self._fresh(shape, zero=True)
+        return self._fresh(shape, np.int64, zero=True)
 
     def _placed(self, added: list[np.ndarray]) -> None:
         """Map the new slabs' memory now, on two threads, and take the slabs' addresses.

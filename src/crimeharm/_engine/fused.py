@@ -29,7 +29,6 @@ import pyarrow as pa
 
 from crimeharm.reasons import INCLUDED, STATUS
 from crimeharm.scoring.columns import _single, values_view
-from crimeharm.scoring.dates import DAY_BAD, DAY_MISSING
 from crimeharm.scoring.options import ScoreOptions
 from crimeharm.scoring.periods import Period
 from crimeharm.scoring.rules import CodeLookup, Scorer
@@ -66,8 +65,8 @@ class Days:
     period or without dates) and window status (``status``). Days outside
     ``date_range`` are ``implausible_date``; they and the days outside
     ``start``/``end`` are placed in no period (``unplaced``; empty when none
-    is); ``span`` holds the period ids of the rows' first and last plausible
-    day inside the window (None without one).
+    is); ``periods`` holds the distinct period ids of the rows' placed days,
+    ascending (the periods of days in the table that no row has are left out).
     """
 
     value: np.ndarray = field(default_factory=lambda: _NONE_I32)
@@ -76,7 +75,7 @@ class Days:
     period: np.ndarray = field(default_factory=lambda: _NONE_I64)
     status: np.ndarray = field(default_factory=lambda: _NONE_U8)
     unplaced: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    span: tuple[int, int] | None = None
+    periods: np.ndarray = field(default_factory=lambda: _NONE_I64)
 
 
 @dataclass
@@ -100,9 +99,9 @@ class Prepared:
     hits: np.ndarray = field(default_factory=lambda: _NONE_I64)
 
     @property
-    def periods(self) -> tuple[int | None, int | None]:
-        """The lowest and highest period id of the batch's plausible dates (None, None without)."""
-        return self.days.span or (None, None)
+    def periods(self) -> np.ndarray:
+        """The distinct period ids of the batch's plausible dates (none without a period)."""
+        return self.days.periods
 
     def flag(self, k: int) -> tuple[np.ndarray, int]:
         """The ``k``-th flag column and its reason's code; empty when absent."""
@@ -127,14 +126,6 @@ def _day_array(col: Any, scorer: Scorer, name: str) -> tuple[np.ndarray, int]:
         if pa.types.is_timestamp(arr.type) and arr.type.tz is None and arr.type.unit in _PER_DAY:
             return values_view(arr, np.int64), _PER_DAY[arr.type.unit]
     return scorer.days(col, name), 1
-
-
-def _plausible_span(day: np.ndarray, div: int, window: tuple[int, int]) -> tuple[int, int] | None:
-    """First and last day of the rows inside the plausibility window (None: no row's is)."""
-    valid = (day != DAY_MISSING) & (day != DAY_BAD)
-    d = np.floor_divide(day[valid].astype(np.int64), div)
-    d = d[(d >= window[0]) & (d <= window[1])]
-    return (int(d.min()), int(d.max())) if len(d) else None
 
 
 def _days(
@@ -165,24 +156,22 @@ def _days(
         # dates outside date_range: implausible_date, placed in no period; dates outside
         # start/end neither (the output has only the window's periods)
         implausible = (each < o.date_range[0]) | (each > o.date_range[1])
-        span: tuple[int, int] | None = (lo, hi)
         if implausible.any():
             scorer.implausible(np.array([lo, hi], dtype=np.int64))  # the examples in the summary
             days.status[implausible] = STATUS["implausible_date"]
             statuses.add(STATUS["implausible_date"])
-        if implausible.any() or outside.any():
-            days.unplaced = implausible | outside
-            first = max(o.date_range[0], o.start if o.start is not None else o.date_range[0])
-            last = min(o.date_range[1], o.end if o.end is not None else o.date_range[1])
-            span = _plausible_span(value, div, (first, last))  # lo and hi were examples
+        unplaced = implausible | outside
+        if unplaced.any():
+            days.unplaced = unplaced
         if period is not None:
             days.period = np.zeros(len(each), dtype=np.int64)
-            placed = ~days.unplaced if len(days.unplaced) else ~implausible
+            placed = ~unplaced
             if placed.any():
                 days.period[placed] = period.ids_from_days(each[placed])
-            if span is not None:  # the periods of the rows' plausible days
-                first, last = (int(i) for i in period.ids_from_days(np.array(span)))
-                days.span = (first, last)
+            # the periods of the days the rows have (a day table spans the days between)
+            seen = np.zeros(len(each), dtype=np.uint8)
+            ck.day_presence(value, div, lo, seen)
+            days.periods = np.unique(days.period[seen.view(bool) & placed])
     return days
 
 

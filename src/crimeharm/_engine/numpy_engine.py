@@ -1,10 +1,11 @@
 """The numpy engine: the sums made with :func:`numpy.bincount`, for any platform.
 
 Records are scored column by column (:meth:`crimeharm.scoring.rules.Scorer.score_batch`)
-and added a batch at a time. It gives the compiled engine's results: the
-counts exactly, the harm to rounding (``bincount`` adds a batch's harm to a
-cell at once, the compiled loops a record at a time); the test suite runs
-both.
+and added a batch at a time. It gives the compiled engine's results
+exactly: the sums are integers (see :mod:`crimeharm._engine.base`), which
+``bincount`` adds exactly in float64 a chunk of :data:`CHUNK` records at a
+time (each limb of a record's harm is below 2**32, so a chunk's sum of them
+is below 2**52); the test suite runs both.
 """
 
 from __future__ import annotations
@@ -13,9 +14,24 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from crimeharm._engine.base import UNDATED, Cells, Chain, Engine, Gathered, Rows, Selection
+from crimeharm._engine.base import (
+    WIDTH,
+    Cells,
+    Chain,
+    Engine,
+    Gathered,
+    Rows,
+    Selection,
+    days_of,
+    units,
+)
 
-__all__ = ["NumpyEngine"]
+__all__ = ["CHUNK", "NumpyEngine"]
+
+#: Records summed by one ``bincount``: sums of values below 2**32 stay exact in float64.
+CHUNK = 1 << 20
+#: Counts (crimes) at most this large sum exactly in float64 a chunk at a time.
+_EXACT_COUNT = 2.0**53 / CHUNK
 
 
 class NumpyEngine(Engine):
@@ -23,42 +39,41 @@ class NumpyEngine(Engine):
 
     name = "numpy"
 
-    def _accumulate(self, rows: Rows) -> None:
-        gid, pid, status, crimes, harm = rows
-        slots = self._n_slots
-        cell = np.where(pid == UNDATED, slots - 1, pid - (self._p_lo or 0)) + gid * slots
-        harm = np.nan_to_num(harm)
-        size = self._cap_g * slots
+    def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
+        gid, _, status, crimes, harm = rows
+        cell = slot + gid * self._n_slots
+        u = units(harm)
+        limbs = [u & 0xFFFFFFFF, u >> 32]
+        size = self._cap_g * self._n_slots
         for st in np.unique(status):
-            flat = self._slabs[self._row_of[st]].reshape(-1, 2)
-            mask = status == st
-            if mask.all():
-                k, w, h = cell, crimes, harm
-            else:
-                k, h = cell[mask], harm[mask]
-                w = crimes[mask] if crimes is not None else None
-            flat[:, 0] += np.bincount(k, weights=w, minlength=size)
-            flat[:, 1] += np.bincount(k, weights=h, minlength=size)
+            flat = self._slabs[self._row_of[st]].reshape(-1, WIDTH)
+            mask = None if len(status) and (status == st).all() else status == st
+            parts = [crimes, *limbs]
+            k = cell if mask is None else cell[mask]
+            vals = [v if mask is None or v is None else v[mask] for v in parts]
+            for j in range(0, len(k), CHUNK):
+                kc = k[j : j + CHUNK]
+                for col, v in enumerate(vals):
+                    vc = None if v is None else v[j : j + CHUNK]
+                    flat[:, col] += _exact_bincount(kc, vc, size)
 
     def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
-        order, n_dated = want.order, want.n_dated
-        occ = np.zeros((len(order), n_dated + 1), dtype=bool)
+        order, slots = want.order[:, None], want.slots[None, :]
+        occ = np.zeros((len(want.order), len(want.slots)), dtype=bool)
         if want.complete:
-            occ[:, :n_dated] = True
+            occ[:, want.codes >= 0] = True
         for slab in slabs:
-            occ |= slab[order, :, 0] != 0
+            occ |= slab[order, slots, 0] != 0
         if want.has_included:
-            occ |= slabs[0][order, :, 1] != 0
-        j, slot = np.nonzero(occ)
-        group = order[j].astype(np.int32)
-        slot = slot.astype(np.int32)
-        period = np.where(slot < n_dated, slot, -1).astype(np.int32)
-        return Cells(group, slot, want.rank[group], period)
+            occ |= (slabs[0][order, slots, 1] != 0) | (slabs[0][order, slots, 2] != 0)
+        j, k = np.nonzero(occ)
+        group = want.order[j].astype(np.int32)
+        return Cells(group, want.slots[k], want.rank[group], want.codes[k])
 
     def _gather(self, chain: Chain, cells: Cells, bounds: list[np.ndarray]) -> Gathered:
         g, s = cells.group, cells.slot
-        out = {st: (slab[g, s, 0], slab[g, s, 1]) for st, slab in chain}
-        total = np.zeros(len(g))
+        out = {st: (slab[g, s, 0], days_of(slab[g, s, 1], slab[g, s, 2])) for st, slab in chain}
+        total = np.zeros(len(g), dtype=np.int64)
         for st, (crimes, _) in out.items():
             if st:
                 total += crimes
@@ -68,7 +83,23 @@ class NumpyEngine(Engine):
         return out, total, periods
 
     def _zeros(self, shape: tuple[int, ...]) -> np.ndarray:
-        return np.zeros(shape)
+        return np.zeros(shape, dtype=np.int64)
 
     def _placed(self, added: list[np.ndarray]) -> None:
         """Nothing to do: numpy maps the memory when it is first written."""
+
+
+def _exact_bincount(k: np.ndarray, v: np.ndarray | None, size: int) -> np.ndarray:
+    """``bincount`` of ``v`` (whole numbers; None: ones) by ``k``, as exact int64 sums.
+
+    At most :data:`CHUNK` values: a limb (below 2**32) or a count at most
+    :data:`_EXACT_COUNT` sums exactly in float64; larger counts are added
+    with :func:`numpy.add.at` in int64.
+    """
+    if v is None:
+        return np.bincount(k, minlength=size)
+    if v.dtype.kind == "f" and len(v) and np.abs(v).max() > _EXACT_COUNT:
+        out = np.zeros(size, dtype=np.int64)
+        np.add.at(out, k, v.astype(np.int64))
+        return out
+    return np.bincount(k, weights=v.astype(np.float64, copy=False), minlength=size).astype(np.int64)

@@ -5,9 +5,11 @@
 file or folder a row group at a time, so memory is bounded by the number of
 groups, not the number of records.
 
-Crimes and harm are summed into a dense area x period array per status
+Crimes and harm are summed into an area x period array per status
 (included, or an exclusion reason) by an engine, compiled loops or numpy
-(see :mod:`crimeharm._engine`), chosen once per call. Each output row has
+(see :mod:`crimeharm._engine`), chosen once per call; only the periods
+that records fall in take memory (:mod:`crimeharm._engine.memory`;
+:func:`crimeharm.estimate_sums_memory` gives the estimate in one line). Each output row has
 the ``by`` columns, ``period`` (its label, ``period_start`` and
 ``period_end``), ``crimes`` and ``harm_days`` of the included records, and
 for each exclusion reason ``excluded_<reason>`` (crimes) and
@@ -328,9 +330,10 @@ def harm_index(
         What adds the records into the sums. ``compiled``: loops compiled
         from Cython at install, which score and add most batches in one
         pass; an :class:`~crimeharm.OptionError` where they are not built.
-        ``numpy``: :func:`numpy.bincount`, on any platform; the same counts,
-        the same harm to rounding (relative 1e-12). ``auto`` (the default):
-        compiled when it is built, else numpy; the environment variable
+        ``numpy``: :func:`numpy.bincount`, on any platform; the same sums,
+        bit for bit (exact integers: docs/scoring.md, summation rule).
+        ``auto`` (the default): compiled when it is built, else numpy; the
+        environment variable
         ``CRIMEHARM_ENGINE`` (``numpy``, ``compiled`` or ``auto``) changes
         this default. ``attrs["crimeharm"]["engine"]`` records the one used.
         ``dask``: read Parquet path(s) (local, or remote through fsspec)
