@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import sys
 import warnings
 from pathlib import Path
 
@@ -30,7 +31,13 @@ def _build_script():
         "build_weights", ROOT / "scripts" / "build_weights.py"
     )
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # the script puts the checkout's src/ first on sys.path (to run from a checkout); put the
+    # path back, or processes started later (the Dask workers) import crimeharm from src/
+    saved = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
     return module
 
 

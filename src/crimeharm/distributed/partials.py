@@ -169,13 +169,14 @@ def records_plan(
     """The plan for records scored with ``opts`` (options checked as harm_index checks them)."""
     by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
     excluded_cells = _excluded_cells(excluded)
-    new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)  # checks the name
+    # the engine is chosen once, here on the client: every worker uses the same one
+    chosen = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells).name
     return Plan(
         opts,
         tuple(by_list),
         per_spec,
         excluded_cells,
-        engine,
+        chosen,  # type: ignore[arg-type]  # an engine's name is one of EngineName's
         batch_rows,
         dict(opts.weights.provenance()),
     )
