@@ -245,6 +245,7 @@ SECTIONS = [
     ("crimeharm.allocation", "Funding allocation"),
     ("crimeharm.analysis", "Analyses"),
     ("crimeharm.errors", "Errors and warnings"),
+    ("crimeharm._engine", "The memory of the sums"),
 ]
 SUBPACKAGES = ["crimeharm.weights", "crimeharm.allocation", "crimeharm.scoring"]
 
@@ -262,6 +263,8 @@ def public_names() -> dict[str, list[str]]:
     for where, name in sources:
         obj = getattr(importlib.import_module(where), name)
         if id(obj) in seen or inspect.ismodule(obj):
+            continue
+        if not callable(obj):  # a constant (BLANK_AREA): described where it is used
             continue
         seen.add(id(obj))
         home = getattr(obj, "__module__", where) or where
