@@ -157,7 +157,7 @@ class MissingColumnError(CrimeHarmError, KeyError):
             What the columns are for (e.g. ``"by "``), put before ``column(s)``.
         """
         have = set(present)
-        missing = [c for c in needed if c not in have]
+        missing = list(dict.fromkeys(c for c in needed if c not in have))  # each named once
         if missing:
             raise cls(
                 f"{source}: {what}column(s) {missing} not found; columns present: {list(present)}",
