@@ -156,6 +156,35 @@ def test_records_and_max_record_by_hand():
     assert (out.loc["A", "harm_low"], out.loc["A", "harm_high"]) == pytest.approx((lo[0], hi[0]))
 
 
+@pytest.mark.parametrize("period", [None, "month", "rolling:2m"])
+def test_blank_areas_are_one_cell_as_in_harm_index(period):
+    # null, empty and spaces-only areas are one area, harm_index's "(blank)" row
+    df = pd.DataFrame(
+        {
+            "offence_code": ["001/01", "008/06", "008/06", "034/02", "008/06", "034/02"],
+            "area": ["A", None, "", "   ", "B", "A"],
+            "date": ["2020-01-05", "2020-01-09", "2020-02-01", "2020-02-03", "2020-02-10", ""],
+        }
+    )
+    out = crimeharm.harm_intervals(df, by="area", date="date", period=period)
+    ref = crimeharm.harm_index(df, by="area", date="date", period=period)
+    np.testing.assert_allclose(out["harm_days"], ref["harm_days"])
+    blank = out[out["area"] == crimeharm.BLANK_AREA]
+    assert int(blank["records"].sum()) == 3  # one window (Jan-Feb) when rolling
+    assert out.attrs["crimeharm"]["summary"] == ref.attrs["crimeharm"]["summary"]
+
+
+def test_label_blank_is_harm_index_rule_for_every_kind_of_column():
+    from crimeharm._engine.groups import label_blank
+
+    b = crimeharm.BLANK_AREA
+    mixed = pd.Series(["a", None, " ", 1, np.nan, ""], dtype=object)
+    assert label_blank(mixed).tolist() == ["a", b, b, 1, b, b]
+    assert label_blank(pd.Series([1.0, np.nan])).tolist() == [1.0, b]
+    assert label_blank(pd.Series(["x", "", None], dtype="category")).tolist() == ["x", b, b]
+    assert label_blank(pd.Series([3, 4])).tolist() == [3, 4]
+
+
 def test_counted_rows_weigh_each_crime():
     # a pre-counted row of 3 crimes of 10 days: S = 30, V = 3 x 10², like three records
     counted = pd.DataFrame({"offence_code": ["008/06"], "n": [3], "area": ["A"]})

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from crimeharm.scoring.columns import dictionary_encoded
 
-__all__ = ["BLANK_AREA", "Groups", "Ids"]
+__all__ = ["BLANK_AREA", "Groups", "Ids", "blank_values", "label_blank"]
 
 #: The label of a blank area (null, NaN, empty or spaces) in the ``by`` columns of an output.
 BLANK_AREA = "(blank)"
@@ -37,6 +37,58 @@ def _blank(dictionary: pa.Array) -> pa.Array | None:
         trimmed = pc.utf8_trim_whitespace(dictionary)
         return pc.equal(trimmed, pa.scalar("", trimmed.type)).fill_null(fill_value=False)
     return None
+
+
+def blank_values(values: pa.Array, *, labelled: bool = False) -> np.ndarray:
+    """Which values are a blank area: null, NaN, or text that is empty or spaces only.
+
+    Parameters
+    ----------
+    values : pyarrow.Array
+        The distinct values of a ``by`` column (or all of them).
+    labelled : bool
+        Count :data:`BLANK_AREA` itself as blank, as in a result table of
+        :func:`crimeharm.harm_index`, where the blank area has that label.
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per value.
+    """
+    blank = np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    more = _blank(values)
+    if more is not None:
+        blank |= np.asarray(more.to_numpy(zero_copy_only=False), dtype=bool)
+    if labelled and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        label = pc.equal(values, pa.scalar(BLANK_AREA, values.type)).fill_null(fill_value=False)
+        blank |= np.asarray(label.to_numpy(zero_copy_only=False), dtype=bool)
+    return blank
+
+
+def label_blank(column: pd.Series) -> pd.Series:
+    """The column with each blank area (see :func:`blank_values`) as :data:`BLANK_AREA`.
+
+    The rule :func:`crimeharm.harm_index` applies to its ``by`` columns, for
+    code that matches records to the rows of its result.
+    """
+    values = column.astype(object)
+    distinct = np.asarray(pd.unique(values), dtype=object)
+    as_arrow: pa.Array
+    try:
+        as_arrow = pa.array(distinct, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: only text can be empty
+        text = pa.array([v if isinstance(v, str) else None for v in distinct], pa.string())
+        empty = _blank(text)
+        assert empty is not None  # text can be blank
+        blank = np.asarray(pd.isna(distinct), dtype=bool)
+        blank |= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    else:
+        blank = blank_values(as_arrow)
+    if not blank.any():
+        return column
+    mapping = {v: BLANK_AREA for v, b in zip(distinct, blank, strict=True) if b and not pd.isna(v)}
+    out = values.replace(mapping) if mapping else values
+    return out.where(~out.isna(), BLANK_AREA)
 
 
 class Ids:

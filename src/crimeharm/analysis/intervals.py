@@ -100,6 +100,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from crimeharm._engine.groups import label_blank
 from crimeharm.errors import OptionError
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
@@ -271,8 +272,9 @@ def _group_codes(
     packed_t = np.zeros(n_t, dtype=np.int64)
     packed_r = np.zeros(len(records), dtype=np.int64)
     for name in by:
+        # the table labels a blank area BLANK_AREA; the records get the same label
         both = pd.concat(
-            [table[name].astype(object), records[name].astype(object)], ignore_index=True
+            [table[name].astype(object), label_blank(records[name])], ignore_index=True
         )
         codes, uniques = pd.factorize(both, use_na_sentinel=True)
         codes = codes.astype(np.int64) + 1  # nulls are a value of their own (0)
@@ -480,7 +482,11 @@ def harm_intervals(
     scored = score(data, **score_args)
     table = aggregate(scored, by=by_list, period=per, complete=complete, excluded=excluded)
     meta = dict(table.attrs["crimeharm"])
-    meta["summary"] = scored.attrs["crimeharm"]["summary"]
+    # the scoring summary (options, codes) with the table's count of blank areas
+    meta["summary"] = {
+        **scored.attrs["crimeharm"]["summary"],
+        "blank_areas": table.attrs["crimeharm"]["summary"]["blank_areas"],
+    }
     included = scored["excluded"].isna().to_numpy()
     records = scored.loc[included]
     days = records["days"].to_numpy(dtype=float)

@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crimeharm._engine.groups import BLANK_AREA
+from crimeharm._engine.groups import blank_values
 from crimeharm.errors import ColumnValueError, EmptyDataError, MissingColumnError
 from crimeharm.scoring.columns import dictionary_encoded
 
@@ -180,17 +180,8 @@ def numbers(col: Any, *, name: str, negative: bool = False) -> np.ndarray:
 
 
 def _blank(dictionary: pa.Array) -> np.ndarray:
-    """Which distinct values are no id: null, NaN, or text that is empty or spaces."""
-    blank = dictionary.is_null().to_numpy(zero_copy_only=False)
-    if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
-        empty = pc.equal(pc.utf8_trim_whitespace(dictionary), pa.scalar(""))
-        empty = pc.or_(empty, pc.equal(dictionary, pa.scalar(BLANK_AREA)))  # harm_index's label
-        filled = cast(pa.Array, pc.fill_null(empty, pa.scalar(value=True)))
-        blank = blank | filled.to_numpy(zero_copy_only=False)
-    elif pa.types.is_floating(dictionary.type):
-        nan = cast(pa.Array, pc.fill_null(pc.is_nan(dictionary), pa.scalar(value=True)))
-        blank = blank | nan.to_numpy(zero_copy_only=False)
-    return np.asarray(blank, dtype=bool)
+    """Which distinct values are no id: a blank area, or harm_index's label of one."""
+    return blank_values(dictionary, labelled=True)
 
 
 def _string_array(col: Any) -> pa.Array | None:
