@@ -24,20 +24,31 @@ from crimeharm.errors import MissingColumnError, OptionalDependencyError
 __all__ = ["plot_composition", "plot_ranks", "plot_trend"]
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, imported now; every plot of crimeharm gets it here.
+
+    Raises
+    ------
+    OptionalDependencyError
+        When matplotlib is not installed, saying how to install it.
+    """
     try:
         import matplotlib.pyplot as plt
     except ImportError:
         raise OptionalDependencyError(
-            "plots need matplotlib: pip install 'crimeharm[plot]'"
+            "plots need matplotlib: pip install 'crimeharm[plot]'", values=["matplotlib"]
         ) from None
     return plt
 
 
-def _axes(ax: Any, size: tuple[float, float]) -> Any:
+def axes(ax: Any, size: tuple[float, float], *, layout: str | None = None) -> Any:
+    """``ax``, or the Axes of a new figure of ``size`` (inches) when ``ax`` is None.
+
+    ``layout`` is matplotlib's figure layout (``"constrained"``, or None for none).
+    """
     if ax is not None:
         return ax
-    _, ax = _pyplot().subplots(figsize=size)
+    _, ax = pyplot().subplots(figsize=size, layout=layout)
     return ax
 
 
@@ -81,14 +92,14 @@ def plot_composition(
     ['Crimes', 'Harm (CHI days)']
     >>> plt.close("all")
     """
-    plt = _pyplot()
+    plt = pyplot()
     harm = _harm_column(table, harm)
     MissingColumnError.check(list(table.columns), [group, crimes, harm], source="table")
     sums = table.groupby(table[group].astype(object), dropna=False)[[crimes, harm]].sum()
     sums = sums[(sums != 0).any(axis=1)].sort_values(harm, ascending=False)
     sums.index = ["(none)" if pd.isna(g) else str(g) for g in sums.index]
     shares = sums / sums.sum() * 100.0
-    ax = _axes(ax, (9, 4.5))
+    ax = axes(ax, (9, 4.5))
     colours = plt.get_cmap("tab20")(np.arange(len(shares)) % 20)
     left = np.zeros(2)
     for (name, row), colour in zip(shares.iterrows(), colours, strict=True):
@@ -158,7 +169,7 @@ def plot_trend(
     if "period_start" in totals.columns:
         totals = totals.sort_values("period_start")
     indexed = index_to_base(totals, base=base, period=period, columns=[crimes, harm])
-    ax = _axes(ax, (8, 4.5))
+    ax = axes(ax, (8, 4.5))
     x = np.arange(len(indexed))
     ax.plot(x, indexed[f"{crimes}_index"], marker="o", label="Crimes (count)")
     ax.plot(x, indexed[f"{harm}_index"], marker="s", label="Harm (CHI days)")
@@ -216,7 +227,7 @@ def plot_ranks(
     sums["harm_rank"] = sums[harm].rank(ascending=False, method="min").astype(int)
     sums["count_rank"] = sums[crimes].rank(ascending=False, method="min").astype(int)
     shown = sums.sort_values(harm, ascending=False).head(top)[::-1]
-    ax = _axes(ax, (8, max(3.0, 0.35 * len(shown) + 1.2)))
+    ax = axes(ax, (8, max(3.0, 0.35 * len(shown) + 1.2)))
     y = np.arange(len(shown))
     ax.barh(y, shown[harm], color="#8c2d04")
     ax.set_yticks(y, [f"{a}  (#{r})" for a, r in zip(shown.index, shown["harm_rank"], strict=True)])
