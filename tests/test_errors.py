@@ -44,6 +44,7 @@ ERRORS = [
 @pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__name__)
 def test_each_error_is_exported_and_has_one_base(cls):
     assert cls.__name__ in errors.__all__
+    assert cls.__name__ in crimeharm.__all__  # the package exports errors.__all__, not a copy
     assert getattr(crimeharm, cls.__name__) is cls
     if issubclass(cls, Warning):
         assert issubclass(cls, errors.CrimeHarmWarning)
@@ -52,6 +53,12 @@ def test_each_error_is_exported_and_has_one_base(cls):
         if cls is not errors.CrimeHarmError:  # and the built-in it matches
             builtins = [b for b in cls.__mro__[1:] if b.__module__ == "builtins"]
             assert any(b is not Exception and b is not object for b in builtins), cls
+
+
+def test_the_package_exports_exactly_the_errors_module_list():
+    exported = [n for n in crimeharm.__all__ if n in vars(errors)]
+    assert sorted(exported) == sorted(errors.__all__)
+    assert len(set(crimeharm.__all__)) == len(crimeharm.__all__)  # no name listed twice
 
 
 def test_errors_carry_their_data():
