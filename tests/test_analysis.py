@@ -73,6 +73,24 @@ def test_index_base_of_zero_is_nan():
     assert crimeharm.index_to_base(t, base="a")["crimes_index"].isna().all()
 
 
+def test_every_trend_names_a_by_column_the_table_lacks_the_same_way():
+    # one check of the by columns (trends._by) serves rates, index_to_base and rolling_mean;
+    # rates once reached the table's missing column as a bare KeyError
+    pop = pd.DataFrame({"beat": ["A", "B"], "population": [1000, 500]})
+    calls = [
+        lambda: crimeharm.rates(_yearly(), pop, by="beat"),
+        lambda: crimeharm.index_to_base(_yearly(), base="2021", by="beat"),
+        lambda: crimeharm.rolling_mean(_yearly(), window=2, by="beat"),
+    ]
+    seen = set()
+    for call in calls:
+        with pytest.raises(crimeharm.MissingColumnError) as info:
+            call()
+        seen.add((str(info.value), tuple(info.value.values)))
+    assert len(seen) == 1
+    assert seen.pop()[1] == ("beat",)
+
+
 def test_rolling_means_count_a_missing_year_as_zero():
     out = crimeharm.rolling_mean(_yearly(), window=2, by="area")
     got = out.set_index(["area", "period"])["chi_days_mean_2"]
