@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.analysis.concentration import concentration, lorenz
+from crimeharm.analysis.plots import axes
 from crimeharm.analysis.spots import KINDS, spots
 from crimeharm.analysis.units import as_units
-from crimeharm.analysis.plots import axes
 from crimeharm.errors import MissingColumnError, OptionError
 
 __all__ = ["plot_lorenz", "plot_ranked_intervals", "plot_spot_overlap"]
