@@ -56,6 +56,18 @@ def _harm_column(table: pd.DataFrame, harm: str | None) -> str:
     return harm or ("chi_days" if "chi_days" in table.columns else "harm_days")
 
 
+def _sums(
+    table: pd.DataFrame, key: str | list[str], *, crimes: str, harm: str | None, dropna: bool
+) -> tuple[pd.DataFrame, str]:
+    """Crimes and harm summed by ``key`` (a column, or several), and the harm column used."""
+    harm = _harm_column(table, harm)
+    keys = [key] if isinstance(key, str) else key
+    MissingColumnError.check(list(table.columns), [*keys, crimes, harm], source="table")
+    by = [table[k].astype(object) for k in keys]
+    grouped = table.groupby(by[0] if isinstance(key, str) else by, dropna=dropna)
+    return grouped[[crimes, harm]].sum(), harm
+
+
 def plot_composition(
     table: pd.DataFrame,
     *,
@@ -93,9 +105,7 @@ def plot_composition(
     >>> plt.close("all")
     """
     plt = pyplot()
-    harm = _harm_column(table, harm)
-    MissingColumnError.check(list(table.columns), [group, crimes, harm], source="table")
-    sums = table.groupby(table[group].astype(object), dropna=False)[[crimes, harm]].sum()
+    sums, harm = _sums(table, group, crimes=crimes, harm=harm, dropna=False)
     sums = sums[(sums != 0).any(axis=1)].sort_values(harm, ascending=False)
     sums.index = ["(none)" if pd.isna(g) else str(g) for g in sums.index]
     shares = sums / sums.sum() * 100.0
@@ -158,11 +168,9 @@ def plot_trend(
     'index (2023-Q1 = 100)'
     >>> plt.close("all")
     """
-    harm = _harm_column(table, harm)
-    MissingColumnError.check(list(table.columns), [period, crimes, harm], source="table")
     keys = [period] + (["period_start"] if "period_start" in table.columns else [])
-    sums = table.groupby([table[k].astype(object) for k in keys], dropna=True)[[crimes, harm]]
-    totals = sums.sum().reset_index()
+    sums, harm = _sums(table, keys, crimes=crimes, harm=harm, dropna=True)
+    totals = sums.reset_index()
     # cells that hold only excluded records (dated outside the window, historic...) are not
     # periods of the trend
     totals = totals[(totals[crimes] != 0) | (totals[harm] != 0)]
@@ -221,9 +229,7 @@ def plot_ranks(
     'Areas ranked by harm (#), with their rank by count (of 3)'
     >>> plt.close("all")
     """
-    harm = _harm_column(table, harm)
-    MissingColumnError.check(list(table.columns), [area, crimes, harm], source="table")
-    sums = table.groupby(table[area].astype(object), dropna=False)[[crimes, harm]].sum()
+    sums, harm = _sums(table, area, crimes=crimes, harm=harm, dropna=False)
     sums["harm_rank"] = sums[harm].rank(ascending=False, method="min").astype(int)
     sums["count_rank"] = sums[crimes].rank(ascending=False, method="min").astype(int)
     shown = sums.sort_values(harm, ascending=False).head(top)[::-1]
