@@ -95,7 +95,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from statistics import NormalDist
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -228,18 +228,8 @@ def normal_interval(
 def _check(
     method: str, level: float, resamples: int, dominant_share: float, max_weight: str
 ) -> None:
-    if method not in get_args(IntervalMethod):
-        raise OptionError(
-            f"method={method!r}; expected one of {list(get_args(IntervalMethod))}",
-            values=[method],
-            allowed=get_args(IntervalMethod),
-        )
-    if max_weight not in get_args(MaxWeight):
-        raise OptionError(
-            f"max_weight={max_weight!r}; expected one of {list(get_args(MaxWeight))}",
-            values=[max_weight],
-            allowed=get_args(MaxWeight),
-        )
+    OptionError.check_choice("method", method, IntervalMethod)
+    OptionError.check_choice("max_weight", max_weight, MaxWeight)
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
         raise OptionError(f"level={level!r}; expected a probability between 0 and 1 (e.g. 0.95)")
     if isinstance(resamples, bool) or not isinstance(resamples, int | np.integer) or resamples < 2:

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.analysis.concentration import concentration, lorenz
+from crimeharm.analysis.plots import axes
 from crimeharm.analysis.spots import KINDS, spots
 from crimeharm.analysis.units import as_units
-from crimeharm.errors import MissingColumnError, OptionalDependencyError, OptionError
+from crimeharm.errors import MissingColumnError, OptionError
 
 __all__ = ["plot_lorenz", "plot_ranked_intervals", "plot_spot_overlap"]
 
@@ -25,15 +26,7 @@ _COLOURS = {"both": "#7b3294", "harm only": "#d7191c", "hot only": "#2c7bb6", "n
 
 
 def _axes(ax: Any, size: tuple[float, float] = (6.4, 4.8)) -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise OptionalDependencyError(
-            "plots need matplotlib: pip install 'crimeharm[plot]'", values=["matplotlib"]
-        ) from None
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
+    return axes(ax, size, layout="constrained")
 
 
 def _unit_label(frame: pd.DataFrame, unit: list[str]) -> list[str]:

@@ -231,25 +231,28 @@ def spot_overlap(
     )
 
 
-def _period_order(col: Any) -> tuple[np.ndarray, list[Any]]:
-    """Each row's period position in time order (-1 for none), and the periods in that order."""
-    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        cats = list(col.cat.categories)
-        if not col.cat.ordered:
-            order = np.argsort(np.asarray([str(c) for c in cats]), kind="stable")
-            pos = np.empty(len(cats), dtype=np.int64)
-            pos[order] = np.arange(len(cats))
-            codes = np.where(codes >= 0, pos[np.maximum(codes, 0)], -1)
-            cats = [cats[i] for i in order]
-        return codes, cats
-    idx, dictionary = dictionary_encoded(col)
-    values = dictionary.to_pylist()
+def _in_text_order(codes: np.ndarray, values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes into ``values`` renumbered so that the values sort as text (-1 stays -1)."""
     order = np.argsort(np.asarray([str(v) for v in values], dtype=object), kind="stable")
     pos = np.empty(len(values), dtype=np.int64)
     pos[order] = np.arange(len(values))
-    idx = np.asarray(idx, dtype=np.int64)
-    return np.where(idx >= 0, pos[np.maximum(idx, 0)], -1), [values[i] for i in order]
+    codes = np.asarray(codes, dtype=np.int64)
+    return np.where(codes >= 0, pos[np.maximum(codes, 0)], -1), [values[i] for i in order]
+
+
+def _period_order(col: Any) -> tuple[np.ndarray, list[Any]]:
+    """Each row's period position in time order (-1 for none), and the periods in that order.
+
+    An ordered categorical keeps its order; other periods sort as text.
+    """
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        cats = list(col.cat.categories)
+        if col.cat.ordered:
+            return codes, cats
+        return _in_text_order(codes, cats)
+    idx, dictionary = dictionary_encoded(col)
+    return _in_text_order(idx, dictionary.to_pylist())
 
 
 def persistence(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -161,12 +161,7 @@ def _count_of(value: float) -> int | float:
 
 
 def _excluded_cells(excluded: str) -> bool:
-    if excluded not in get_args(Excluded):
-        raise OptionError(
-            f"excluded={excluded!r}; expected one of {list(get_args(Excluded))}",
-            values=[excluded],
-            allowed=get_args(Excluded),
-        )
+    OptionError.check_choice("excluded", excluded, Excluded)
     return excluded == "columns"
 
 
