@@ -1366,7 +1366,7 @@ def read_table(
     pandas.DataFrame
         For a DataFrame, the same object (not copied). Text read from files
         comes as categoricals (see ``categoricals``). A CSV file with no header
-        gives an empty frame with the ``columns`` and ``require`` columns.
+        raises :class:`~crimeharm.EmptyDataError`.
     """
     source = open_source(data, columns=columns, require=require, encoding=encoding, sep=sep)
     return source.read(categoricals=categoricals)
