@@ -109,6 +109,20 @@ def test_every_public_numeric_parameter_and_result_states_its_unit():
     assert len(entries) > 40  # the scan reads the docstrings: most public numbers are found
 
 
+def _two_commands(path: Path) -> list[str]:
+    """The bash blocks of the section whose heading says "two commands"."""
+    text = path.read_text(encoding="utf-8")
+    section = re.search(r"^#+ [^\n]*two commands[^\n]*\n(.*?)(?=^#+ |\Z)", text, re.I | re.M | re.S)
+    assert section, f"{path.name}: no 'two commands' section"
+    return re.findall(r"```bash\n(.*?)```", section.group(1), re.S)
+
+
+def test_getting_started_gives_the_readmes_two_commands():
+    readme = _two_commands(ROOT / "README.md")
+    assert len(readme) == 2
+    assert _two_commands(ROOT / "docs" / "getting-started.md") == readme
+
+
 def test_reasons_table_covers_every_reason_in_order():
     pytest.importorskip("sphinx")
     _, rows = _extension().reasons_table()
