@@ -105,7 +105,7 @@ def wdd(
     displacement, displacement_control : (before, after) pairs, optional
         The displacement area and its control; both or neither.
     level : float
-        The confidence level of the interval.
+        The confidence level of the interval, a share 0-1 (0.95).
     value : str
         The harm column of records given as DataFrames.
 

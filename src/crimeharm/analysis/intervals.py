@@ -426,7 +426,7 @@ def harm_intervals(
         The interval: compound-Poisson gamma (Fay-Feuer, Wilson-Hilferty
         quantiles), normal, or percentile bootstrap over records.
     level : float
-        Confidence level of the intervals (0.95).
+        Confidence level of the intervals, a share 0-1 (0.95).
     by, period, complete, excluded
         As for :func:`crimeharm.harm_index`.
     max_weight : {'cell', 'table'}
@@ -438,7 +438,8 @@ def harm_intervals(
         ``bootstrap`` only: the seed of the random generator
         (``numpy.random.default_rng``); the same seed gives the same result.
     dominant_share : float
-        Flag cells where one record gives more than this share of the harm.
+        Flag cells where one record gives more than this share of the harm
+        (0-1; 0.5).
     {score_parameters}
     {window_parameters}
 

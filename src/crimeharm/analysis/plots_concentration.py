@@ -118,7 +118,7 @@ def plot_ranked_intervals(
         The period to draw (a value of the ``period`` column); needed when
         the table has several.
     top : int
-        How many units to draw, most harm first.
+        The number of units to draw, most harm first.
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 

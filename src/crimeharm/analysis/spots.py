@@ -97,7 +97,7 @@ def spots(
     top : int, optional
         The number of units in each top list.
     top_share : float, optional
-        Or the share of units in each top list (``0.05`` for the top 5%).
+        Or the share of units in each top list, 0-1 (``0.05`` for the top 5%).
     harm, count : str
         The harm column (days) and the count column (crimes).
     units, complete
@@ -107,7 +107,7 @@ def spots(
     -------
     pandas.DataFrame
         One row per unit, in order of harm (ties by unit id): the unit
-        column(s), ``harm``, ``count``, ``harm_rank``, ``count_rank``,
+        column(s), ``harm`` (days), ``count`` (crimes), ``harm_rank``, ``count_rank``,
         ``harm_spot``, ``hot_spot`` and ``kind`` (``both``, ``harm only``,
         ``hot only``, ``neither``). ``attrs["crimeharm"]`` has ``k``, the
         ties left out at each cut and the rows without a unit id.

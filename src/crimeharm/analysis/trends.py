@@ -84,7 +84,8 @@ def rates(
     Returns
     -------
     pandas.DataFrame
-        A copy with ``population`` and ``<column>_per_<per>``.
+        A copy with ``population`` (residents) and ``<column>_per_<per>``
+        (the column's unit, days or crimes, per ``per`` residents).
 
     Examples
     --------

@@ -230,9 +230,19 @@ def _column_name(name: str, value: object) -> None:
 class ScoreOptions:
     """The scorer's options, checked once (see :func:`crimeharm.score` for their meaning).
 
-    ``start``, ``end``, ``date_range`` (first, last) and ``historic_lag_days``
-    are day numbers (days since 1970-01-01) and days; ``date_format`` is the
-    tuple of written forms tried in order.
+    ``date_format`` is the tuple of written forms tried in order. The other
+    options are as :func:`crimeharm.score` takes them, except these, held as
+    numbers:
+
+    Attributes
+    ----------
+    date_range : tuple of (int, int)
+        The plausibility window, first and last day, in day numbers (days
+        since 1970-01-01).
+    start, end : int or None
+        The window, first and last day, in day numbers (days since 1970-01-01).
+    historic_lag_days : int or None
+        The historic lag, in days.
     """
 
     weights: WeightTable
