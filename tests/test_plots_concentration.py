@@ -85,3 +85,18 @@ def test_every_plot_says_the_same_when_matplotlib_is_missing(scored, monkeypatch
         assert isinstance(info.value, ImportError), name
         seen.add((str(info.value), tuple(info.value.values)))
     assert seen == {("plots need matplotlib: pip install 'crimeharm[plot]'", ("matplotlib",))}
+
+
+def test_ranked_intervals_plot_leaves_out_the_blank_area(tmp_path):
+    # the records with no area carry most harm here, but they are not a place: not plotted
+    df = pd.DataFrame(
+        {
+            "offence_code": ["001/01", "008/06", "034/02", "008/06"],
+            "beat": [None, "A", "B", "B"],
+        }
+    )
+    iv = crimeharm.harm_intervals(df, by="beat")
+    assert iv["harm_days"].idxmax() == iv.index[iv["beat"] == crimeharm.BLANK_AREA][0]
+    ax = crimeharm.plot_ranked_intervals(iv, top=5)
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["A", "B"]
+    _png(ax, tmp_path / "ranked-blank.png")

@@ -72,7 +72,10 @@ much to one record. :func:`harm_intervals` scores the records once
     intervals: ``rank_low`` is 1 + the number of cells whose ``harm_low``
     is above this cell's ``harm_high`` (cells surely ahead), ``rank_high``
     1 + the number of other cells whose ``harm_high`` is above this cell's
-    ``harm_low`` (cells that may be ahead).
+    ``harm_low`` (cells that may be ahead). The ranks are nullable integers
+    (``Int64``): the blank area (:data:`crimeharm.BLANK_AREA`, the records
+    with no area) is not a place, so its rows have harm intervals but no
+    rank, and are not counted in the ranks of the others.
 
 ``records``, ``max_record_harm``, ``max_record_share``, ``dominant``
     The number of records counted in the cell, the harm of the largest
@@ -100,7 +103,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from crimeharm._engine.groups import label_blank
+from crimeharm._engine.groups import BLANK_AREA, label_blank
 from crimeharm.errors import OptionError
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
@@ -490,7 +493,11 @@ def harm_intervals(
     max_w = cells.max(np.where(crimes != 0, days, 0.0))
     max_h = cells.max(np.abs(harm))
     alpha = 1.0 - level
-    groups = _period_groups(cells.period_of_row)
+    # the blank area (records with no area) is not a place: it gets intervals but no rank
+    unranked = np.zeros(len(table), dtype=bool)
+    for name in by_list:
+        unranked |= table[name].astype(object).to_numpy() == BLANK_AREA
+    groups = [idx[~unranked[idx]] for idx in _period_groups(cells.period_of_row)]
     info: dict[str, Any] = {"method": method, "level": level}
     if method == "bootstrap":
         low, high, r_low, r_high = _bootstrap(
@@ -532,15 +539,18 @@ def harm_intervals(
     table["records"] = n_rec.round().astype(np.int64)
     table["harm_low"] = low
     table["harm_high"] = high
-    table["rank"] = rank
-    table["rank_low"] = r_low
-    table["rank_high"] = r_high
+    for col, values in (("rank", rank), ("rank_low", r_low), ("rank_high", r_high)):
+        table[col] = pd.array(np.where(unranked, 0, values), dtype="Int64")
+        table.loc[unranked, col] = pd.NA
     table["max_record_harm"] = max_h
     table["max_record_share"] = share
     table["dominant"] = np.nan_to_num(share, nan=0.0) > dominant_share
     info.update(
         dominant_share=dominant_share,
-        ranks="within each period; 1 = most harm; equal harm shares the smallest rank",
+        ranks=(
+            "within each period; 1 = most harm; equal harm shares the smallest rank; "
+            f"the blank area ({BLANK_AREA}) is not ranked"
+        ),
     )
     meta["intervals"] = info
     table.attrs["crimeharm"] = meta

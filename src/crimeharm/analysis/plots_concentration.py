@@ -158,6 +158,8 @@ def plot_ranked_intervals(
             rows = intervals[intervals["period"] == period]
             if rows.empty:
                 raise OptionError(f"period={period!r} is not in the table", values=[period])
+    if "rank" in rows.columns:  # the blank area (no area given) is not a place: not ranked
+        rows = rows[rows["rank"].notna()]
     rows = rows.sort_values("harm_days", ascending=False, kind="stable").head(top)
     ax = _axes(ax, (6.4, max(3.0, 1.2 + 0.22 * len(rows))))
     y = np.arange(len(rows))[::-1]
