@@ -27,4 +27,11 @@ def test_quick_run_agrees(tmp_path):
     report = json.loads(out.read_text())
     for job in ("per_person", "concentration"):
         assert report["jobs"][job]["agree"] == {"duckdb": True, "polars": True}
-        assert set(report["jobs"][job]["seconds"]) == {"crimeharm", "duckdb", "polars"}
+        tools = {"crimeharm", "duckdb", "polars"}
+        for figure in ("seconds", "seconds_median", "cpu_seconds", "peak_mib"):
+            assert set(report["jobs"][job][figure]) == tools, figure
+        assert all(v >= 0 for v in report["jobs"][job]["cpu_seconds"].values())
+        if Path("/proc/self/clear_refs").exists():  # Linux: peak memory is measured
+            assert all(v is not None for v in report["jobs"][job]["peak_mib"].values())
+    assert report["jobs"]["per_person"]["persons"] == 4000
+    assert report["jobs"]["concentration"]["units"] == 500
