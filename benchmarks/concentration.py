@@ -109,6 +109,24 @@ def make_records(rows: int, persons: int, units: int) -> pa.Table:
     return pa.table({"offender": offender, "lsoa": lsoa, "harm_days": _weights(rng, rows)})
 
 
+def cached_records(cache: str | None, rows: int, persons: int, units: int) -> pa.Table:
+    """:func:`make_records`, kept in (and read back from) an Arrow IPC file when asked."""
+    import pyarrow.ipc as ipc
+
+    want = {b"rows": str(rows).encode(), b"persons": str(persons).encode()}
+    want[b"units"], want[b"seed"] = str(units).encode(), str(SEED).encode()
+    if cache and Path(cache).exists():
+        with pa.OSFile(cache) as source:  # read into memory, as a table made here would be
+            table = ipc.open_file(source).read_all()
+        if {k: (table.schema.metadata or {}).get(k) for k in want} == want:
+            return table.replace_schema_metadata(None)
+    table = make_records(rows, persons, units)
+    if cache:
+        with ipc.new_file(cache, table.schema.with_metadata(want)) as writer:
+            writer.write_table(table.replace_schema_metadata(want))
+    return table
+
+
 # ------------------------------------------------------------------- the tools
 def crimeharm_per_person(table: pa.Table):
     import crimeharm
@@ -316,13 +334,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="2e4 rows, 4e3 persons, 500 units")
+    ap.add_argument(
+        "--cache",
+        default=None,
+        help="an Arrow IPC file to keep the records in between runs (made if missing; it is "
+        "used only when its sizes match)",
+    )
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "concentration.json"))
     args = ap.parse_args(argv)
     if args.quick:
         args.rows, args.persons, args.units, args.repeats = 2e4, 4e3, 500, 1
     rows, persons, units = int(args.rows), int(args.persons), int(args.units)
     t0 = time.perf_counter()
-    table = make_records(rows, persons, units)
+    table = cached_records(args.cache, rows, persons, units)
     made = time.perf_counter() - t0
     d_pp, d_conc = duckdb_jobs(args.threads)
     p_pp, p_conc = polars_jobs()
