@@ -33,8 +33,10 @@ the process's resident-set high-water mark is reset before the run (Linux
 that peak less the resident set before the run (the input table, already
 resident, is not counted). The report keeps each tool's best and median wall
 time, the CPU time of its best run and its largest peak. DuckDB runs on
-``--threads`` threads (2), polars on its own pool (all cores), crimeharm on
-one.
+``--threads`` threads (2), polars on its own pool (all cores; set
+``POLARS_MAX_THREADS`` to change it), crimeharm's passes over the rows on
+two threads. ``--cache FILE`` keeps the records in an Arrow IPC file between
+runs.
 
     python benchmarks/concentration.py --rows 1e7 --persons 2e6 --units 180000
 

@@ -35,3 +35,25 @@ def test_quick_run_agrees(tmp_path):
             assert all(v is not None for v in report["jobs"][job]["peak_mib"].values())
     assert report["jobs"]["per_person"]["persons"] == 4000
     assert report["jobs"]["concentration"]["units"] == 500
+
+
+def test_closing_figures_script(tmp_path):
+    """benchmarks/closing_figures.py runs and reports what the docs' examples show."""
+    script = BENCH.parent / "closing_figures.py"
+    out = tmp_path / "closing.json"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    month = report["lsoa_2013-06"]
+    assert month["crimes"]["units"] == month["harm_days"]["units"] == 16
+    assert round(month["harm_days"]["gini"], 3) == 0.878
+    join = report["month_hdf"]["outcomes"]
+    assert (join["street_crimes"], join["crimes_with_final_outcome"]) == (476, 105)
+    assert round(report["month_hdf"]["series"]["hdf"][0], 3) == 0.181
+    assert len(report["series_example"]["neighbourhood"]) == 4
