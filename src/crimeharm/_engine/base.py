@@ -68,7 +68,13 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm._engine.groups import Groups
-from crimeharm._engine.memory import CELL_BYTES, MemoryEstimate, check_bytes, estimate_sums_memory
+from crimeharm._engine.memory import (
+    CELL_BYTES,
+    MemoryEstimate,
+    available_bytes,
+    check_bytes,
+    estimate_sums_memory,
+)
 from crimeharm._threads import pool as threads
 from crimeharm.errors import ColumnValueError, OptionError
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
@@ -285,6 +291,7 @@ class Engine(ABC):
         self._slot_pid = np.zeros(0, dtype=np.int64)  # the period id of slot k + 1
         self._known = np.zeros(0, dtype=np.int64)  # the period ids with a slot, sorted
         self._known_slot = np.zeros(0, dtype=np.int64)  # and their slots
+        self._reserved = 0  # period slots to make room for when the slots first grow (reserve)
 
     # ------------------------------------------------------------------ the interface
     def prepare(
@@ -321,6 +328,19 @@ class Engine(ABC):
         """
         gid, pid = self._locate(cols, n, period_day, window)
         self._add_rows(Rows(gid, pid, status, crimes, harm))
+
+    def reserve(self, periods: int) -> None:
+        """Make room for ``periods`` period slots as soon as the slabs need any (a hint).
+
+        For inputs that say up front which periods their dates span (the
+        statistics of a Parquet file's date column): records sorted by date
+        would otherwise bring a new period every few batches, and the slabs
+        would be copied into larger ones several times over. The room is
+        taken only while the slabs it makes take at most half the memory
+        available; the periods that do occur still get their slots in the
+        order the records reach them.
+        """
+        self._reserved = max(int(periods), 0)
 
     @property
     def by(self) -> list[str]:
@@ -719,9 +739,12 @@ class Engine(ABC):
         cap_g, cap_s = self._cap_g, self._cap_s
         if n_groups > cap_g:  # headroom without doubling a large grid
             cap_g = max(n_groups + n_groups // 16, cap_g + cap_g // 16, 64)
+        added = [s for s in statuses if self._row_of[s] < 0]
         if used + len(fresh) > cap_s:
             cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
-        added = [s for s in statuses if self._row_of[s] < 0]
+            n_slabs = len(self._slabs) + len(added)
+            if self._reserved > cap_s and _fits(n_slabs * cap_g * (self._reserved + 1)):
+                cap_s = self._reserved
         self._carry_if_needed()
         if len(fresh):
             self._add_periods(fresh, used, cap_s)
@@ -802,6 +825,12 @@ class Engine(ABC):
     @abstractmethod
     def _placed(self, added: list[np.ndarray]) -> None:
         """Called whenever the slabs change; ``added`` are the new ones (zeros)."""
+
+
+def _fits(n_cells: int) -> bool:
+    """Whether ``n_cells`` cells of sums take at most half the memory available (or it is unknown)."""
+    free = available_bytes()
+    return free is None or n_cells * CELL_BYTES <= free // 2
 
 
 #: Period ids spread over at most this many are found with a table, not by sorting.

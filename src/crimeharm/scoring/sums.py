@@ -28,6 +28,7 @@ counted in the summary alone.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
@@ -242,6 +244,69 @@ def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progre
     return done
 
 
+def _stat_day(value: Any) -> int | None:
+    """The day number of a Parquet statistic of a date or naive timestamp column."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            return None
+        return int(np.datetime64(value, "D").astype(np.int64))
+    if isinstance(value, datetime.date):
+        return int(np.datetime64(value, "D").astype(np.int64))
+    return None
+
+
+def periods_spanned(source: Source, opts: ScoreOptions, period: Period) -> int:
+    """The periods the dates of Parquet input span, from its statistics; 0 when unknown.
+
+    Read from the minimum and maximum of the period's date column in every
+    row group (a date or a timestamp without a time zone), within
+    ``date_range`` and ``start``/``end``; 0 for other inputs, other column
+    types, or row groups without statistics. A hint for the engine
+    (:meth:`Engine.reserve`): the records still place themselves.
+    """
+    column = opts.period_column
+    if column is None or not source.files or source.kind not in ("parquet", "dataset"):
+        return 0
+    first, last = opts.date_range
+    if opts.start is not None:
+        first = max(first, opts.start)
+    if opts.end is not None:
+        last = min(last, opts.end)
+    lo: int | None = None
+    hi: int | None = None
+    for file in source.files:
+        if file.kind != "parquet" or column not in file.schema.names:
+            return 0
+        kind = file.schema.field(column).type
+        if not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)):
+            return 0
+        try:
+            meta = pq.read_metadata(file.path)
+        except (pa.ArrowException, OSError):
+            return 0
+        at = [j for j in range(meta.num_columns) if meta.schema.column(j).path == column]
+        if len(at) != 1:
+            return 0
+        for i in range(meta.num_row_groups):
+            group = meta.row_group(i)
+            if group.num_rows == 0:
+                continue
+            stats = group.column(at[0]).statistics
+            if stats is None or not stats.has_min_max:
+                return 0
+            a, b = _stat_day(stats.min), _stat_day(stats.max)
+            if a is None or b is None:
+                return 0
+            lo, hi = (a, b) if lo is None or hi is None else (min(lo, a), max(hi, b))
+    if lo is None or hi is None:
+        return 0
+    lo, hi = max(lo, first), min(hi, last)
+    if lo > hi:
+        return 0
+    ids = period.ids_from_days(np.array([lo, hi], dtype=np.int64))
+    return int(ids[1] - ids[0]) + 1
+
+
 @with_score_parameters
 def harm_index(
     data: Any,
@@ -384,6 +449,8 @@ def harm_index(
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
+    if per_spec is not None:
+        eng.reserve(periods_spanned(source, opts, per_spec))
     scorer = Scorer(opts)
     add_batches(eng, scorer, source, progress=progress)
     out = build_output(
