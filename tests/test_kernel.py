@@ -73,7 +73,7 @@ def _run(monkeypatch, path: str, data, **kw) -> pd.DataFrame:
     with monkeypatch.context() as m:
         m.setattr(CompiledEngine, "_add_prepared", lambda self, p: calls.append(1) or add(self, p))
         if path == "columns":
-            m.setattr(fused, "eligible", lambda opts, n_by: False)
+            m.setattr(fused, "eligible", lambda opts: False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
             out = crimeharm.harm_index(data, engine=engine, **kw)

@@ -282,6 +282,11 @@ class Engine(ABC):
         self._excluded_cells = excluded_cells
         # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
         self._spill = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        # crimes and harm limbs added to the slabs, per status (WIDTH per status), while
+        # every addition went through a loop that counts them (_sums_known): the totals
+        # are then read here rather than by summing every slab
+        self._slab_sums = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        self._sums_known = True
         self._carried = 0  # records added when the limbs were last carried
         self._slabs: list[np.ndarray] = []
         self._row_of = np.full(N_STATUS, -1, dtype=np.int64)  # each status's slab, or -1
@@ -375,7 +380,10 @@ class Engine(ABC):
         out = {}
         for s in np.flatnonzero(self._rows > 0).tolist():
             crimes, lo, hi = (int(v) for v in self._spill[WIDTH * s : WIDTH * (s + 1)])
-            if self._row_of[s] >= 0:
+            if self._sums_known:
+                c, a, b = (int(v) for v in self._slab_sums[WIDTH * s : WIDTH * (s + 1)])
+                crimes, lo, hi = crimes + c, lo + a, hi + b
+            elif self._row_of[s] >= 0:
                 cells = self._slabs[self._row_of[s]][:g]
                 crimes += int(cells[..., 0].sum())
                 lo += int(cells[..., 1].sum())
@@ -420,6 +428,7 @@ class Engine(ABC):
             dst[np.ix_(gid, slots)] += src  # distinct groups and slots: each cell once
         self._rows += other._rows
         self._spill += other._spill
+        self._sums_known = False
         self._placed([])
 
     def partial(self) -> Partial:
@@ -475,6 +484,7 @@ class Engine(ABC):
         self._ensure(len(self._groups), _distinct_periods(part.period), statuses)
         self._rows += part.rows
         self._spill += part.spill
+        self._sums_known = False
         if not len(gid):
             return
         slot = self._slots_of(part.period)
@@ -539,11 +549,16 @@ class Engine(ABC):
             if categories is not None:
                 frame[groups.by[0]] = pd.Categorical.from_codes(cells.code, categories=categories)
             else:
+                # each column's categories in the order of the output's rows, so that they
+                # do not depend on the order in which the groups were first seen
                 values = groups.values()
                 for name in groups.by:
-                    codes, uniques = pd.factorize(values[name], use_na_sentinel=True)
+                    ordered = values[name].to_numpy(dtype=object)[order]
+                    codes, uniques = pd.factorize(ordered, use_na_sentinel=True)
+                    of_group = np.empty(len(values), dtype=codes.dtype)
+                    of_group[order] = codes
                     frame[name] = pd.Categorical.from_codes(
-                        codes[cells.group], categories=pd.Index(uniques)
+                        of_group[cells.group], categories=pd.Index(uniques)
                     )
             columns, total, (period_start, period_end) = gathered.result()
             if period is not None:
@@ -592,6 +607,7 @@ class Engine(ABC):
         for slab in self._slabs:
             carry(slab)
         carry(self._spill.reshape(-1, WIDTH))
+        carry(self._slab_sums.reshape(-1, WIDTH))
         self._carried = int(self._rows.sum())
 
     @property
@@ -795,6 +811,7 @@ class Engine(ABC):
         counts = np.bincount(rows.status, minlength=N_STATUS)
         self._ensure(len(self._groups), _distinct_periods(rows.pid), np.flatnonzero(counts))
         self._rows += counts[:N_STATUS]
+        self._sums_known = False  # the slabs are summed when the totals are read
         self._accumulate(rows, self._slots_of(rows.pid))
 
     # ---------------------------------------------------- what each engine supplies
