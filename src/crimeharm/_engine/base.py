@@ -845,7 +845,7 @@ class Engine(ABC):
 
 
 def _fits(n_cells: int) -> bool:
-    """Whether ``n_cells`` cells of sums take at most half the memory available (or it is unknown)."""
+    """Whether ``n_cells`` cells of sums take at most half the memory available (or unknown)."""
     free = available_bytes()
     return free is None or n_cells * CELL_BYTES <= free // 2
 

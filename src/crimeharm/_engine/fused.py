@@ -2,7 +2,8 @@
 
 For the common options (one offence code column, ``by`` columns whose
 values combine in one table per batch, one date column, yes/no flags; no
-counts, date ranges, reported dates or historic rule) a batch needs no per-row arrays of its own: the compiled loop
+counts, date ranges, reported dates or historic rule) a batch needs no
+per-row arrays of its own: the compiled loop
 (:func:`crimeharm._engine._ckernel.add_fused`) reads Arrow's or pandas' buffers as
 they are (dictionary indices of codes and areas, day numbers or timestamps,
 flags) with small tables per distinct value: each code's status and days,

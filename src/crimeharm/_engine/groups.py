@@ -217,10 +217,12 @@ class Groups:
         sizes = [max(len(mapping), 1) for _, mapping in looked]
         if int(np.prod(np.array(sizes, dtype=np.float64))) > _LOOKUP_ENTRIES:
             return None
-        index = np.zeros(len(looked[0][0]), dtype=np.int64)
+        index = np.zeros(len(looked[0][0]), dtype=np.int32)  # below 2**24: int32 is enough
         for (idx, _), size in zip(looked, sizes, strict=True):
+            if len(idx) and idx.min() < 0:  # -1, a null, takes the last entry: the null's id
+                idx = np.where(idx < 0, size - 1, idx)
             index *= size
-            index += idx % size  # -1, a null, takes the last entry: the null value's id
+            index += idx.astype(np.int32, copy=False)
         n_entries = int(np.prod(sizes))
         present = np.zeros(n_entries, dtype=bool)
         present[index] = True
@@ -237,16 +239,20 @@ class Groups:
             for k in range(1, len(self.by)):
                 mapping = looked[k][1]
                 col = mapping[parts[k]] if len(mapping) else np.zeros(len(combos), np.int64)
-                gid = self._level_ids(k - 1, (gid.astype(np.int64) << _PAIR_BITS) | col)
+                pairs, at = np.unique(
+                    (gid.astype(np.int64) << _PAIR_BITS) | col, return_inverse=True
+                )
+                gid = self._level_ids(k - 1, pairs)[at]  # (a pair may recur before the last column)
             table[combos] = gid
-        return index.astype(np.int32), table
+        return index, table
 
     def _level_ids(self, k: int, packed: np.ndarray) -> np.ndarray:
-        """The ids of distinct packed pairs in ``levels[k]``, adding the unseen ones in order."""
-        pos = self.levels[k].get_indexer(packed)
+        """The ids of the distinct packed pairs ``packed`` in ``levels[k]`` (unseen ones added)."""
+        pairs = pd.Index(packed)
+        pos = self.levels[k].get_indexer(pairs)
         if (pos < 0).any():
-            self.levels[k] = self.levels[k].append(pd.Index(packed[pos < 0]))
-            pos = self.levels[k].get_indexer(packed)
+            self.levels[k] = self.levels[k].append(pairs[pos < 0])
+            pos = self.levels[k].get_indexer(pairs)
         return pos
 
     def __len__(self) -> int:

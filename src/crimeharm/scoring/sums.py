@@ -255,6 +255,35 @@ def _stat_day(value: Any) -> int | None:
     return None
 
 
+def _file_days(file: Any, column: str) -> tuple[int, int] | None:
+    """The first and last day of ``column`` in one Parquet file's statistics; None if unknown."""
+    if file.kind != "parquet" or column not in file.schema.names:
+        return None
+    kind = file.schema.field(column).type
+    if not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)):
+        return None
+    try:
+        meta = pq.read_metadata(file.path)
+    except (pa.ArrowException, OSError):
+        return None
+    at = [j for j in range(meta.num_columns) if meta.schema.column(j).path == column]
+    if len(at) != 1:
+        return None
+    found: list[int] = []
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        if group.num_rows == 0:
+            continue
+        stats = group.column(at[0]).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        a, b = _stat_day(stats.min), _stat_day(stats.max)
+        if a is None or b is None:
+            return None
+        found += [a, b]
+    return (min(found), max(found)) if found else None
+
+
 def periods_spanned(source: Source, opts: ScoreOptions, period: Period) -> int:
     """The periods the dates of Parquet input span, from its statistics; 0 when unknown.
 
@@ -267,40 +296,16 @@ def periods_spanned(source: Source, opts: ScoreOptions, period: Period) -> int:
     column = opts.period_column
     if column is None or not source.files or source.kind not in ("parquet", "dataset"):
         return 0
-    first, last = opts.date_range
-    if opts.start is not None:
-        first = max(first, opts.start)
-    if opts.end is not None:
-        last = min(last, opts.end)
-    lo: int | None = None
-    hi: int | None = None
-    for file in source.files:
-        if file.kind != "parquet" or column not in file.schema.names:
-            return 0
-        kind = file.schema.field(column).type
-        if not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)):
-            return 0
-        try:
-            meta = pq.read_metadata(file.path)
-        except (pa.ArrowException, OSError):
-            return 0
-        at = [j for j in range(meta.num_columns) if meta.schema.column(j).path == column]
-        if len(at) != 1:
-            return 0
-        for i in range(meta.num_row_groups):
-            group = meta.row_group(i)
-            if group.num_rows == 0:
-                continue
-            stats = group.column(at[0]).statistics
-            if stats is None or not stats.has_min_max:
-                return 0
-            a, b = _stat_day(stats.min), _stat_day(stats.max)
-            if a is None or b is None:
-                return 0
-            lo, hi = (a, b) if lo is None or hi is None else (min(lo, a), max(hi, b))
-    if lo is None or hi is None:
+    spans = [_file_days(file, column) for file in source.files]
+    known = [d for d in spans if d is not None]
+    if len(known) < len(spans) or not known:
         return 0
-    lo, hi = max(lo, first), min(hi, last)
+    lo = max(min(a for a, _ in known), opts.date_range[0])
+    hi = min(max(b for _, b in known), opts.date_range[1])
+    if opts.start is not None:
+        lo = max(lo, opts.start)
+    if opts.end is not None:
+        hi = min(hi, opts.end)
     if lo > hi:
         return 0
     ids = period.ids_from_days(np.array([lo, hi], dtype=np.int64))
