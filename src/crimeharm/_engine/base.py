@@ -395,8 +395,10 @@ class Engine(ABC):
         """Add the sums of ``other`` into these (see the module docstring: partial sums).
 
         ``other`` must have the same ``by`` columns, period and
-        ``excluded_cells``; it is not changed. The sums being integers, the
-        result is that of one engine fed the records of both.
+        ``excluded_cells``; its sums are unchanged. They are added as its
+        :meth:`partial`, by :meth:`add_partial` (one way of adding sums); the
+        sums being integers, the result is that of one engine fed the records
+        of both.
 
         Raises
         ------
@@ -412,24 +414,7 @@ class Engine(ABC):
                 "merge: the engines differ in by, period or excluded; partial sums "
                 "add up only between engines of one call's options"
             )
-        n_g = len(other._groups)
-        values = other._groups.values()
-        gid = self._groups.ids({c: values[c] for c in self._groups.by}, n_g)
-        pids = other._slot_pid[: len(other._known)]
-        statuses = np.flatnonzero(other._row_of >= 0)
-        self._ensure(len(self._groups), pids, statuses)
-        slots = np.concatenate([[UNDATED_SLOT], self._slots_of(pids)])
-        if self._since_carry() + other._since_carry() >= _CARRY_EVERY:
-            self._carry()
-            other._carry()
-        for st in statuses.tolist():
-            src = other._slabs[other._row_of[st]][:n_g, : len(pids) + 1]
-            dst = self._slabs[self._row_of[st]]
-            dst[np.ix_(gid, slots)] += src  # distinct groups and slots: each cell once
-        self._rows += other._rows
-        self._spill += other._spill
-        self._sums_known = False
-        self._placed([])
+        self.add_partial(other.partial())
 
     def partial(self) -> Partial:
         """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
