@@ -38,7 +38,10 @@ bounded by the groups and the periods that occur, never by the number of
 records nor by the span of their dates (one record dated 2100 adds one
 slot, not a slot per month until then). Room grows geometrically (half as
 many groups or period slots again), so a new month seldom re-allocates the
-slabs. :meth:`Engine.result` puts the periods in order; what needs every
+slabs; when the input says which periods its dates span (Parquet
+statistics: :meth:`Engine.reserve`), room for them is made at once, so that
+records sorted by date do not copy every slab into larger ones as their
+months arrive. :meth:`Engine.result` puts the periods in order; what needs every
 period between the first and the last (``complete=True``, and rolling
 windows, which are summed from the occupied periods after the fact) is
 built there, after its size is checked against the memory available
