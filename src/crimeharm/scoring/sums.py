@@ -277,7 +277,10 @@ def _file_days(file: Any, column: str) -> tuple[int, int] | None:
         stats = group.column(at[0]).statistics
         if stats is None or not stats.has_min_max:
             return None
-        a, b = _stat_day(stats.min), _stat_day(stats.max)
+        try:
+            a, b = _stat_day(stats.min), _stat_day(stats.max)
+        except (ValueError, OverflowError, pa.ArrowException):  # beyond Python's dates
+            return None
         if a is None or b is None:
             return None
         found += [a, b]
