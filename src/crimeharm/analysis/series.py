@@ -34,7 +34,8 @@ How it is computed: one :func:`crimeharm.harm_index` call, whose cells
 already hold the included crimes and harm and, per exclusion reason, the
 excluded crimes and harm, with the detection column (and the category, or
 the offence code when the category is the edition's offence group) as
-extra ``by`` keys; its cells are then read through the detection
+extra ``by`` keys (the compiled engine's one-pass loop takes them, as it
+takes one area column); its cells are then read through the detection
 vocabulary and summed over those keys. Memory is that of the cells: areas x
 periods x distinct values of the extra keys.
 """
