@@ -58,6 +58,7 @@ scorer's plausibility window.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -729,6 +730,13 @@ def dates_to_days(
     return days, bad_examples(days, col)
 
 
+@functools.lru_cache(maxsize=256)
+def _text_day(value: str) -> tuple[int, int]:
+    """The day number and the kind of one date written as text (options repeat across calls)."""
+    days, kind = parse_text(pa.array([value], type=pa.string()), DEFAULT_FORMS)
+    return int(days[0]), int(kind[0])
+
+
 def day_of(value: object, name: str) -> int | None:
     """One date given as an option (``start``, ``end``, a ``date_range`` bound) as a day number.
 
@@ -752,17 +760,16 @@ def day_of(value: object, name: str) -> int | None:
             f"{name}={value!r} is a number, not a date; {expected} (as text)", values=[value]
         )
     if isinstance(value, str):
-        days, kind = parse_text(pa.array([value], type=pa.string()), DEFAULT_FORMS)
-        day = int(days[0])
+        day, kind = _text_day(value)
         if day in (DAY_MISSING, DAY_BAD):
             raise OptionError(f"{name}={value!r} is not a date; {expected}", values=[value])
-        if kind[0] == KIND_MONTH:
+        if kind == KIND_MONTH:
             raise OptionError(
                 f"{name}={value!r} is a month, which does not say which day; give the day "
                 f"(e.g. '{value}-01')",
                 values=[value],
             )
-        if kind[0] == KIND_SHORT_YEAR:
+        if kind == KIND_SHORT_YEAR:
             raise OptionError(
                 f"{name}={value!r} has a two-digit year, which does not say the century; write "
                 "the year in full",
