@@ -328,17 +328,21 @@ _LAYOUT_BYTES = {
     _ISO: ({4: b"-", 7: b"-"}, b"T "),
     _UK: ({2: b"/.-", 5: b"/.-"}, b" "),
 }
-_DIGIT_AT = {10: (), 16: (11, 12, 14, 15), 19: (11, 12, 14, 15, 17, 18)}
 _COLON_AT = {10: (), 16: (13,), 19: (13, 16)}
 
 
 def _bytes_of(text: pa.Array, length: int) -> tuple[np.ndarray, np.ndarray]:
     """The values of ``length`` bytes as rows of a ``uint8`` matrix, and their positions."""
+    offsets, values = text.buffers()[1:3]
+    if not len(text) or offsets is None or values is None:
+        return np.zeros((0, length), dtype=np.uint8), np.zeros(0, dtype=np.int64)
     large = pa.types.is_large_string(text.type)
     off = np.frombuffer(
-        text.buffers()[1], dtype=np.int64 if large else np.int32, count=len(text) + 1 + text.offset
+        memoryview(offsets),
+        dtype=np.int64 if large else np.int32,
+        count=len(text) + 1 + text.offset,
     )[text.offset :]
-    data = np.frombuffer(text.buffers()[2] or b"", dtype=np.uint8)
+    data = np.frombuffer(memoryview(values), dtype=np.uint8)
     lengths = np.diff(off)
     where = np.flatnonzero(lengths == length)
     if text.null_count:
