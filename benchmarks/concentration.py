@@ -25,9 +25,18 @@ total. Harm weights are drawn from the weights of the bundled example's
 crimes (cchi-2020), so the mix of offences is realistic.
 
 Each tool runs ``--repeats`` times per job, interleaved (crimeharm, DuckDB,
-polars, crimeharm, ...), in this one process; the figure kept is each tool's
-best. DuckDB runs on ``--threads`` threads (2), polars on its own pool (all
-cores), crimeharm on one.
+polars, crimeharm, ...), in this one process. Each run records its wall time,
+its CPU time (``time.process_time``: every thread of the process, so a tool
+that runs on two cores shows up to twice its wall time) and its peak memory:
+the process's resident-set high-water mark is reset before the run (Linux
+``/proc/self/clear_refs``) and read after it (``VmHWM``), and the figure is
+that peak less the resident set before the run (the input table, already
+resident, is not counted). The report keeps each tool's best and median wall
+time, the CPU time of its best run and its largest peak. DuckDB runs on
+``--threads`` threads (2), polars on its own pool (all cores; set
+``POLARS_MAX_THREADS`` to change it), crimeharm's passes over the rows on
+two threads. ``--cache FILE`` keeps the records in an Arrow IPC file between
+runs.
 
     python benchmarks/concentration.py --rows 1e7 --persons 2e6 --units 180000
 
@@ -100,6 +109,24 @@ def make_records(rows: int, persons: int, units: int) -> pa.Table:
         "E01", pc.utf8_lpad(pc.cast(pa.array(unit + 1), pa.string()), width=6, padding="0"), ""
     )
     return pa.table({"offender": offender, "lsoa": lsoa, "harm_days": _weights(rng, rows)})
+
+
+def cached_records(cache: str | None, rows: int, persons: int, units: int) -> pa.Table:
+    """:func:`make_records`, kept in (and read back from) an Arrow IPC file when asked."""
+    import pyarrow.ipc as ipc
+
+    want = {b"rows": str(rows).encode(), b"persons": str(persons).encode()}
+    want[b"units"], want[b"seed"] = str(units).encode(), str(SEED).encode()
+    if cache and Path(cache).exists():
+        with pa.OSFile(cache) as source:  # read into memory, as a table made here would be
+            table = ipc.open_file(source).read_all()
+        if {k: (table.schema.metadata or {}).get(k) for k in want} == want:
+            return table.replace_schema_metadata(None)
+    table = make_records(rows, persons, units)
+    if cache:
+        with ipc.new_file(cache, table.schema.with_metadata(want)) as writer:
+            writer.write_table(table.replace_schema_metadata(want))
+    return table
 
 
 # ------------------------------------------------------------------- the tools
@@ -241,16 +268,64 @@ def agree_concentration(ours, duck, pola) -> dict:
     }
 
 
+def _status_kb(field: str) -> int | None:
+    """A ``VmRSS``/``VmHWM`` figure (KiB) of this process, or None off Linux."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    """Reset the resident-set high-water mark (Linux >= 4.0); False where it cannot be."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def run_once(func, table: pa.Table) -> tuple[object, float, float, float | None]:
+    """One run: its result, wall seconds, CPU seconds and peak extra memory (MiB)."""
+    import gc
+
+    gc.collect()
+    base = _status_kb("VmRSS")
+    peak_ok = _reset_peak()
+    c0, t0 = time.process_time(), time.perf_counter()
+    result = func(table)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    hwm = _status_kb("VmHWM")
+    extra = (hwm - base) / 1024 if peak_ok and hwm is not None and base is not None else None
+    return result, wall, cpu, extra
+
+
 def best_of(funcs: dict, table: pa.Table, repeats: int) -> tuple[dict, dict]:
-    """Each tool's best time (s) over ``repeats`` interleaved runs, and its last result."""
-    times = {name: [] for name in funcs}
+    """Each tool's figures over ``repeats`` interleaved runs, and its last result."""
+    runs: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name in funcs}
     results = {}
     for _ in range(repeats):
         for name, func in funcs.items():
-            t0 = time.perf_counter()
-            results[name] = func(table)
-            times[name].append(time.perf_counter() - t0)
-    return {k: min(v) for k, v in times.items()}, results
+            results[name] = None  # the previous result is not counted in this run's memory
+            results[name], wall, cpu, extra = run_once(func, table)
+            runs[name].append((wall, cpu, extra))
+    figures = {}
+    for name, rs in runs.items():
+        best = min(rs, key=lambda r: r[0])
+        peaks = [r[2] for r in rs if r[2] is not None]
+        figures[name] = {
+            "wall_best": best[0],
+            "wall_median": float(np.median([r[0] for r in rs])),
+            "cpu_of_best": best[1],
+            "cpu_median": float(np.median([r[1] for r in rs])),
+            "peak_mib": max(peaks) if peaks else None,
+        }
+    return figures, results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,13 +336,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="2e4 rows, 4e3 persons, 500 units")
+    ap.add_argument(
+        "--cache",
+        default=None,
+        help="an Arrow IPC file to keep the records in between runs (made if missing; it is "
+        "used only when its sizes match)",
+    )
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "concentration.json"))
     args = ap.parse_args(argv)
     if args.quick:
         args.rows, args.persons, args.units, args.repeats = 2e4, 4e3, 500, 1
     rows, persons, units = int(args.rows), int(args.persons), int(args.units)
     t0 = time.perf_counter()
-    table = make_records(rows, persons, units)
+    table = cached_records(args.cache, rows, persons, units)
     made = time.perf_counter() - t0
     d_pp, d_conc = duckdb_jobs(args.threads)
     p_pp, p_conc = polars_jobs()
@@ -295,14 +376,28 @@ def main(argv: list[str] | None = None) -> int:
             agree_concentration,
         ),
     }
+    report["table_mib"] = round(table.nbytes / 2**20, 1)
     for job, (funcs, check) in jobs.items():
-        times, results = best_of(funcs, table, args.repeats)
+        figures, results = best_of(funcs, table, args.repeats)
         agree = check(results["crimeharm"], results["duckdb"], results["polars"])
+        times = {k: f["wall_best"] for k, f in figures.items()}
         report["jobs"][job] = {
             "seconds": {k: round(v, 3) for k, v in times.items()},
+            "seconds_median": {k: round(f["wall_median"], 3) for k, f in figures.items()},
+            "cpu_seconds": {k: round(f["cpu_of_best"], 3) for k, f in figures.items()},
+            "cpu_seconds_median": {k: round(f["cpu_median"], 3) for k, f in figures.items()},
+            "peak_mib": {
+                k: (None if f["peak_mib"] is None else round(f["peak_mib"], 1))
+                for k, f in figures.items()
+            },
             "agree": agree,
             "crimeharm_vs": {
                 k: round(times[k] / times["crimeharm"], 2) for k in times if k != "crimeharm"
+            },
+            "crimeharm_vs_cpu": {
+                k: round(figures[k]["cpu_of_best"] / figures["crimeharm"]["cpu_of_best"], 2)
+                for k in figures
+                if k != "crimeharm"
             },
         }
         if job == "per_person":
@@ -314,8 +409,14 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(f"{rows:,} records ({made:.1f} s to make), best of {args.repeats}")
     for job, res in report["jobs"].items():
-        secs = "  ".join(f"{k} {v:.2f} s" for k, v in res["seconds"].items())
-        print(f"{job:<14} {secs}   agree: {res['agree']}")
+        for k, v in res["seconds"].items():
+            peak = res["peak_mib"][k]
+            print(
+                f"{job:<14} {k:<10} wall {v:7.2f} s (median {res['seconds_median'][k]:.2f})  "
+                f"cpu {res['cpu_seconds'][k]:7.2f} s  peak "
+                + ("n/a" if peak is None else f"{peak:,.0f} MiB")
+            )
+        print(f"{job:<14} agree: {res['agree']}")
     ok = all(all(r["agree"].values()) for r in report["jobs"].values())
     return 0 if ok else 1
 

@@ -126,6 +126,45 @@ def write(path: Path, rows: int) -> Path:
     return path
 
 
+def ensure_records(rows: int, data_dir: Path) -> Path:
+    """The benchmark records for ``rows`` in ``data_dir`` (written unless already current)."""
+    path = data_dir / f"records-{label(rows)}.parquet"
+    if not is_current(path, rows):
+        write(path, rows)
+    return path
+
+
+#: The ``detected`` column of :func:`ensure_detected`: its seed and share of true values.
+DETECTED_SEED = 20240101
+DETECTED_SHARE = 0.2
+
+
+def ensure_detected(rows: int, data_dir: Path) -> Path:
+    """The benchmark records for ``rows`` with a yes/no ``detected`` column, as Parquet.
+
+    ``detected`` is true for :data:`DETECTED_SHARE` of the records (its own
+    seed, :data:`DETECTED_SEED`); the file is rewritten when the records are.
+    """
+    base = ensure_records(rows, data_dir)
+    out = data_dir / f"records-{label(rows)}-detected.parquet"
+    stamp = f"{base.stat().st_mtime_ns}:{DETECTED_SEED}:{DETECTED_SHARE}".encode()
+    if out.is_file() and (pq.read_schema(out).metadata or {}).get(b"source") == stamp:
+        return out
+    rng = np.random.default_rng(DETECTED_SEED)
+    pf = pq.ParquetFile(base)
+    schema = pf.schema_arrow.append(pa.field("detected", pa.bool_())).with_metadata(
+        {b"source": stamp}
+    )
+    tmp = out.with_name(out.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for i in range(pf.num_row_groups):
+            table = pf.read_row_group(i)
+            flag = pa.array(rng.random(table.num_rows) < DETECTED_SHARE)
+            writer.write_table(table.append_column("detected", flag).cast(schema))
+    os.replace(tmp, out)
+    return out
+
+
 def split(path: Path, folder: Path, parts: int) -> Path:
     """Copy a file's rows into ``parts`` files of about equal rows under ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -411,12 +450,12 @@ def _csv_schema(schema: pa.Schema) -> pa.Schema:
 
 def ensure_shaped(data_dir: Path, rows: int, csv_rows: int, *, force: bool = False) -> dict:
     """Write (or reuse) every file of the shaped scenarios; their paths by form."""
-    name = f"shaped-{_label(rows)}"
+    name = f"shaped-{label(rows)}"
     paths = {
         "parquet": data_dir / f"{name}.parquet",
         "duckdb": data_dir / f"{name}-duckdb.parquet",
-        "csv-iso": data_dir / f"{name}-{_label(csv_rows)}-iso.csv",
-        "csv-uk": data_dir / f"{name}-{_label(csv_rows)}-uk.csv",
+        "csv-iso": data_dir / f"{name}-{label(csv_rows)}-iso.csv",
+        "csv-uk": data_dir / f"{name}-{label(csv_rows)}-uk.csv",
     }
     if force or not shaped_is_current(paths["parquet"], rows, "parquet"):
         write_shaped(paths["parquet"], rows)
@@ -428,7 +467,8 @@ def ensure_shaped(data_dir: Path, rows: int, csv_rows: int, *, force: bool = Fal
     return {k: str(v) for k, v in paths.items()}
 
 
-def _label(rows: int) -> str:
+def label(rows: int) -> str:
+    """``10m``, ``200k`` or the number itself: a size as the data files' names give it."""
     for unit, div in (("m", 1_000_000), ("k", 1_000)):
         if rows % div == 0:
             return f"{rows // div}{unit}"

@@ -30,6 +30,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import datagen  # noqa: E402
+
 INPUTS = (
     "pandas",
     "arrow",
@@ -41,24 +45,6 @@ INPUTS = (
     "pandas-category",
     "pandas-tz",
 )
-
-
-def label(rows: int) -> str:
-    for unit, div in (("m", 1_000_000), ("k", 1_000)):
-        if rows % div == 0:
-            return f"{rows // div}{unit}"
-    return str(rows)
-
-
-def ensure_data(rows: int, data_dir: Path) -> Path:
-    """The benchmark records for ``rows`` as Parquet (datagen.py keeps a cached file)."""
-    path = data_dir / f"records-{label(rows)}.parquet"
-    subprocess.run(
-        [sys.executable, str(HERE / "datagen.py"), "--rows", str(rows), "--out", str(path)],
-        check=True,
-        capture_output=True,
-    )
-    return path
 
 
 def load(kind: str, path: str) -> tuple[object, object]:
@@ -174,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.path)))
         return 0
     rows = int(args.rows)
-    path = ensure_data(rows, args.data)
+    path = datagen.ensure_records(rows, args.data)
     runs: dict[str, list[dict]] = {k: [] for k in args.inputs}
     load_start = os.getloadavg()[0]
     for _ in range(args.repeats):

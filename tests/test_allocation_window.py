@@ -74,3 +74,23 @@ def test_bad_window_arguments(records):
             area_harm(
                 records, area="neighbourhood", end="2024-03", population=pop, date="committed_date"
             )
+
+
+def test_a_population_without_the_column_is_named_as_population(records):
+    # allocate and area_harm share one missing-column check (formula._require); it once said
+    # "in areas" of the population table and carried no data
+    pop = pd.DataFrame({"ward": ["Castle"], "population": [9000]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(crimeharm.MissingColumnError, match="in population;") as info:
+            area_harm(
+                records, area="neighbourhood", end="2024-03", population=pop, date="committed_date"
+            )
+    assert (info.value.path, info.value.column) == ("population", "neighbourhood")
+    assert info.value.values == ["neighbourhood"]
+    assert info.value.allowed == ["ward", "population"]
+    with pytest.raises(crimeharm.MissingColumnError, match="in areas;") as info:
+        crimeharm.allocate(
+            pd.DataFrame({"area": ["A"], "crimes": [1]}), total=10, terms={"harm": 1}
+        )
+    assert (info.value.path, info.value.column, info.value.values) == ("areas", "harm", ["harm"])

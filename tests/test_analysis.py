@@ -73,6 +73,24 @@ def test_index_base_of_zero_is_nan():
     assert crimeharm.index_to_base(t, base="a")["crimes_index"].isna().all()
 
 
+def test_every_trend_names_a_by_column_the_table_lacks_the_same_way():
+    # one check of the by columns (trends._by) serves rates, index_to_base and rolling_mean;
+    # rates once reached the table's missing column as a bare KeyError
+    pop = pd.DataFrame({"beat": ["A", "B"], "population": [1000, 500]})
+    calls = [
+        lambda: crimeharm.rates(_yearly(), pop, by="beat"),
+        lambda: crimeharm.index_to_base(_yearly(), base="2021", by="beat"),
+        lambda: crimeharm.rolling_mean(_yearly(), window=2, by="beat"),
+    ]
+    seen = set()
+    for call in calls:
+        with pytest.raises(crimeharm.MissingColumnError) as info:
+            call()
+        seen.add((str(info.value), tuple(info.value.values)))
+    assert len(seen) == 1
+    assert seen.pop()[1] == ("beat",)
+
+
 def test_rolling_means_count_a_missing_year_as_zero():
     out = crimeharm.rolling_mean(_yearly(), window=2, by="area")
     got = out.set_index(["area", "period"])["chi_days_mean_2"]
@@ -257,3 +275,29 @@ def test_plots_render_to_png(agg, tmp_path):
 def test_plots_need_the_column(agg):
     with pytest.raises(crimeharm.MissingColumnError, match="kind"):
         crimeharm.plot_composition(pd.DataFrame({"crimes": [1], "chi_days": [1.0]}), group="kind")
+
+
+def test_composition_and_ranks_sum_each_group_alike(agg):
+    # one summing rule (plots._sums) for both: blank groups kept, rows of a group added up
+    t = pd.DataFrame({"g": ["a", None, "b", "a", None], "crimes": [1, 2, 3, 4, 5],
+                      "harm_days": [10.0, 40.0, 5.0, 20.0, 2.0]})  # fmt: skip
+    expected = {"a": (5, 30.0), None: (7, 42.0), "b": (3, 5.0)}
+    ranks = crimeharm.plot_ranks(t, area="g")
+    widths = [p.get_width() for p in ranks.patches]
+    assert sorted(widths) == sorted(h for _, h in expected.values())
+    comp = crimeharm.plot_composition(t, group="g")
+    crimes_total = sum(c for c, _ in expected.values())
+    harm_total = sum(h for _, h in expected.values())
+    # one bar container per group: its bar at y=1 is the crimes share, at y=0 the harm share
+    by_label = {c.get_label(): [bar.get_width() for bar in c] for c in comp.containers}
+    for g, (c, h) in expected.items():
+        shares = by_label["(none)" if g is None else g]
+        assert shares == pytest.approx([c / crimes_total * 100, h / harm_total * 100])
+    for name, call in {
+        "plot_composition": lambda d: crimeharm.plot_composition(d, group="g"),
+        "plot_ranks": lambda d: crimeharm.plot_ranks(d, area="g"),
+        "plot_trend": lambda d: crimeharm.plot_trend(d.rename(columns={"g": "period"}), base="a"),
+    }.items():
+        with pytest.raises(crimeharm.MissingColumnError, match="harm_days") as info:
+            call(t.drop(columns="harm_days"))
+        assert info.value.values == ["harm_days"], name

@@ -242,3 +242,43 @@ def test_text_ids_read_fast_agree_with_arrow_dictionary_encoding(ids):
     assert a["u"].astype(str).tolist() == b["u"].astype(str).tolist()
     np.testing.assert_allclose(a["harm_days"], b["harm_days"])
     assert a.attrs["crimeharm"]["no_id_rows"] == b.attrs["crimeharm"]["no_id_rows"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_text_ids_are_coded_in_text_order(seed):
+    """Each fast path for text ids (byte ranges; byte pairs) codes as sorting the text does."""
+    from crimeharm.analysis import units as U
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    alphabet = np.array(list("E0123456789abz~"))
+    width = int(rng.integers(1, 12))
+    fixed = ["".join(rng.choice(alphabet[: int(rng.integers(2, 15))], width)) for _ in range(n)]
+    varied = [s[: int(rng.integers(1, width + 1))] for s in fixed]
+    pattern = [f"E01{int(i):06d}" for i in rng.integers(0, 200_000, n)]
+    for values in (fixed, varied, pattern):
+        got = U._short_string_codes(pa.array(values))
+        if got is None:  # too many combinations: Arrow's dictionary encoding is used instead
+            assert values is not pattern
+            continue
+        codes, dictionary, rank = got
+        distinct = sorted(set(values))
+        assert dictionary.to_pylist() == distinct
+        assert [distinct[c] for c in codes] == values
+        assert rank.tolist() == list(range(len(distinct)))
+    # the byte-range path is the one taken for a fixed pattern, and agrees with the pair path
+    matrix: list[np.ndarray] = []
+    U._pair_columns(pa.array(pattern), matrix)
+    assert matrix
+    assert U._byte_range_codes(matrix[0], pa.string()) is not None
+
+
+def test_concentration_of_fixed_width_codes_matches_a_groupby():
+    rng = np.random.default_rng(7)
+    lsoa = [f"E01{int(i):06d}" for i in rng.integers(0, 5_000, 40_000)]
+    harm = rng.choice([1.0, 10.0, 365.0], size=len(lsoa))
+    table = pa.table({"lsoa": lsoa, "harm_days": harm})
+    got = crimeharm.lorenz(table, unit="lsoa")
+    want = pd.Series(harm).groupby(pd.Series(lsoa)).sum()
+    want = want.sort_values(ascending=False, kind="stable")
+    assert got["lsoa"].tolist()[: len(want)] == sorted(want.index, key=lambda u: (-want[u], u))

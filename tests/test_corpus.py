@@ -669,7 +669,7 @@ def test_implausible_days_on_the_compiled_path(monkeypatch):
     options = {"by": "a", "period": "month", "date": "d"}
     fused = crimeharm.harm_index(table, engine="compiled", **options)
     assert taken == [True]
-    monkeypatch.setattr(_fused, "eligible", lambda opts, n_by: False)  # the column-by-column path
+    monkeypatch.setattr(_fused, "eligible", lambda opts: False)  # the column-by-column path
     general = crimeharm.harm_index(table, engine="compiled", **options)
     assert taken == [True]
     numpy = crimeharm.harm_index(table, engine="numpy", **options)

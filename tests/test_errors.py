@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -44,6 +45,7 @@ ERRORS = [
 @pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__name__)
 def test_each_error_is_exported_and_has_one_base(cls):
     assert cls.__name__ in errors.__all__
+    assert cls.__name__ in crimeharm.__all__  # the package exports errors.__all__, not a copy
     assert getattr(crimeharm, cls.__name__) is cls
     if issubclass(cls, Warning):
         assert issubclass(cls, errors.CrimeHarmWarning)
@@ -52,6 +54,12 @@ def test_each_error_is_exported_and_has_one_base(cls):
         if cls is not errors.CrimeHarmError:  # and the built-in it matches
             builtins = [b for b in cls.__mro__[1:] if b.__module__ == "builtins"]
             assert any(b is not Exception and b is not object for b in builtins), cls
+
+
+def test_the_package_exports_exactly_the_errors_module_list():
+    exported = [n for n in crimeharm.__all__ if n in vars(errors)]
+    assert sorted(exported) == sorted(errors.__all__)
+    assert len(set(crimeharm.__all__)) == len(crimeharm.__all__)  # no name listed twice
 
 
 def test_errors_carry_their_data():
@@ -80,3 +88,49 @@ def test_unknown_codes_raise_with_the_codes_and_column():
         crimeharm.score(df, unknown="raise")
     assert info.value.column == "offence_code"
     assert info.value.codes == ["999/99", "998/01"]  # most frequent first
+
+
+def _choice_calls() -> dict:
+    """Option name -> (its choices, a call that passes it a value), one per choice option."""
+    import pandas as pd
+
+    from crimeharm._engine import EngineName
+    from crimeharm.analysis.detection import DetectionKind, read_detection
+    from crimeharm.analysis.intervals import IntervalMethod, MaxWeight
+    from crimeharm.analysis.series import Shape
+    from crimeharm.scoring.options import CodeSystem, OutputKind
+    from crimeharm.scoring.rates import MissingPolicy
+    from crimeharm.scoring.sums import Excluded
+    from crimeharm.weights.diff import DIFF_BY, diff_editions
+    from crimeharm.weights.table import AMBIGUITY_RULES
+
+    df = pd.DataFrame({"offence_code": ["8/6", "34B"], "area": ["A", "B"]})
+    pop = pd.DataFrame({"area": ["A", "B"], "population": [10, 20]})
+    by_area = pd.DataFrame({"area": ["A", "B"], "harm_days": [1.0, 2.0], "crimes": [1, 1]})
+    cases = [
+        ("code_system", CodeSystem, lambda v: crimeharm.score(df, code_system=v)),
+        ("excluded", Excluded, lambda v: crimeharm.harm_index(df, excluded=v)),
+        ("output", OutputKind, lambda v: crimeharm.aggregate(crimeharm.score(df), output=v)),
+        ("missing", MissingPolicy, lambda v: crimeharm.rates(by_area, pop, by="area", missing=v)),
+        ("shape", Shape, lambda v: crimeharm.series(df, shape=v)),
+        ("method", IntervalMethod, lambda v: crimeharm.harm_intervals(df, method=v)),
+        ("max_weight", MaxWeight, lambda v: crimeharm.harm_intervals(df, max_weight=v)),
+        ("detection", DetectionKind, lambda v: read_detection(["x"], kind=v)),
+        ("by", DIFF_BY, lambda v: diff_editions("cchi-2020", "cchi-2020", by=v)),
+        ("rule", AMBIGUITY_RULES, lambda v: diff_editions("cchi-2020", "cchi-2020", rule=v)),
+        # the engine's check is its own copy (crimeharm._engine): it must say the same
+        ("engine", EngineName, lambda v: crimeharm.harm_index(df, engine=v)),
+    ]
+    return {name: (kind, call) for name, kind, call in cases}
+
+
+@pytest.mark.parametrize("name", list(_choice_calls()))
+def test_every_choice_option_is_checked_by_one_rule(name):
+    # OptionError.check_choice is the one rule; every option of a few names goes through it
+    kind, call = _choice_calls()[name]
+    allowed = list(get_args(kind) or kind)
+    with pytest.raises(errors.OptionError) as info:
+        call("nonsense")
+    assert str(info.value) == f"{name}='nonsense'; expected one of {allowed}"
+    assert info.value.values == ["nonsense"]
+    assert list(info.value.allowed) == allowed

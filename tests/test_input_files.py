@@ -41,6 +41,7 @@ from crimeharm import (
     ColumnNameError,
     ColumnTypeError,
     CrimeHarmError,
+    EmptyDataError,
     InputFileError,
     InputTypeError,
     MissingColumnError,
@@ -280,8 +281,12 @@ CASES: dict[str, Case] = {
     ),
     "missing-path": Case(data="nope.csv", error=InputFileError, fragments=("nope.csv", "exist")),
     # --- CSV shape ---
-    "zero-byte-csv": Case({"e.csv": b""}, "e.csv", kw={"by": "area"}, check=_rows(0)),
-    "bom-only-csv": Case({"e.csv": b"\xef\xbb\xbf"}, "e.csv", check=_rows(0)),
+    "zero-byte-csv": Case(
+        {"e.csv": b""}, "e.csv", kw={"by": "area"}, error=EmptyDataError, fragments=("e.csv",)
+    ),
+    "bom-only-csv": Case(
+        {"e.csv": b"\xef\xbb\xbf"}, "e.csv", error=EmptyDataError, fragments=("e.csv", "empty")
+    ),
     "header-only-no-newline": Case(
         {"h.csv": b"offence_code,area"}, "h.csv", kw={"by": "area"}, check=_rows(0)
     ),
@@ -683,7 +688,11 @@ CASES: dict[str, Case] = {
         check=lambda out: len(out) == 2 or pytest.fail(str(out)),
     ),
     "folder-of-empty-csvs": Case(
-        {"f/a.csv": b"", "f/b.csv": b""}, "f", kw={"by": "area"}, check=_rows(0)
+        {"f/a.csv": b"", "f/b.csv": b""},
+        "f",
+        kw={"by": "area"},
+        error=EmptyDataError,
+        fragments=("a.csv", "b.csv", "all 2 files are empty"),
     ),
     "folder-with-one-bad-encoding": Case(
         {"f/a.csv": CSV_TEXT.encode(), "f/b.csv": b"offence_code,area\n8/6,\xe9\n"},
@@ -941,6 +950,7 @@ def test_the_corpus_covers_every_outcome():
     assert errors == {
         ColumnNameError,
         ColumnTypeError,
+        EmptyDataError,
         InputFileError,
         InputTypeError,
         MissingColumnError,

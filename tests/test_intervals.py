@@ -172,6 +172,13 @@ def test_blank_areas_are_one_cell_as_in_harm_index(period):
     blank = out[out["area"] == crimeharm.BLANK_AREA]
     assert int(blank["records"].sum()) == 3  # one window (Jan-Feb) when rolling
     assert out.attrs["crimeharm"]["summary"] == ref.attrs["crimeharm"]["summary"]
+    # the blank area is not a place: no rank, and the places are ranked 1..n among themselves
+    assert blank["rank"].isna().all()
+    assert blank["rank_high"].isna().all()
+    places = out[out["area"] != crimeharm.BLANK_AREA]
+    for _, ranks in places.groupby("period_start" if period else lambda _: 0)["rank"]:
+        assert sorted(ranks) == list(range(1, len(ranks) + 1))
+        assert (places.loc[ranks.index, "rank_high"] <= len(ranks)).all()
 
 
 def test_label_blank_is_harm_index_rule_for_every_kind_of_column():

@@ -73,7 +73,7 @@ def _run(monkeypatch, path: str, data, **kw) -> pd.DataFrame:
     with monkeypatch.context() as m:
         m.setattr(CompiledEngine, "_add_prepared", lambda self, p: calls.append(1) or add(self, p))
         if path == "columns":
-            m.setattr(fused, "eligible", lambda opts, n_by: False)
+            m.setattr(fused, "eligible", lambda opts: False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
             out = crimeharm.harm_index(data, engine=engine, **kw)
@@ -129,6 +129,93 @@ def test_engines_agree(monkeypatch, count, period):
     assert general.attrs.pop("one_pass_batches") == slow.attrs.pop("one_pass_batches") == 0
     _same(one_pass, general, exact=True)
     _same(one_pass, slow, exact=False)
+
+
+@needs_compiled
+@pytest.mark.parametrize("by", [["area", "flag"], ["flag", "area", "company"]])
+def test_several_by_columns_take_the_one_pass_and_agree(monkeypatch, by):
+    df = _records(20_000, seed=11)
+    df["flag"] = df["flag"].map({True: "yes", False: "no"})
+    df.loc[df.index[::97], "flag"] = None  # a blank value in a later by column
+    kw = {"by": by, "period": "month", "date": "d", "company_detected": "company"}
+    kw["batch_rows"] = 3_000
+    one_pass = _run(monkeypatch, "one-pass", df, **kw)
+    general = _run(monkeypatch, "columns", df, **kw)
+    slow = _run(monkeypatch, "numpy", df, **kw)
+    assert one_pass.attrs.pop("one_pass_batches") == -(-len(df) // 3_000)
+    assert general.attrs.pop("one_pass_batches") == slow.attrs.pop("one_pass_batches") == 0
+    _same(one_pass, general, exact=True)
+    _same(one_pass, slow, exact=False)
+    # the categories follow the rows, whatever order the groups were first seen in
+    for name in by:
+        assert list(one_pass[name].cat.categories) == list(dict.fromkeys(one_pass[name].dropna()))
+
+
+@needs_compiled
+def test_by_combinations_beyond_one_table_take_the_column_path(monkeypatch):
+    from crimeharm._engine import groups
+
+    df = _records(5_000, seed=12)
+    df["flag"] = df["flag"].astype(str)
+    kw = {"by": ["area", "flag"], "period": "month", "date": "d", "batch_rows": 1_000}
+    reference = _run(monkeypatch, "one-pass", df, **kw)
+    assert reference.attrs.pop("one_pass_batches") == 5
+    monkeypatch.setattr(groups, "_LOOKUP_ENTRIES", 4)  # 4 areas x 2 flags do not fit
+    out = _run(monkeypatch, "one-pass", df, **kw)
+    assert out.attrs.pop("one_pass_batches") == 0
+    _same(out, reference, exact=True)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_sorted_parquet_reserves_its_periods_with_the_same_result(monkeypatch, tmp_path, path):
+    df = _records(12_000, seed=13, date_kind="datetime").sort_values("d", na_position="first")
+    file = tmp_path / "sorted.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), file, row_group_size=1_000)
+    reserved = []
+    reserve = base.Engine.reserve
+    monkeypatch.setattr(
+        base.Engine, "reserve", lambda self, n: reserved.append(n) or reserve(self, n)
+    )
+    kw = {"by": "area", "period": "month", "date": "d", "police_initiated": "flag"}
+    from_file = _run(monkeypatch, path, str(file), **kw)
+    in_memory = _run(monkeypatch, path, df, **kw)
+    dated = df["d"].dropna()
+    months = (dated.max().year - dated.min().year) * 12 + dated.max().month - dated.min().month
+    assert reserved == [months + 1, 0]  # the frame has no statistics to read
+    from_file.attrs.pop("one_pass_batches")
+    in_memory.attrs.pop("one_pass_batches")
+    _same(from_file, in_memory, exact=path != "numpy")
+
+
+def test_periods_spanned_keeps_to_the_window_and_unknown_inputs(tmp_path):
+    from crimeharm.scoring.inputs import open_source
+    from crimeharm.scoring.options import ScoreOptions
+    from crimeharm.scoring.periods import parse_period
+    from crimeharm.scoring.sums import periods_spanned
+
+    days = pd.to_datetime(["2019-04-03", "2020-01-31", "2024-03-01"])
+    file = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"offence_code": ["8/1"] * 3, "d": days.values}), file)
+    text = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"offence_code": ["8/1"] * 3, "d": days.strftime("%Y-%m-%d")}), text)
+    month = parse_period("month")
+
+    def span(path, **kw):
+        opts = ScoreOptions.from_arguments({"date": "d", **kw})
+        return periods_spanned(open_source(str(path), columns=["d"]), opts, month)
+
+    assert span(file) == 60  # April 2019 to March 2024
+    assert span(file, start="2020-01-01", end="2020-06-30") == 6
+    assert span(file, date_range=("2019-01-01", "2019-12-31")) == 9
+    assert span(text) == 0  # dates written as text: no statistics to read
+    assert (
+        periods_spanned(
+            open_source(pd.DataFrame({"d": days})),
+            ScoreOptions.from_arguments({"date": "d"}),
+            month,
+        )
+        == 0
+    )
 
 
 @needs_compiled

@@ -698,17 +698,15 @@ def test_header_only_csv_gives_an_empty_result(tmp_path):
     assert hi.attrs["crimeharm"]["summary"]["rows_in"] == 0
 
 
-def test_empty_csv_file_gives_an_empty_result_from_score(tmp_path):
-    (tmp_path / "e.csv").write_bytes(b"")
-    _assert_empty_result(crimeharm.score(tmp_path / "e.csv"))
-
-
-@pytest.mark.usefixtures("each_engine")
-def test_empty_csv_file_gives_an_empty_result_from_harm_index(tmp_path):
-    (tmp_path / "e.csv").write_bytes(b"")
-    hi = crimeharm.harm_index(tmp_path / "e.csv", by="area")
-    assert len(hi) == 0
-    assert hi.attrs["crimeharm"]["summary"]["rows_in"] == 0
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"  "], ids=["0-bytes", "bom", "blank"])
+@pytest.mark.parametrize("call", ["score", "harm_index", "series"])
+def test_empty_csv_file_is_an_error_naming_the_file(tmp_path, content, call):
+    # no header at all is a failed export or download, not a count of zero crimes
+    (tmp_path / "e.csv").write_bytes(content)
+    with pytest.raises(crimeharm.EmptyDataError, match=r"e\.csv'.*empty.*no header") as info:
+        getattr(crimeharm, call)(tmp_path / "e.csv")
+    assert info.value.path == str(tmp_path / "e.csv")
+    assert isinstance(info.value, ValueError)
 
 
 def test_empty_frame():

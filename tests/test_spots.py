@@ -86,6 +86,32 @@ def test_persistence_period_by_period():
     assert pd.isna(out["stayed_share"].iloc[0])
 
 
+def test_persistence_orders_text_and_unordered_category_periods_alike():
+    # an unordered categorical and plain text (or arrow) periods go through one ordering rule
+    import pyarrow as pa
+
+    t = pd.DataFrame(
+        {
+            "area": list("ABCD") * 3,
+            "period": ["2024"] * 4 + ["2022"] * 4 + [None, "2023", "2023", None],
+            "harm_days": [9, 8, 1, 0, 7, 1, 9, 0, 0, 2, 3, 4.0],
+        }
+    )
+    text = crimeharm.persistence(t, unit="area", top=2)
+    assert text["period"].tolist() == ["2022", "2023", "2024"]
+    assert text.attrs["crimeharm"]["rows_without_period"] == 2
+    cats = t.assign(period=pd.Categorical(t["period"], categories=["2024", "2023", "2022"]))
+    pd.testing.assert_frame_equal(crimeharm.persistence(cats, unit="area", top=2), text)
+    arrow = crimeharm.persistence(pa.Table.from_pandas(t), unit="area", top=2)
+    pd.testing.assert_frame_equal(arrow, text)
+    ordered = cats.assign(period=cats["period"].cat.as_ordered())
+    assert crimeharm.persistence(ordered, unit="area", top=2)["period"].tolist() == [
+        "2024",
+        "2023",
+        "2022",
+    ]
+
+
 def test_persistence_takes_harm_index_periods_in_time_order():
     path = crimeharm.__path__[0] + "/data/example-records.csv"
     with pytest.warns(crimeharm.UnknownCodeWarning):

@@ -14,40 +14,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from crimeharm import errors
 from crimeharm._version import __version__
-from crimeharm.errors import (
-    AllocationError,
-    CodeError,
-    ColumnNameError,
-    ColumnTypeError,
-    ColumnValueError,
-    CrimeHarmError,
-    CrimeHarmWarning,
-    EmptyDataError,
-    FlagValueWarning,
-    InputFileError,
-    InputTypeError,
-    MissingColumnError,
-    MissingPopulationWarning,
-    OptionalDependencyError,
-    OptionError,
-    OptionWarning,
-    OutputFileError,
-    PeriodError,
-    ProvenanceError,
-    SheetFormatError,
-    SheetValueWarning,
-    ShortDataWarning,
-    SumsMemoryError,
-    Terminated,
-    UnknownCodeWarning,
-    UnknownEditionError,
-    UnknownOutcomeWarning,
-    UnsupportedFormatError,
-    WeightsValidationError,
-)
+from crimeharm.errors import *  # noqa: F403  (every error and warning: errors.__all__)
 
 if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
+    from crimeharm._engine.memory import MemoryEstimate, estimate_sums_memory
     from crimeharm.allocation import allocate, allocation_sensitivity, area_harm
     from crimeharm.analysis.change import change
     from crimeharm.analysis.concentration import concentration, lorenz
@@ -152,43 +124,14 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "BLANK_AREA",
-    "AllocationError",
     "CchiSheet",
-    "CodeError",
-    "ColumnNameError",
-    "ColumnTypeError",
-    "ColumnValueError",
-    "CrimeHarmError",
-    "CrimeHarmWarning",
-    "EmptyDataError",
-    "FlagValueWarning",
-    "InputFileError",
-    "InputTypeError",
     "MemoryEstimate",
-    "MissingColumnError",
-    "MissingPopulationWarning",
-    "OptionError",
-    "OptionWarning",
-    "OptionalDependencyError",
-    "OutputFileError",
-    "PeriodError",
     "Provenance",
-    "ProvenanceError",
     "SchemeComparison",
     "ScoreOptions",
-    "SheetFormatError",
-    "SheetValueWarning",
-    "ShortDataWarning",
     "StartingPoint",
     "Summary",
-    "SumsMemoryError",
-    "Terminated",
-    "UnknownCodeWarning",
-    "UnknownEditionError",
-    "UnknownOutcomeWarning",
-    "UnsupportedFormatError",
     "WeightTable",
-    "WeightsValidationError",
     "__version__",
     "aggregate",
     "allocate",
@@ -239,6 +182,7 @@ __all__ = [
     "transform_weights",
     "wdd",
 ]
+__all__ += errors.__all__  # every error and warning, listed once (errors.py)
 
 
 def __getattr__(name: str) -> Any:

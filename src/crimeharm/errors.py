@@ -20,7 +20,7 @@ attribute       what it holds (None when it does not apply)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, get_args
 
 __all__ = [
     "AllocationError",
@@ -89,6 +89,37 @@ class CrimeHarmError(Exception):
 
 class OptionError(CrimeHarmError, ValueError):
     """An option given to a function is not valid (the message says which and what is allowed)."""
+
+    @classmethod
+    def check_choice(cls, name: str, value: object, allowed: Any) -> None:
+        """Raise when ``value`` is not one of the choices of option ``name``.
+
+        The one rule (and message) for every option that takes one of a few names.
+
+        Parameters
+        ----------
+        name : str
+            The option, as the function spells it (``excluded``).
+        value : object
+            The value given.
+        allowed : typing.Literal alias or sequence
+            The choices: a ``Literal[...]`` alias (its arguments), or the values themselves.
+
+        Examples
+        --------
+        >>> from typing import Literal
+        >>> OptionError.check_choice("shape", "tall", Literal["long", "wide"])
+        Traceback (most recent call last):
+        ...
+        crimeharm.errors.OptionError: shape='tall'; expected one of ['long', 'wide']
+        """
+        choices = get_args(allowed) or tuple(allowed)
+        if value not in choices:
+            raise cls(
+                f"{name}={value!r}; expected one of {list(choices)}",
+                values=[value],
+                allowed=choices,
+            )
 
 
 class UnknownEditionError(CrimeHarmError, LookupError):

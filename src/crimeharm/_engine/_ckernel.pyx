@@ -219,7 +219,7 @@ cdef enum:
 
 
 def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
-              int64_t[::1] rows, int64_t[::1] hits, int64_t[::1] spill,
+              int64_t[::1] rows, int64_t[::1] hits, int64_t[::1] spill, int64_t[::1] sums,
               const int32_t[::1] code, const uint8_t[::1] u_status, const int64_t[::1] u_units,
               const int32_t[::1] gidx, const int64_t[::1] gmap,
               const day_t[::1] day, int64_t div, int64_t day_lo,
@@ -237,7 +237,8 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     takes the last entry; no groups when ``gidx`` is empty: group 0). ``rows``
     counts rows per status and ``hits`` rows per code entry. A row whose
     status has no slab (``row_of`` -1) is added to that status's crimes and
-    harm in ``spill`` (three per status, as a cell) instead. Returns the number of rows
+    harm in ``spill`` (three per status, as a cell) instead; the others are also added to
+    their status's totals in ``sums`` (three per status, as a cell). Returns the number of rows
     skipped because their day fell outside the table (none when the caller
     built the table from the batch).
 
@@ -266,6 +267,7 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     cdef int64_t* R = &rows[0]
     cdef int64_t* H = &hits[0]
     cdef int64_t* SP = &spill[0]
+    cdef int64_t* SS = &sums[0]
     cdef const int32_t* C = &code[0]
     cdef const uint8_t* US = &u_status[0]
     cdef const int64_t* UH = &u_units[0]
@@ -298,6 +300,8 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
                     SP[WIDTH * st] += 1
                     _add_units(&SP[WIDTH * st + 1], h)
                     continue
+                SS[WIDTH * st] += 1
+                _add_units(&SS[WIDTH * st + 1], h)
                 slab[b] = _slab(PT, RO, st)
                 cells[b] = _cell(g, slot, n_s)
                 harms[b] = h

@@ -38,7 +38,10 @@ bounded by the groups and the periods that occur, never by the number of
 records nor by the span of their dates (one record dated 2100 adds one
 slot, not a slot per month until then). Room grows geometrically (half as
 many groups or period slots again), so a new month seldom re-allocates the
-slabs. :meth:`Engine.result` puts the periods in order; what needs every
+slabs; when the input says which periods its dates span (Parquet
+statistics: :meth:`Engine.reserve`), room for them is made at once, so that
+records sorted by date do not copy every slab into larger ones as their
+months arrive. :meth:`Engine.result` puts the periods in order; what needs every
 period between the first and the last (``complete=True``, and rolling
 windows, which are summed from the occupied periods after the fact) is
 built there, after its size is checked against the memory available
@@ -68,7 +71,13 @@ import pandas as pd
 import pyarrow as pa
 
 from crimeharm._engine.groups import Groups
-from crimeharm._engine.memory import CELL_BYTES, MemoryEstimate, check_bytes, estimate_sums_memory
+from crimeharm._engine.memory import (
+    CELL_BYTES,
+    MemoryEstimate,
+    available_bytes,
+    check_bytes,
+    estimate_sums_memory,
+)
 from crimeharm._threads import pool as threads
 from crimeharm.errors import ColumnValueError, OptionError
 from crimeharm.reasons import REASONS, SERIES_REASONS, STATUS
@@ -276,6 +285,11 @@ class Engine(ABC):
         self._excluded_cells = excluded_cells
         # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
         self._spill = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        # crimes and harm limbs added to the slabs, per status (WIDTH per status), while
+        # every addition went through a loop that counts them (_sums_known): the totals
+        # are then read here rather than by summing every slab
+        self._slab_sums = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        self._sums_known = True
         self._carried = 0  # records added when the limbs were last carried
         self._slabs: list[np.ndarray] = []
         self._row_of = np.full(N_STATUS, -1, dtype=np.int64)  # each status's slab, or -1
@@ -285,6 +299,7 @@ class Engine(ABC):
         self._slot_pid = np.zeros(0, dtype=np.int64)  # the period id of slot k + 1
         self._known = np.zeros(0, dtype=np.int64)  # the period ids with a slot, sorted
         self._known_slot = np.zeros(0, dtype=np.int64)  # and their slots
+        self._reserved = 0  # period slots to make room for when the slots first grow (reserve)
 
     # ------------------------------------------------------------------ the interface
     def prepare(
@@ -322,6 +337,19 @@ class Engine(ABC):
         gid, pid = self._locate(cols, n, period_day, window)
         self._add_rows(Rows(gid, pid, status, crimes, harm))
 
+    def reserve(self, periods: int) -> None:
+        """Make room for ``periods`` period slots as soon as the slabs need any (a hint).
+
+        For inputs that say up front which periods their dates span (the
+        statistics of a Parquet file's date column): records sorted by date
+        would otherwise bring a new period every few batches, and the slabs
+        would be copied into larger ones several times over. The room is
+        taken only while the slabs it makes take at most half the memory
+        available; the periods that do occur still get their slots in the
+        order the records reach them.
+        """
+        self._reserved = max(int(periods), 0)
+
     @property
     def by(self) -> list[str]:
         """The area columns."""
@@ -355,7 +383,10 @@ class Engine(ABC):
         out = {}
         for s in np.flatnonzero(self._rows > 0).tolist():
             crimes, lo, hi = (int(v) for v in self._spill[WIDTH * s : WIDTH * (s + 1)])
-            if self._row_of[s] >= 0:
+            if self._sums_known:
+                c, a, b = (int(v) for v in self._slab_sums[WIDTH * s : WIDTH * (s + 1)])
+                crimes, lo, hi = crimes + c, lo + a, hi + b
+            elif self._row_of[s] >= 0:
                 cells = self._slabs[self._row_of[s]][:g]
                 crimes += int(cells[..., 0].sum())
                 lo += int(cells[..., 1].sum())
@@ -367,8 +398,10 @@ class Engine(ABC):
         """Add the sums of ``other`` into these (see the module docstring: partial sums).
 
         ``other`` must have the same ``by`` columns, period and
-        ``excluded_cells``; it is not changed. The sums being integers, the
-        result is that of one engine fed the records of both.
+        ``excluded_cells``; its sums are unchanged. They are added as its
+        :meth:`partial`, by :meth:`add_partial` (one way of adding sums); the
+        sums being integers, the result is that of one engine fed the records
+        of both.
 
         Raises
         ------
@@ -384,23 +417,7 @@ class Engine(ABC):
                 "merge: the engines differ in by, period or excluded; partial sums "
                 "add up only between engines of one call's options"
             )
-        n_g = len(other._groups)
-        values = other._groups.values()
-        gid = self._groups.ids({c: values[c] for c in self._groups.by}, n_g)
-        pids = other._slot_pid[: len(other._known)]
-        statuses = np.flatnonzero(other._row_of >= 0)
-        self._ensure(len(self._groups), pids, statuses)
-        slots = np.concatenate([[UNDATED_SLOT], self._slots_of(pids)])
-        if self._since_carry() + other._since_carry() >= _CARRY_EVERY:
-            self._carry()
-            other._carry()
-        for st in statuses.tolist():
-            src = other._slabs[other._row_of[st]][:n_g, : len(pids) + 1]
-            dst = self._slabs[self._row_of[st]]
-            dst[np.ix_(gid, slots)] += src  # distinct groups and slots: each cell once
-        self._rows += other._rows
-        self._spill += other._spill
-        self._placed([])
+        self.add_partial(other.partial())
 
     def partial(self) -> Partial:
         """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
@@ -455,6 +472,7 @@ class Engine(ABC):
         self._ensure(len(self._groups), _distinct_periods(part.period), statuses)
         self._rows += part.rows
         self._spill += part.spill
+        self._sums_known = False
         if not len(gid):
             return
         slot = self._slots_of(part.period)
@@ -519,11 +537,16 @@ class Engine(ABC):
             if categories is not None:
                 frame[groups.by[0]] = pd.Categorical.from_codes(cells.code, categories=categories)
             else:
+                # each column's categories in the order of the output's rows, so that they
+                # do not depend on the order in which the groups were first seen
                 values = groups.values()
                 for name in groups.by:
-                    codes, uniques = pd.factorize(values[name], use_na_sentinel=True)
+                    ordered = values[name].to_numpy(dtype=object)[order]
+                    codes, uniques = pd.factorize(ordered, use_na_sentinel=True)
+                    of_group = np.empty(len(values), dtype=codes.dtype)
+                    of_group[order] = codes
                     frame[name] = pd.Categorical.from_codes(
-                        codes[cells.group], categories=pd.Index(uniques)
+                        of_group[cells.group], categories=pd.Index(uniques)
                     )
             columns, total, (period_start, period_end) = gathered.result()
             if period is not None:
@@ -572,6 +595,7 @@ class Engine(ABC):
         for slab in self._slabs:
             carry(slab)
         carry(self._spill.reshape(-1, WIDTH))
+        carry(self._slab_sums.reshape(-1, WIDTH))
         self._carried = int(self._rows.sum())
 
     @property
@@ -719,9 +743,12 @@ class Engine(ABC):
         cap_g, cap_s = self._cap_g, self._cap_s
         if n_groups > cap_g:  # headroom without doubling a large grid
             cap_g = max(n_groups + n_groups // 16, cap_g + cap_g // 16, 64)
+        added = [s for s in statuses if self._row_of[s] < 0]
         if used + len(fresh) > cap_s:
             cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
-        added = [s for s in statuses if self._row_of[s] < 0]
+            n_slabs = len(self._slabs) + len(added)
+            if self._reserved > cap_s and _fits(n_slabs * cap_g * (self._reserved + 1)):
+                cap_s = self._reserved
         self._carry_if_needed()
         if len(fresh):
             self._add_periods(fresh, used, cap_s)
@@ -772,6 +799,7 @@ class Engine(ABC):
         counts = np.bincount(rows.status, minlength=N_STATUS)
         self._ensure(len(self._groups), _distinct_periods(rows.pid), np.flatnonzero(counts))
         self._rows += counts[:N_STATUS]
+        self._sums_known = False  # the slabs are summed when the totals are read
         self._accumulate(rows, self._slots_of(rows.pid))
 
     # ---------------------------------------------------- what each engine supplies
@@ -802,6 +830,12 @@ class Engine(ABC):
     @abstractmethod
     def _placed(self, added: list[np.ndarray]) -> None:
         """Called whenever the slabs change; ``added`` are the new ones (zeros)."""
+
+
+def _fits(n_cells: int) -> bool:
+    """Whether ``n_cells`` cells of sums take at most half the memory available (or unknown)."""
+    free = available_bytes()
+    return free is None or n_cells * CELL_BYTES <= free // 2
 
 
 #: Period ids spread over at most this many are found with a table, not by sorting.

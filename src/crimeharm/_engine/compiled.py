@@ -98,18 +98,16 @@ class CompiledEngine(Engine):
     ) -> Callable[[], Tally]:
         """Read one batch for the one-pass loop when it can take it, else as the base does.
 
-        ``helper``, if given, is a thread in which the area column is matched.
+        ``helper``, if given, is a thread in which the area columns are matched.
         """
-        by = self._groups.by
-        if n and fused.eligible(scorer.opts, len(by)):
+        if n and fused.eligible(scorer.opts):
             prepared = fused.prepare(
                 self._ck,
                 scorer,
                 cols,
                 n,
                 period=self._period,
-                area=by[0] if by else None,
-                match=self._groups.columns[0].lookup if by else None,
+                match=self._groups.lookup if self._groups.by else None,
                 helper=helper,
             )
             if prepared is not None:
@@ -132,6 +130,7 @@ class CompiledEngine(Engine):
         p.hits = np.zeros(len(p.lookup.u_status), dtype=np.int64)
         skipped = self._ck.add_fused(
             self._ptrs, self._n_slots, self._row_of, self._rows, p.hits, self._spill,
+            self._slab_sums,
             p.code, p.lookup.u_status, u_units,
             p.gidx, p.gmap,
             days.value, days.div, days.lo, day_slot, days.status,

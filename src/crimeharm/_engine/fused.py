@@ -1,8 +1,9 @@
 """The compiled engine's one pass: a batch read as it is, for the loop that scores and adds it.
 
-For the common options (one offence code column, at most one ``by`` column,
-one date column, yes/no flags; no counts, date ranges, reported dates or
-historic rule) a batch needs no per-row arrays of its own: the compiled loop
+For the common options (one offence code column, ``by`` columns whose
+values combine in one table per batch, one date column, yes/no flags; no
+counts, date ranges, reported dates or historic rule) a batch needs no
+per-row arrays of its own: the compiled loop
 (:func:`crimeharm._engine._ckernel.add_fused`) reads Arrow's or pandas' buffers as
 they are (dictionary indices of codes and areas, day numbers or timestamps,
 flags) with small tables per distinct value: each code's status and days,
@@ -44,14 +45,13 @@ _NONE_I64 = np.zeros(0, dtype=np.int64)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
-def eligible(opts: ScoreOptions, n_by: int) -> bool:
-    """Whether batches scored with these options and ``n_by`` area columns can take one pass."""
+def eligible(opts: ScoreOptions) -> bool:
+    """Whether batches scored with these options can take one pass."""
     return (
         opts.count is None
         and opts.date_to is None
         and opts.reported is None
         and opts.historic_lag_days is None
-        and n_by <= 1
     )
 
 
@@ -182,19 +182,19 @@ def prepare(
     n: int,
     *,
     period: Period | None,
-    area: str | None,
-    match: Callable[[Any], tuple[np.ndarray, np.ndarray]] | None,
+    match: Callable[[Mapping[str, Any]], tuple[np.ndarray, np.ndarray] | None] | None,
     helper: Executor | None = None,
 ) -> Prepared | None:
     """Read one batch's columns for the compiled loop (reading thread).
 
-    ``match`` gives the ``area`` column's row indices and group ids (see
-    :meth:`crimeharm._engine.groups.Ids.lookup`); it runs in the ``helper``
-    thread, if given, while the offence codes, dates and flags are read here
-    (Arrow hashes text without the GIL). Returns None when the batch's dates
-    span more than :data:`MAX_DAYS` days, or when a yes/no value excludes
-    records (``missing_flag``, ``bad_flag``); such a batch takes the
-    column-by-column path.
+    ``match`` gives each row's entry in a table of group ids and the table
+    (see :meth:`crimeharm._engine.groups.Groups.lookup`; None without ``by``
+    columns); it runs in the ``helper`` thread, if given, while the offence
+    codes are read here (Arrow hashes text without the GIL). Returns None
+    when the batch's dates span more than :data:`MAX_DAYS` days, when a
+    yes/no value excludes records (``missing_flag``, ``bad_flag``), or when
+    the ``by`` columns' combinations are too many for one table; such a
+    batch takes the column-by-column path.
     """
     o = scorer.opts
     statuses = {INCLUDED}
@@ -209,6 +209,15 @@ def prepare(
         read_flags
     ):  # a reason per value of a flag: the column-by-column path
         return None
+    pending = None
+    if match is not None:
+        pending = helper.submit(match, cols) if helper is not None else None
+    lookup = scorer.codes(cols[o.code])
+    groups = None
+    if match is not None:
+        groups = match(cols) if pending is None else pending.result()
+        if groups is None:  # too many combinations of the by values for one table
+            return None
     scorer.tally_flags(read_flags)
     flags = []
     for _, reason, values in read_flags:
@@ -216,17 +225,12 @@ def prepare(
         flags.append((flag, STATUS[reason]))
         if flag.any():
             statuses.add(STATUS[reason])
-    groups = None
-    if area is not None and match is not None:
-        col = cols[area]
-        groups = match(col) if helper is None else helper.submit(match, col)
-    lookup = scorer.codes(cols[o.code])
     has_null_code = bool(len(lookup.codes)) and int(lookup.codes.min()) < 0
     # the last entry is the null code's: its status only when a code is null
     statuses.update(np.unique(lookup.u_status if has_null_code else lookup.u_status[:-1]).tolist())
     gidx, gmap = _NONE_I32, _NONE_I64
     if groups is not None:
-        idx, gmap = groups if isinstance(groups, tuple) else groups.result()
+        idx, gmap = groups
         gidx = idx.astype(np.int32, copy=False)
         if len(gmap) == 0:  # no values and no nulls: an empty batch
             gidx = _NONE_I32

@@ -26,6 +26,8 @@ BLANK_AREA = "(blank)"
 
 #: Bits of a group id of the columns before a ``by`` column in a packed pair of ids.
 _PAIR_BITS = 32
+#: Largest number of combinations of several ``by`` columns' batch values a lookup table covers.
+_LOOKUP_ENTRIES = 1 << 24
 
 
 def _blank(dictionary: pa.Array) -> pa.Array | None:
@@ -213,12 +215,65 @@ class Groups:
         for k, (ids, name) in enumerate(zip(self.columns[1:], self.by[1:], strict=True)):
             packed = (gid.astype(np.int64) << _PAIR_BITS) | ids.ids(cols[name])
             codes, uniques = pd.factorize(packed)
-            pos = self.levels[k].get_indexer(uniques)
-            if (pos < 0).any():
-                self.levels[k] = self.levels[k].append(pd.Index(uniques[pos < 0]))
-                pos = self.levels[k].get_indexer(uniques)
-            gid = pos[codes]
+            gid = self._level_ids(k, uniques)[codes]
         return gid
+
+    def lookup(self, cols: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each row's entry in a table of group ids, and the table; None when it would be large.
+
+        One column: :meth:`Ids.lookup` (-1, a null, takes the last entry).
+        Several: each row's entries in its columns' dictionaries, combined
+        into one index into every combination of them (at most
+        :data:`_LOOKUP_ENTRIES`); the combinations the batch has take their
+        group ids (new ones numbered in the order of the combinations), the
+        others -1. Either way ``table[index]`` are the rows' group ids, as
+        :meth:`ids` would give them.
+        """
+        if not self.by:
+            return None
+        if len(self.by) == 1:
+            return self.columns[0].lookup(cols[self.by[0]])
+        looked = [ids.lookup(cols[name]) for ids, name in zip(self.columns, self.by, strict=True)]
+        sizes = [max(len(mapping), 1) for _, mapping in looked]
+        if int(np.prod(np.array(sizes, dtype=np.float64))) > _LOOKUP_ENTRIES:
+            return None
+        index = np.zeros(len(looked[0][0]), dtype=np.int32)  # below 2**24: int32 is enough
+        for (idx, _), size in zip(looked, sizes, strict=True):
+            if len(idx) and idx.min() < 0:  # -1, a null, takes the last entry: the null's id
+                idx = np.where(idx < 0, size - 1, idx)
+            index *= size
+            index += idx.astype(np.int32, copy=False)
+        n_entries = int(np.prod(sizes))
+        present = np.zeros(n_entries, dtype=bool)
+        present[index] = True
+        combos = np.flatnonzero(present)
+        table = np.full(n_entries, -1, dtype=np.int64)
+        if len(combos):
+            parts = []
+            rest = combos
+            for size in reversed(sizes):
+                rest, part = np.divmod(rest, size)
+                parts.append(part)
+            parts.reverse()
+            gid = looked[0][1][parts[0]] if len(looked[0][1]) else np.zeros(len(combos), np.int64)
+            for k in range(1, len(self.by)):
+                mapping = looked[k][1]
+                col = mapping[parts[k]] if len(mapping) else np.zeros(len(combos), np.int64)
+                pairs, at = np.unique(
+                    (gid.astype(np.int64) << _PAIR_BITS) | col, return_inverse=True
+                )
+                gid = self._level_ids(k - 1, pairs)[at]  # (a pair may recur before the last column)
+            table[combos] = gid
+        return index, table
+
+    def _level_ids(self, k: int, packed: np.ndarray) -> np.ndarray:
+        """The ids of the distinct packed pairs ``packed`` in ``levels[k]`` (unseen ones added)."""
+        pairs = pd.Index(packed)
+        pos = self.levels[k].get_indexer(pairs)
+        if (pos < 0).any():
+            self.levels[k] = self.levels[k].append(pairs[pos < 0])
+            pos = self.levels[k].get_indexer(pairs)
+        return pos
 
     def __len__(self) -> int:
         if not self.by:

@@ -43,7 +43,18 @@ CHECKED_FROM = 64 << 20
 
 
 class MemoryEstimate(NamedTuple):
-    """The memory the sums of a call take (bytes), what is available (None: unknown) and a line."""
+    """The memory the sums of a call take, what is available and a line.
+
+    Attributes
+    ----------
+    bytes : int
+        The memory the sums take, in bytes.
+    available : int or None
+        The memory available, in bytes (None: unknown).
+    line : str
+        A one-line account (``sums: 37,000 area(s) x 61 period slot(s) x 4
+        status(es) x 24 bytes = 206.6 MB (available: 22.0 GB)``).
+    """
 
     bytes: int
     available: int | None
@@ -106,7 +117,7 @@ def estimate_sums_memory(
         Distinct periods the records fall in (all between the first and the
         last with ``complete=True``; 1 without a period).
     statuses : int
-        Statuses kept by cell: 1 (the included records) plus one per
+        The number of statuses kept per cell: 1 (the included records) plus one per
         exclusion reason the records have (``excluded="summary"``: 1).
     undated : bool
         Whether a slot is kept for records without a usable date (a period is given).

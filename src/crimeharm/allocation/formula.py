@@ -333,10 +333,17 @@ def _area_names(areas: pd.DataFrame, area: str) -> tuple[list[object], list[str]
     return names, keys
 
 
-def _require(areas: pd.DataFrame, column: str, why: str = "") -> None:
-    if column not in areas.columns:
-        present = ", ".join(repr(str(c)) for c in areas.columns)
-        raise MissingColumnError(f"no column {column!r}{why} in areas; columns present: {present}")
+def _require(frame: pd.DataFrame, column: str, why: str = "", *, source: str = "areas") -> None:
+    """Raise when ``frame`` (``source``: areas or population) has no ``column``, with the data."""
+    if column not in frame.columns:
+        present = ", ".join(repr(str(c)) for c in frame.columns)
+        raise MissingColumnError(
+            f"no column {column!r}{why} in {source}; columns present: {present}",
+            path=source,
+            column=column,
+            values=[column],
+            allowed=list(frame.columns),
+        )
 
 
 def _listing(items: Sequence[object], limit: int = 5) -> str:

@@ -174,8 +174,8 @@ def area_harm(
     if blank is not None:  # excluded records only (the summary counts them): not an area
         out = out[out["area"] != BLANK_AREA].reset_index(drop=True)
     if population is not None:
-        _require(population, area)
-        _require(population, "population")
+        _require(population, area, source="population")
+        _require(population, "population", source="population")
         pop = population[[area, "population"]].rename(columns={area: "area"})
         out = out.merge(pop, on="area", how="left")
         missing = out.loc[out["population"].isna(), "area"].tolist()

@@ -249,7 +249,8 @@ def concentration(
         ``top_10pct``, ``top_20pct`` (shares, 0-1), ``units_50pct``,
         ``units_80pct`` (shares of units), ``units_50pct_count``,
         ``units_80pct_count``, ``units`` (``N``), ``units_with_value``,
-        ``total``, ``events`` (``C``), ``no_id_rows`` and ``no_id_value``
+        ``total`` (of ``value``, in its unit), ``events`` (``C``), ``no_id_rows`` and
+        ``no_id_value``
         (rows without a unit id: left out of the measures, counted here) and
         ``rows_excluded`` (rows of scored records that
         :func:`crimeharm.score` excluded: not crimes of the index).

@@ -57,7 +57,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -228,12 +228,7 @@ def read_detection(
     >>> d.final.tolist(), d.known.tolist()
     ([True, True, False, True, False], [True, True, True, False, True])
     """
-    if kind not in get_args(DetectionKind):
-        raise OptionError(
-            f"detection={kind!r}; expected one of {list(get_args(DetectionKind))}",
-            values=[kind],
-            allowed=get_args(DetectionKind),
-        )
+    OptionError.check_choice("detection", kind, DetectionKind)
     vals = np.asarray(list(values), dtype=object)
     over = _overrides(detected_values)
     flags = [_flag(v, column) for v in vals]

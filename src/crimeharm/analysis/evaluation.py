@@ -19,6 +19,16 @@ weights (a crime of 365 days adds 365² to the variance, ten crimes of 36.5
 days add 10·36.5²). So the same test is run on harm sums with
 ``Var = Σ w²`` over every record in the eight sums (Wheeler's extension of
 the WDD to harm weights sums per-offence WDDs, which is the same).
+
+Checked against the paper's worked example (treated 207 -> 110, control
+308 -> 318, displacement 178 -> 157, its control 150 -> 140: WDD -118,
+variance 1568, z -2.98, 95% interval -196 to -40) and Wheeler's harm-weighted
+example (ptools ``wdd_harm``): see ``tests/test_evaluation.py``. The published
+figures agree with the formula above; an early version of the authors' R code
+(ptools ``wdd.R``) closed a parenthesis late in the displacement-control
+variance (``Cd1 * (1 + Cd0)`` for ``Cd1 + Cd0``), since fixed there. ptools
+reports a 90% interval by default (``alpha=0.1``); here ``level`` is 0.95
+unless given.
 """
 
 from __future__ import annotations
@@ -105,7 +115,7 @@ def wdd(
     displacement, displacement_control : (before, after) pairs, optional
         The displacement area and its control; both or neither.
     level : float
-        The confidence level of the interval.
+        The confidence level of the interval, a share 0-1 (0.95).
     value : str
         The harm column of records given as DataFrames.
 
@@ -123,6 +133,13 @@ def wdd(
     >>> r = crimeharm.wdd(target=(20, 10), control=(20, 20))
     >>> r[["estimate", "se", "z"]].round(3).tolist()
     [-10.0, 8.367, -1.195]
+
+    The paper's worked example, with displacement areas:
+
+    >>> r = crimeharm.wdd(target=(207, 110), control=(308, 318),
+    ...                   displacement=(178, 157), displacement_control=(150, 140))
+    >>> r[["estimate", "z", "low", "high"]].round(2).tolist()
+    [-118.0, -2.98, -195.61, -40.39]
     """
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
         raise OptionError(f"level={level!r}; expected a probability between 0 and 1")

@@ -72,7 +72,10 @@ much to one record. :func:`harm_intervals` scores the records once
     intervals: ``rank_low`` is 1 + the number of cells whose ``harm_low``
     is above this cell's ``harm_high`` (cells surely ahead), ``rank_high``
     1 + the number of other cells whose ``harm_high`` is above this cell's
-    ``harm_low`` (cells that may be ahead).
+    ``harm_low`` (cells that may be ahead). The ranks are nullable integers
+    (``Int64``): the blank area (:data:`crimeharm.BLANK_AREA`, the records
+    with no area) is not a place, so its rows have harm intervals but no
+    rank, and are not counted in the ranks of the others.
 
 ``records``, ``max_record_harm``, ``max_record_share``, ``dominant``
     The number of records counted in the cell, the harm of the largest
@@ -95,12 +98,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from statistics import NormalDist
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from crimeharm._engine.groups import label_blank
+from crimeharm._engine.groups import BLANK_AREA, label_blank
 from crimeharm.errors import OptionError
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
@@ -228,18 +231,8 @@ def normal_interval(
 def _check(
     method: str, level: float, resamples: int, dominant_share: float, max_weight: str
 ) -> None:
-    if method not in get_args(IntervalMethod):
-        raise OptionError(
-            f"method={method!r}; expected one of {list(get_args(IntervalMethod))}",
-            values=[method],
-            allowed=get_args(IntervalMethod),
-        )
-    if max_weight not in get_args(MaxWeight):
-        raise OptionError(
-            f"max_weight={max_weight!r}; expected one of {list(get_args(MaxWeight))}",
-            values=[max_weight],
-            allowed=get_args(MaxWeight),
-        )
+    OptionError.check_choice("method", method, IntervalMethod)
+    OptionError.check_choice("max_weight", max_weight, MaxWeight)
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
         raise OptionError(f"level={level!r}; expected a probability between 0 and 1 (e.g. 0.95)")
     if isinstance(resamples, bool) or not isinstance(resamples, int | np.integer) or resamples < 2:
@@ -436,7 +429,7 @@ def harm_intervals(
         The interval: compound-Poisson gamma (Fay-Feuer, Wilson-Hilferty
         quantiles), normal, or percentile bootstrap over records.
     level : float
-        Confidence level of the intervals (0.95).
+        Confidence level of the intervals, a share 0-1 (0.95).
     by, period, complete, excluded
         As for :func:`crimeharm.harm_index`.
     max_weight : {'cell', 'table'}
@@ -448,7 +441,8 @@ def harm_intervals(
         ``bootstrap`` only: the seed of the random generator
         (``numpy.random.default_rng``); the same seed gives the same result.
     dominant_share : float
-        Flag cells where one record gives more than this share of the harm.
+        Flag cells where one record gives more than this share of the harm
+        (0-1; 0.5).
     {score_parameters}
     {window_parameters}
 
@@ -499,7 +493,11 @@ def harm_intervals(
     max_w = cells.max(np.where(crimes != 0, days, 0.0))
     max_h = cells.max(np.abs(harm))
     alpha = 1.0 - level
-    groups = _period_groups(cells.period_of_row)
+    # the blank area (records with no area) is not a place: it gets intervals but no rank
+    unranked = np.zeros(len(table), dtype=bool)
+    for name in by_list:
+        unranked |= table[name].astype(object).to_numpy() == BLANK_AREA
+    groups = [idx[~unranked[idx]] for idx in _period_groups(cells.period_of_row)]
     info: dict[str, Any] = {"method": method, "level": level}
     if method == "bootstrap":
         low, high, r_low, r_high = _bootstrap(
@@ -541,15 +539,18 @@ def harm_intervals(
     table["records"] = n_rec.round().astype(np.int64)
     table["harm_low"] = low
     table["harm_high"] = high
-    table["rank"] = rank
-    table["rank_low"] = r_low
-    table["rank_high"] = r_high
+    for col, values in (("rank", rank), ("rank_low", r_low), ("rank_high", r_high)):
+        table[col] = pd.array(np.where(unranked, 0, values), dtype="Int64")
+        table.loc[unranked, col] = pd.NA
     table["max_record_harm"] = max_h
     table["max_record_share"] = share
     table["dominant"] = np.nan_to_num(share, nan=0.0) > dominant_share
     info.update(
         dominant_share=dominant_share,
-        ranks="within each period; 1 = most harm; equal harm shares the smallest rank",
+        ranks=(
+            "within each period; 1 = most harm; equal harm shares the smallest rank; "
+            f"the blank area ({BLANK_AREA}) is not ranked"
+        ),
     )
     meta["intervals"] = info
     table.attrs["crimeharm"] = meta

@@ -299,8 +299,8 @@ def harm_at_risk(
         The end of the time at risk (inclusive); by default the latest event
         date counted in the data.
     from_age : int
-        The age from which days count as at risk (18; 10 for records from
-        the age of criminal responsibility).
+        The age, in years, from which days count as at risk (18; 10 for
+        records from the age of criminal responsibility).
     per : float
         The rate base, days (100).
     followup : int, optional

@@ -24,25 +24,48 @@ from crimeharm.errors import MissingColumnError, OptionalDependencyError
 __all__ = ["plot_composition", "plot_ranks", "plot_trend"]
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, imported now; every plot of crimeharm gets it here.
+
+    Raises
+    ------
+    OptionalDependencyError
+        When matplotlib is not installed, saying how to install it.
+    """
     try:
         import matplotlib.pyplot as plt
     except ImportError:
         raise OptionalDependencyError(
-            "plots need matplotlib: pip install 'crimeharm[plot]'"
+            "plots need matplotlib: pip install 'crimeharm[plot]'", values=["matplotlib"]
         ) from None
     return plt
 
 
-def _axes(ax: Any, size: tuple[float, float]) -> Any:
+def axes(ax: Any, size: tuple[float, float], *, layout: str | None = None) -> Any:
+    """``ax``, or the Axes of a new figure of ``size`` (inches) when ``ax`` is None.
+
+    ``layout`` is matplotlib's figure layout (``"constrained"``, or None for none).
+    """
     if ax is not None:
         return ax
-    _, ax = _pyplot().subplots(figsize=size)
+    _, ax = pyplot().subplots(figsize=size, layout=layout)
     return ax
 
 
 def _harm_column(table: pd.DataFrame, harm: str | None) -> str:
     return harm or ("chi_days" if "chi_days" in table.columns else "harm_days")
+
+
+def _sums(
+    table: pd.DataFrame, key: str | list[str], *, crimes: str, harm: str | None, dropna: bool
+) -> tuple[pd.DataFrame, str]:
+    """Crimes and harm summed by ``key`` (a column, or several), and the harm column used."""
+    harm = _harm_column(table, harm)
+    keys = [key] if isinstance(key, str) else key
+    MissingColumnError.check(list(table.columns), [*keys, crimes, harm], source="table")
+    by = [table[k].astype(object) for k in keys]
+    grouped = table.groupby(by[0] if isinstance(key, str) else by, dropna=dropna)
+    return grouped[[crimes, harm]].sum(), harm
 
 
 def plot_composition(
@@ -81,14 +104,12 @@ def plot_composition(
     ['Crimes', 'Harm (CHI days)']
     >>> plt.close("all")
     """
-    plt = _pyplot()
-    harm = _harm_column(table, harm)
-    MissingColumnError.check(list(table.columns), [group, crimes, harm], source="table")
-    sums = table.groupby(table[group].astype(object), dropna=False)[[crimes, harm]].sum()
+    plt = pyplot()
+    sums, harm = _sums(table, group, crimes=crimes, harm=harm, dropna=False)
     sums = sums[(sums != 0).any(axis=1)].sort_values(harm, ascending=False)
     sums.index = ["(none)" if pd.isna(g) else str(g) for g in sums.index]
     shares = sums / sums.sum() * 100.0
-    ax = _axes(ax, (9, 4.5))
+    ax = axes(ax, (9, 4.5))
     colours = plt.get_cmap("tab20")(np.arange(len(shares)) % 20)
     left = np.zeros(2)
     for (name, row), colour in zip(shares.iterrows(), colours, strict=True):
@@ -147,18 +168,16 @@ def plot_trend(
     'index (2023-Q1 = 100)'
     >>> plt.close("all")
     """
-    harm = _harm_column(table, harm)
-    MissingColumnError.check(list(table.columns), [period, crimes, harm], source="table")
     keys = [period] + (["period_start"] if "period_start" in table.columns else [])
-    sums = table.groupby([table[k].astype(object) for k in keys], dropna=True)[[crimes, harm]]
-    totals = sums.sum().reset_index()
+    sums, harm = _sums(table, keys, crimes=crimes, harm=harm, dropna=True)
+    totals = sums.reset_index()
     # cells that hold only excluded records (dated outside the window, historic...) are not
     # periods of the trend
     totals = totals[(totals[crimes] != 0) | (totals[harm] != 0)]
     if "period_start" in totals.columns:
         totals = totals.sort_values("period_start")
     indexed = index_to_base(totals, base=base, period=period, columns=[crimes, harm])
-    ax = _axes(ax, (8, 4.5))
+    ax = axes(ax, (8, 4.5))
     x = np.arange(len(indexed))
     ax.plot(x, indexed[f"{crimes}_index"], marker="o", label="Crimes (count)")
     ax.plot(x, indexed[f"{harm}_index"], marker="s", label="Harm (CHI days)")
@@ -210,13 +229,11 @@ def plot_ranks(
     'Areas ranked by harm (#), with their rank by count (of 3)'
     >>> plt.close("all")
     """
-    harm = _harm_column(table, harm)
-    MissingColumnError.check(list(table.columns), [area, crimes, harm], source="table")
-    sums = table.groupby(table[area].astype(object), dropna=False)[[crimes, harm]].sum()
+    sums, harm = _sums(table, area, crimes=crimes, harm=harm, dropna=False)
     sums["harm_rank"] = sums[harm].rank(ascending=False, method="min").astype(int)
     sums["count_rank"] = sums[crimes].rank(ascending=False, method="min").astype(int)
     shown = sums.sort_values(harm, ascending=False).head(top)[::-1]
-    ax = _axes(ax, (8, max(3.0, 0.35 * len(shown) + 1.2)))
+    ax = axes(ax, (8, max(3.0, 0.35 * len(shown) + 1.2)))
     y = np.arange(len(shown))
     ax.barh(y, shown[harm], color="#8c2d04")
     ax.set_yticks(y, [f"{a}  (#{r})" for a, r in zip(shown.index, shown["harm_rank"], strict=True)])

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from crimeharm.analysis.concentration import concentration, lorenz
+from crimeharm.analysis.plots import axes
 from crimeharm.analysis.spots import KINDS, spots
 from crimeharm.analysis.units import as_units
-from crimeharm.errors import MissingColumnError, OptionalDependencyError, OptionError
+from crimeharm.errors import MissingColumnError, OptionError
 
 __all__ = ["plot_lorenz", "plot_ranked_intervals", "plot_spot_overlap"]
 
@@ -25,15 +26,7 @@ _COLOURS = {"both": "#7b3294", "harm only": "#d7191c", "hot only": "#2c7bb6", "n
 
 
 def _axes(ax: Any, size: tuple[float, float] = (6.4, 4.8)) -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise OptionalDependencyError(
-            "plots need matplotlib: pip install 'crimeharm[plot]'", values=["matplotlib"]
-        ) from None
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
+    return axes(ax, size, layout="constrained")
 
 
 def _unit_label(frame: pd.DataFrame, unit: list[str]) -> list[str]:
@@ -125,7 +118,7 @@ def plot_ranked_intervals(
         The period to draw (a value of the ``period`` column); needed when
         the table has several.
     top : int
-        How many units to draw, most harm first.
+        The number of units to draw, most harm first.
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 
@@ -165,6 +158,8 @@ def plot_ranked_intervals(
             rows = intervals[intervals["period"] == period]
             if rows.empty:
                 raise OptionError(f"period={period!r} is not in the table", values=[period])
+    if "rank" in rows.columns:  # the blank area (no area given) is not a place: not ranked
+        rows = rows[rows["rank"].notna()]
     rows = rows.sort_values("harm_days", ascending=False, kind="stable").head(top)
     ax = _axes(ax, (6.4, max(3.0, 1.2 + 0.22 * len(rows))))
     y = np.arange(len(rows))[::-1]

@@ -98,7 +98,8 @@ def spearman_rho(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarra
     Parameters
     ----------
     x, y : sequence of float
-        Two values per unit (harm under two schemes, say), in the same order.
+        Two values per unit (harm under two schemes, say), in the same order,
+        each side in one unit of its own (days, crimes...): only their ranks count.
 
     Returns
     -------
@@ -148,7 +149,8 @@ def kendall_tau(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
     Parameters
     ----------
     x, y : sequence of float
-        Two values per unit, in the same order.
+        Two values per unit, in the same order, each side in one unit of its
+        own (days, crimes...): only their ranks count.
 
     Returns
     -------
@@ -233,7 +235,7 @@ def compare_schemes(
         another code column (``ons-css`` is keyed by open-data codes). Labels
         are the editions' ids, which must differ.
     top : int
-        Movers listed per scheme.
+        The number of areas listed as movers per scheme.
     **options
         Scoring options for every scheme (``date``, ``start``,
         ``police_initiated``...), as :func:`crimeharm.harm_index` takes them.

@@ -34,7 +34,8 @@ How it is computed: one :func:`crimeharm.harm_index` call, whose cells
 already hold the included crimes and harm and, per exclusion reason, the
 excluded crimes and harm, with the detection column (and the category, or
 the offence code when the category is the edition's offence group) as
-extra ``by`` keys; its cells are then read through the detection
+extra ``by`` keys (the compiled engine's one-pass loop takes them, as it
+takes one area column); its cells are then read through the detection
 vocabulary and summed over those keys. Memory is that of the cells: areas x
 periods x distinct values of the extra keys.
 """
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -261,14 +262,6 @@ def _category_values(
     return table[codes], pd.Index(uniques)
 
 
-def _check_choice(name: str, value: object, kind: Any) -> None:
-    allowed = get_args(kind)
-    if value not in allowed:
-        raise OptionError(
-            f"{name}={value!r}; expected one of {list(allowed)}", values=[value], allowed=allowed
-        )
-
-
 def _police_uk(
     data: Any, opts: dict[str, Any], outcomes: Any, detected: str | None
 ) -> tuple[Any, dict[str, Any], str | None, dict[str, Any] | None]:
@@ -437,10 +430,10 @@ def series(
     """
     score_opts = {k: v for k, v in locals().items() if k in SCORE_ARGUMENTS}
     ScoreOptions.from_arguments(score_opts)  # check the scoring options before any reading
-    _check_choice("shape", shape, Shape)
-    _check_choice("format", format, Format)
-    _check_choice("unknown_outcome", unknown_outcome, UnknownOutcome)
-    _check_choice("detection", detection, DetectionKind)
+    OptionError.check_choice("shape", shape, Shape)
+    OptionError.check_choice("format", format, Format)
+    OptionError.check_choice("unknown_outcome", unknown_outcome, UnknownOutcome)
+    OptionError.check_choice("detection", detection, DetectionKind)
     check_progress(progress)
     check_output_kind(output)
     data = as_arrow(data)  # once: a stream (a DuckDB relation) is read once, by harm_index

@@ -97,7 +97,7 @@ def spots(
     top : int, optional
         The number of units in each top list.
     top_share : float, optional
-        Or the share of units in each top list (``0.05`` for the top 5%).
+        Or the share of units in each top list, 0-1 (``0.05`` for the top 5%).
     harm, count : str
         The harm column (days) and the count column (crimes).
     units, complete
@@ -107,7 +107,7 @@ def spots(
     -------
     pandas.DataFrame
         One row per unit, in order of harm (ties by unit id): the unit
-        column(s), ``harm``, ``count``, ``harm_rank``, ``count_rank``,
+        column(s), ``harm`` (days), ``count`` (crimes), ``harm_rank``, ``count_rank``,
         ``harm_spot``, ``hot_spot`` and ``kind`` (``both``, ``harm only``,
         ``hot only``, ``neither``). ``attrs["crimeharm"]`` has ``k``, the
         ties left out at each cut and the rows without a unit id.
@@ -231,25 +231,28 @@ def spot_overlap(
     )
 
 
-def _period_order(col: Any) -> tuple[np.ndarray, list[Any]]:
-    """Each row's period position in time order (-1 for none), and the periods in that order."""
-    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        cats = list(col.cat.categories)
-        if not col.cat.ordered:
-            order = np.argsort(np.asarray([str(c) for c in cats]), kind="stable")
-            pos = np.empty(len(cats), dtype=np.int64)
-            pos[order] = np.arange(len(cats))
-            codes = np.where(codes >= 0, pos[np.maximum(codes, 0)], -1)
-            cats = [cats[i] for i in order]
-        return codes, cats
-    idx, dictionary = dictionary_encoded(col)
-    values = dictionary.to_pylist()
+def _in_text_order(codes: np.ndarray, values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes into ``values`` renumbered so that the values sort as text (-1 stays -1)."""
     order = np.argsort(np.asarray([str(v) for v in values], dtype=object), kind="stable")
     pos = np.empty(len(values), dtype=np.int64)
     pos[order] = np.arange(len(values))
-    idx = np.asarray(idx, dtype=np.int64)
-    return np.where(idx >= 0, pos[np.maximum(idx, 0)], -1), [values[i] for i in order]
+    codes = np.asarray(codes, dtype=np.int64)
+    return np.where(codes >= 0, pos[np.maximum(codes, 0)], -1), [values[i] for i in order]
+
+
+def _period_order(col: Any) -> tuple[np.ndarray, list[Any]]:
+    """Each row's period position in time order (-1 for none), and the periods in that order.
+
+    An ordered categorical keeps its order; other periods sort as text.
+    """
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        cats = list(col.cat.categories)
+        if col.cat.ordered:
+            return codes, cats
+        return _in_text_order(codes, cats)
+    idx, dictionary = dictionary_encoded(col)
+    return _in_text_order(idx, dictionary.to_pylist())
 
 
 def persistence(

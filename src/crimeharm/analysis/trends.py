@@ -32,8 +32,11 @@ def _columns(table: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
     return cols
 
 
-def _by(by: str | Sequence[str] | None) -> list[str]:
-    return [by] if isinstance(by, str) else list(by or [])
+def _by(table: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
+    """The ``by`` columns as a list, each checked to be in the table."""
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    MissingColumnError.check(list(table.columns), by_list, source="table", what="by ")
+    return by_list
 
 
 def _periods(table: pd.DataFrame, period: str) -> list[object]:
@@ -81,7 +84,8 @@ def rates(
     Returns
     -------
     pandas.DataFrame
-        A copy with ``population`` and ``<column>_per_<per>``.
+        A copy with ``population`` (residents) and ``<column>_per_<per>``
+        (the column's unit, days or crimes, per ``per`` residents).
 
     Examples
     --------
@@ -93,7 +97,9 @@ def rates(
     1    B               30.0              3.0
     """
     out = table.copy()
-    add_rates(out, _by(by), population, per=per, values=_columns(table, columns), missing=missing)
+    add_rates(
+        out, _by(table, by), population, per=per, values=_columns(table, columns), missing=missing
+    )
     return out
 
 
@@ -150,8 +156,7 @@ def index_to_base(
             values=[base],
             allowed=present,
         )
-    by_list = _by(by)
-    MissingColumnError.check(list(table.columns), by_list, source="table", what="by ")
+    by_list = _by(table, by)
     out = table.copy()
     is_base = (table[period].astype(object) == base).to_numpy()
     if by_list:
@@ -212,8 +217,7 @@ def rolling_mean(
     if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
         raise OptionError(f"window={window!r}; expected a whole number of periods >= 1")
     cols = _columns(table, columns)
-    by_list = _by(by)
-    MissingColumnError.check(list(table.columns), by_list, source="table", what="by ")
+    by_list = _by(table, by)
     periods = _periods(table, period)
     if len(periods) < window:
         warnings.warn(

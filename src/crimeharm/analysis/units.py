@@ -216,13 +216,17 @@ def _offsets(arr: pa.Array) -> np.ndarray:
     )[arr.offset :]
 
 
-def _pair_columns(arr: pa.Array) -> tuple[list[np.ndarray], int] | None:
+def _pair_columns(
+    arr: pa.Array, matrix_out: list[np.ndarray] | None = None
+) -> tuple[list[np.ndarray], int] | None:
     """The text as columns of two bytes (big-endian, zero-padded), and its width in bytes.
 
     Column ``j`` holds bytes ``2j`` and ``2j + 1`` of every value as one
     16-bit number (0 past the end of a value), so columns compare as the text
     does; an odd last byte is a column of its own. None when a value is longer
     than 32 bytes or the text holds a NUL byte (which would read as padding).
+    When every value has the same width (and none is null), the ``(rows,
+    width)`` matrix of bytes is appended to ``matrix_out``.
     """
     n = len(arr)
     offsets = _offsets(arr)
@@ -245,6 +249,8 @@ def _pair_columns(arr: pa.Array) -> tuple[list[np.ndarray], int] | None:
     pairs, odd = divmod(width, 2)
     if width and int(lengths.min()) == width:  # one width: the bytes are a matrix already
         matrix = data.reshape(n, width)
+        if matrix_out is not None:
+            matrix_out.append(matrix)
         columns = [matrix[:, : 2 * pairs].view(">u2")[:, j] for j in range(pairs)]
         if odd:
             columns.append(matrix[:, width - 1])
@@ -284,6 +290,13 @@ def _blocks(n: int, work: Any) -> None:
             f.result()
 
 
+def _native(col: np.ndarray) -> np.ndarray:
+    """A block of a byte-pair column as contiguous native integers (faster to index with)."""
+    if col.dtype.isnative and col.flags.c_contiguous:
+        return col
+    return np.ascontiguousarray(col, dtype=np.uint16 if col.dtype.itemsize == 2 else col.dtype)
+
+
 def _short_string_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
     """Codes, distinct values and their ranks for short text, without hashing text.
 
@@ -296,21 +309,34 @@ def _short_string_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray
     space that sorts as the text does; the distinct values are the integers
     that occur, their codes come in ascending order, and their text is read
     back from the integers. None when the text does not fit (the caller falls
-    back to Arrow's dictionary encoding, a hash table of text).
+    back to Arrow's dictionary encoding, a hash table of text). Text of one
+    width whose every byte runs over a small range (``E01000001``) is coded
+    first by plain arithmetic on its bytes (:func:`_byte_range_codes`).
     """
-    n = len(arr)
-    if n == 0:
+    if len(arr) == 0:
         return None
-    read = _pair_columns(arr)
+    matrix: list[np.ndarray] = []
+    read = _pair_columns(arr, matrix)
     if read is None:
         return None
-    columns, width = read
+    if matrix:
+        fast = _byte_range_codes(matrix[0], arr.type)
+        if fast is not None:
+            return fast
+    return _pair_codes(arr, *read)
+
+
+def _pair_codes(
+    arr: pa.Array, columns: list[np.ndarray], width: int
+) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
+    """:func:`_short_string_codes` from the byte-pair columns (see there)."""
+    n = len(arr)
     seen: dict[int, np.ndarray] = {}  # per thread: which values each column has
 
     def look(a: int, b: int) -> None:
         mine = seen.setdefault(threading.get_ident(), np.zeros((len(columns), 1 << 16), dtype=bool))
         for j, col in enumerate(columns):
-            mine[j, col[a:b]] = True
+            mine[j, _native(col[a:b])] = True
 
     _blocks(n, look)
     seen_all = np.logical_or.reduce(list(seen.values()))
@@ -321,15 +347,16 @@ def _short_string_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray
         space *= int(sizes[j])
     if space > max(1 << 24, 4 * n):
         return None
-    luts = (np.cumsum(seen_all, axis=1, dtype=np.int32) - 1).astype(np.int64)
-    key = np.zeros(n, dtype=np.int64)
+    small = np.int32 if space < 2**31 else np.int64  # half the bytes to move, when it fits
+    luts = (np.cumsum(seen_all, axis=1, dtype=np.int32) - 1).astype(small)
+    key = np.zeros(n, dtype=small)
     hit: dict[int, np.ndarray] = {}  # per thread: which keys occur
 
     def build(a: int, b: int) -> None:
         k = key[a:b]
         for j in keep:
-            k *= int(sizes[j])
-            k += luts[j][columns[j][a:b]]
+            k *= small(sizes[j])
+            k += luts[j][_native(columns[j][a:b])]
         hit.setdefault(threading.get_ident(), np.zeros(space, dtype=bool))[k] = True
 
     _blocks(n, build)
@@ -346,6 +373,82 @@ def _short_string_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray
     if arr.null_count:
         codes[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
     return codes, dictionary, rank
+
+
+def _byte_range_codes(
+    matrix: np.ndarray, kind: pa.DataType
+) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
+    """Codes, distinct values and ranks of text of one width, from each byte's range.
+
+    Codes of a fixed pattern (``E01000001``: a few constant letters, then
+    digits) are numbers in disguise: byte ``j`` runs over ``lo_j .. hi_j``,
+    and ``Σ (byte_j − lo_j) · stride_j`` (constant bytes left out) is a dense
+    integer that sorts as the text does. When the product of the ranges is
+    small enough, each row's integer is plain arithmetic on its bytes (no
+    table look-up, no hashing); None otherwise (the caller reads byte pairs).
+    """
+    n, width = matrix.shape
+    lo = np.full(width, 255, dtype=np.uint8)
+    hi = np.zeros(width, dtype=np.uint8)
+    bounds: list[tuple[np.ndarray, np.ndarray]] = []
+    lock = threading.Lock()
+
+    def extent(a: int, b: int) -> None:
+        block = matrix[a:b]
+        whole = len(block) // 64 * 64  # 64 rows side by side: long rows reduce fast
+        parts = [block[:whole].reshape(-1, 64 * width)] if whole else []
+        if whole < len(block):
+            parts.append(block[whole:])
+        found = (
+            np.min([p.min(axis=0).reshape(-1, width).min(axis=0) for p in parts], axis=0),
+            np.max([p.max(axis=0).reshape(-1, width).max(axis=0) for p in parts], axis=0),
+        )
+        with lock:
+            bounds.append(found)
+
+    _blocks(n, extent)
+    for b_lo, b_hi in bounds:
+        np.minimum(lo, b_lo, out=lo)
+        np.maximum(hi, b_hi, out=hi)
+    sizes = hi.astype(np.int64) - lo + 1
+    keep = [j for j in range(width) if sizes[j] > 1]
+    space = int(np.prod(sizes[keep], dtype=np.float64)) if keep else 1
+    if space > max(1 << 24, 4 * n):
+        return None
+    small = np.int32 if space < 2**31 - 256 else np.int64  # room for a byte before ``- lo``
+    key = np.zeros(n, dtype=small)
+    hit: dict[int, np.ndarray] = {}  # per thread: which keys occur
+
+    def build(a: int, b: int) -> None:
+        k = key[a:b]
+        for j in keep:
+            k *= k.dtype.type(sizes[j])
+            np.add(k, matrix[a:b, j], out=k, casting="unsafe")
+            k -= k.dtype.type(lo[j])
+        hit.setdefault(threading.get_ident(), np.zeros(space, dtype=bool))[k] = True
+
+    _blocks(n, build)
+    present = np.logical_or.reduce(list(hit.values()))
+    id_of = np.cumsum(present, dtype=small) - 1
+    codes = np.empty(n, dtype=np.int64)
+
+    def number(a: int, b: int) -> None:
+        codes[a:b] = id_of[key[a:b]]
+
+    _blocks(n, number)
+    keys = np.flatnonzero(present)
+    m = len(keys)
+    out = np.empty((m, width), dtype=np.uint8)
+    out[:] = lo
+    rest = keys.astype(np.int64)
+    for j in reversed(keep):
+        rest, digit = np.divmod(rest, int(sizes[j]))
+        out[:, j] += digit.astype(np.uint8)
+    offset_type = np.int64 if pa.types.is_large_string(kind) else np.int32
+    offsets = np.arange(0, (m + 1) * width, width, dtype=offset_type)
+    buffers = [None, pa.py_buffer(cast(Any, offsets)), pa.py_buffer(cast(Any, out.reshape(-1)))]
+    dictionary = pa.Array.from_buffers(kind, m, buffers)
+    return codes, dictionary, np.arange(m, dtype=np.int64)
 
 
 def _decode(

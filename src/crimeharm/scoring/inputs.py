@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from crimeharm.errors import (
     ColumnNameError,
     ColumnTypeError,
+    EmptyDataError,
     InputFileError,
     InputTypeError,
     MissingColumnError,
@@ -1087,9 +1088,9 @@ class Source:
 
     ``kind`` is ``pandas``, ``arrow`` (a table), ``stream`` (a
     ``pyarrow.RecordBatchReader``, read once), ``parquet`` or ``csv`` (one file),
-    ``dataset`` (a folder, glob or list of files) or ``empty`` (one CSV file
-    with no header). ``columns`` are the input's columns, ``wanted`` those read
-    (None: all), ``types`` the unified Arrow type of each column read from files.
+    ``dataset`` (a folder, glob or list of files). ``columns`` are the input's
+    columns, ``wanted`` those read (None: all), ``types`` the unified Arrow type
+    of each column read from files.
     """
 
     data: Any
@@ -1195,10 +1196,13 @@ def _files_source(
     files = [_inspect(p, csv) for p in paths]
     full = [f for f in files if not f.empty]
     several = len(files) > 1
-    if not full:  # only files with no header: a valid, empty result
-        names = list(dict.fromkeys([*(wanted or []), *require]))
-        kind = "empty" if single else "dataset"
-        return Source(None, kind, names, 0, path=paths[0], wanted=wanted, files=files, csv=csv)
+    if not full:  # no header anywhere: a failed export or download, not "no crimes"
+        shown = ", ".join(repr(str(p)) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        raise EmptyDataError(
+            f"{shown}: {'the file is' if single else f'all {len(paths)} files are'} empty (no "
+            "header line); a CSV with no records still has its header",
+            path=str(paths[0]),
+        )
     hint = (
         "; to read only some of the files, pass a glob (such as 'folder/**/*-street.csv' for "
         "data.police.uk street files) or a "
@@ -1362,7 +1366,7 @@ def read_table(
     pandas.DataFrame
         For a DataFrame, the same object (not copied). Text read from files
         comes as categoricals (see ``categoricals``). A CSV file with no header
-        gives an empty frame with the ``columns`` and ``require`` columns.
+        raises :class:`~crimeharm.EmptyDataError`.
     """
     source = open_source(data, columns=columns, require=require, encoding=encoding, sep=sep)
     return source.read(categoricals=categoricals)

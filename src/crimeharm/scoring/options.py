@@ -14,7 +14,7 @@ import inspect
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -219,14 +219,6 @@ def _lag_days(historic_lag: Lag) -> int | None:
     return lag
 
 
-def _choice(name: str, value: object, kind: Any) -> None:
-    allowed = get_args(kind)
-    if value not in allowed:
-        raise OptionError(
-            f"{name}={value!r}; expected one of {list(allowed)}", values=[value], allowed=allowed
-        )
-
-
 def _column_name(name: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
         raise OptionError(
@@ -238,9 +230,19 @@ def _column_name(name: str, value: object) -> None:
 class ScoreOptions:
     """The scorer's options, checked once (see :func:`crimeharm.score` for their meaning).
 
-    ``start``, ``end``, ``date_range`` (first, last) and ``historic_lag_days``
-    are day numbers (days since 1970-01-01) and days; ``date_format`` is the
-    tuple of written forms tried in order.
+    ``date_format`` is the tuple of written forms tried in order. The other
+    options are as :func:`crimeharm.score` takes them, except these, held as
+    numbers:
+
+    Attributes
+    ----------
+    date_range : tuple of (int, int)
+        The plausibility window, first and last day, in day numbers (days
+        since 1970-01-01).
+    start, end : int or None
+        The window, first and last day, in day numbers (days since 1970-01-01).
+    historic_lag_days : int or None
+        The historic lag, in days.
     """
 
     weights: WeightTable
@@ -302,13 +304,13 @@ class ScoreOptions:
         OptionError
             On an option that is not valid, naming it and what is allowed.
         """
-        _choice("code_system", code_system, CodeSystem)
-        _choice("date_rule", date_rule, DateRule)
-        _choice("period_by", period_by, PeriodBy)
-        _choice("unknown", unknown, UnknownPolicy)
-        _choice("negative_counts", negative_counts, NegativeCounts)
-        _choice("flag_blank", flag_blank, FlagBlank)
-        _choice("flag_unknown", flag_unknown, FlagUnknown)
+        OptionError.check_choice("code_system", code_system, CodeSystem)
+        OptionError.check_choice("date_rule", date_rule, DateRule)
+        OptionError.check_choice("period_by", period_by, PeriodBy)
+        OptionError.check_choice("unknown", unknown, UnknownPolicy)
+        OptionError.check_choice("negative_counts", negative_counts, NegativeCounts)
+        OptionError.check_choice("flag_blank", flag_blank, FlagBlank)
+        OptionError.check_choice("flag_unknown", flag_unknown, FlagUnknown)
         for name, value in (
             ("code", code),
             ("date", date),

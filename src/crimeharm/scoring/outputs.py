@@ -12,7 +12,7 @@ with it (see :mod:`crimeharm.scoring.provenance`). polars is imported only for
 from __future__ import annotations
 
 import importlib
-from typing import Any, get_args
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -41,11 +41,7 @@ def check_output_kind(output: object) -> None:
     OptionError
         Naming the value and the choices.
     """
-    allowed = get_args(OutputKind)
-    if output not in allowed:
-        raise OptionError(
-            f"output={output!r}; expected one of {list(allowed)}", values=[output], allowed=allowed
-        )
+    OptionError.check_choice("output", output, OutputKind)
 
 
 def _polars() -> Any:

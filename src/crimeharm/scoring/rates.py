@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal, cast, get_args
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -57,12 +57,7 @@ def add_rates(
         When an area has no population (with ``missing='raise'``), a
         population is not positive, or an area appears twice.
     """
-    if missing not in get_args(MissingPolicy):
-        raise OptionError(
-            f"missing={missing!r}; expected one of {list(get_args(MissingPolicy))}",
-            values=[missing],
-            allowed=get_args(MissingPolicy),
-        )
+    OptionError.check_choice("missing", missing, MissingPolicy)
     if isinstance(population, pd.Series):
         population = population.rename("population").reset_index()
     if not isinstance(population, pd.DataFrame):

@@ -27,6 +27,41 @@ class Summary:
     Harm is in days. ``harm_excluded`` is the harm of excluded records whose
     offence code is known, per reason: the proactive (``police_generated``,
     ``police_initiated``), company-detected and historic series.
+
+    Attributes
+    ----------
+    edition, edition_sha256, scheme : str
+        The weights edition's id, the sha256 of its file and its scheme.
+    rows_in, rows_included : int
+        Rows read and rows included, in rows (records).
+    crimes_included : float
+        Crimes included: the sum of the counts (one per row without ``count``).
+    harm_included : float
+        Harm included, in days.
+    rows_excluded : collections.Counter
+        Rows excluded, per reason.
+    crimes_excluded : dict of str to float
+        Crimes excluded (sums of counts), per reason.
+    harm_excluded : dict of str to float
+        Harm excluded, in days, per reason (records with a known code).
+    unknown_codes, ambiguous_codes, crosswalked_codes : collections.Counter
+        Rows per offence code the edition does not carry, that several of its
+        offences share, and that were read through the crosswalk (``28A->28E``).
+    bad_dates, implausible_dates : list
+        Up to five examples of dates that could not be read, and of dates
+        outside ``date_range``.
+    blank_flags : collections.Counter
+        Rows with a blank yes/no value, per flag column.
+    flag_values : dict
+        Per flag column, the rows of each value outside the yes/no vocabulary.
+    blank_areas : dict
+        Per ``by`` column with blank areas: the included crimes and harm (days) there.
+    unknown_scored_zero : int
+        Rows with an unknown code scored as 0 days (``unknown='zero'``), in rows.
+    options : dict
+        The scoring options (:meth:`ScoreOptions.describe`).
+    notes : list
+        Further lines of the report (:meth:`to_text`), one note each.
     """
 
     edition: str

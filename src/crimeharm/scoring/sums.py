@@ -28,15 +28,17 @@ counted in the summary alone.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from crimeharm._engine import EngineName, new_engine
 from crimeharm._engine.base import Engine, Tally
@@ -161,12 +163,7 @@ def _count_of(value: float) -> int | float:
 
 
 def _excluded_cells(excluded: str) -> bool:
-    if excluded not in get_args(Excluded):
-        raise OptionError(
-            f"excluded={excluded!r}; expected one of {list(get_args(Excluded))}",
-            values=[excluded],
-            allowed=get_args(Excluded),
-        )
+    OptionError.check_choice("excluded", excluded, Excluded)
     return excluded == "columns"
 
 
@@ -240,6 +237,77 @@ def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progre
                 report(done)
         _finish(pending, scorer)
     return done
+
+
+def _stat_day(value: Any) -> int | None:
+    """The day number of a Parquet statistic of a date or naive timestamp column."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            return None
+        return int(np.datetime64(value, "D").astype(np.int64))
+    if isinstance(value, datetime.date):
+        return int(np.datetime64(value, "D").astype(np.int64))
+    return None
+
+
+def _file_days(file: Any, column: str) -> tuple[int, int] | None:
+    """The first and last day of ``column`` in one Parquet file's statistics; None if unknown."""
+    if file.kind != "parquet" or column not in file.schema.names:
+        return None
+    kind = file.schema.field(column).type
+    if not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)):
+        return None
+    try:
+        meta = pq.read_metadata(file.path)
+    except (pa.ArrowException, OSError):
+        return None
+    at = [j for j in range(meta.num_columns) if meta.schema.column(j).path == column]
+    if len(at) != 1:
+        return None
+    found: list[int] = []
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        if group.num_rows == 0:
+            continue
+        stats = group.column(at[0]).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        try:
+            a, b = _stat_day(stats.min), _stat_day(stats.max)
+        except (ValueError, OverflowError, pa.ArrowException):  # beyond Python's dates
+            return None
+        if a is None or b is None:
+            return None
+        found += [a, b]
+    return (min(found), max(found)) if found else None
+
+
+def periods_spanned(source: Source, opts: ScoreOptions, period: Period) -> int:
+    """The periods the dates of Parquet input span, from its statistics; 0 when unknown.
+
+    Read from the minimum and maximum of the period's date column in every
+    row group (a date or a timestamp without a time zone), within
+    ``date_range`` and ``start``/``end``; 0 for other inputs, other column
+    types, or row groups without statistics. A hint for the engine
+    (:meth:`Engine.reserve`): the records still place themselves.
+    """
+    column = opts.period_column
+    if column is None or not source.files or source.kind not in ("parquet", "dataset"):
+        return 0
+    spans = [_file_days(file, column) for file in source.files]
+    known = [d for d in spans if d is not None]
+    if len(known) < len(spans) or not known:
+        return 0
+    lo = max(min(a for a, _ in known), opts.date_range[0])
+    hi = min(max(b for _, b in known), opts.date_range[1])
+    if opts.start is not None:
+        lo = max(lo, opts.start)
+    if opts.end is not None:
+        hi = min(hi, opts.end)
+    if lo > hi:
+        return 0
+    ids = period.ids_from_days(np.array([lo, hi], dtype=np.int64))
+    return int(ids[1] - ids[0]) + 1
 
 
 @with_score_parameters
@@ -384,6 +452,8 @@ def harm_index(
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
     needed = list(dict.fromkeys([*opts.columns(), *by_list]))
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
+    if per_spec is not None:
+        eng.reserve(periods_spanned(source, opts, per_spec))
     scorer = Scorer(opts)
     add_batches(eng, scorer, source, progress=progress)
     out = build_output(

@@ -79,16 +79,9 @@ def diff_editions(
     >>> {name: len(frame) for name, frame in parts.items()}
     {'added': 0, 'removed': 0, 'rescored': 0, 'unchanged': 516}
     """
-    if by not in DIFF_BY:
-        raise OptionError(
-            f"by={by!r}; expected one of {list(DIFF_BY)}", values=[by], allowed=DIFF_BY
-        )
-    if rule is not None and rule not in AMBIGUITY_RULES:
-        raise OptionError(
-            f"rule={rule!r}; expected one of {list(AMBIGUITY_RULES)}",
-            values=[rule],
-            allowed=AMBIGUITY_RULES,
-        )
+    OptionError.check_choice("by", by, DIFF_BY)
+    if rule is not None:
+        OptionError.check_choice("rule", rule, AMBIGUITY_RULES)
     a, b = _by_code(load_weights(old), by, rule), _by_code(load_weights(new), by, rule)
     both = a.index.intersection(b.index, sort=False)
     merged = pd.DataFrame(

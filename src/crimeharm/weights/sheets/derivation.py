@@ -143,7 +143,8 @@ class StartingPoint:
     kind : {"custody", "community_order", "fine", "fixed_penalty"}
         The disposal.
     years, months, weeks : float, default 0
-        Custody only: the length of the custodial sentence (at least one > 0).
+        Custody only: the length of the custodial sentence, in years, months
+        and weeks, added (at least one > 0).
     level : {"low", "medium", "high"}, optional
         Community order only: the level of the order.
     band : {"A", "B", "C", "D", "E", "F"}, optional
