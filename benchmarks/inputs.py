@@ -34,7 +34,17 @@ sys.path.insert(0, str(HERE))
 
 import datagen  # noqa: E402
 
-INPUTS = ("pandas", "arrow", "polars", "polars-lazy", "duckdb")
+INPUTS = (
+    "pandas",
+    "arrow",
+    "polars",
+    "polars-lazy",
+    "duckdb",
+    "pandas-date32",
+    "pandas-arrow-dtypes",
+    "pandas-category",
+    "pandas-tz",
+)
 
 
 def load(kind: str, path: str) -> tuple[object, object]:
@@ -45,6 +55,8 @@ def load(kind: str, path: str) -> tuple[object, object]:
         return pq.read_table(path).to_pandas(), None
     if kind == "arrow":
         return pq.read_table(path), None
+    if kind.startswith("pandas-"):
+        return pandas_variant(kind, pq.read_table(path)), None
     if kind in ("polars", "polars-lazy"):
         import polars as pl
 
@@ -55,6 +67,38 @@ def load(kind: str, path: str) -> tuple[object, object]:
     con = duckdb.connect()
     con.execute(f"CREATE TABLE records AS SELECT * FROM read_parquet('{path}')")
     return con.table("records"), con
+
+
+def pandas_variant(kind: str, table: object) -> object:
+    """The records as a pandas frame whose columns have other dtypes (the same values).
+
+    ``pandas-date32``: the date as ``date32[pyarrow]``; ``pandas-arrow-dtypes``: every
+    column an ``ArrowDtype`` (``string[pyarrow]``, ``bool[pyarrow]``, ``timestamp[pyarrow]``);
+    ``pandas-category``: text columns as categoricals; ``pandas-tz``: the date as
+    ``datetime64[ns, Europe/London]`` (the same London dates).
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if kind == "pandas-arrow-dtypes":
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+    frame = table.to_pandas()
+    if kind == "pandas-date32":
+        dates = table.column("committed").cast(pa.date32())
+        frame["committed"] = pd.Series(pd.arrays.ArrowExtensionArray(dates), index=frame.index)
+    elif kind == "pandas-category":
+        for col in frame.columns:
+            if pd.api.types.is_string_dtype(frame[col].dtype):
+                frame[col] = frame[col].astype("category")
+    elif kind == "pandas-tz":
+        naive = pd.Series(table.column("committed").cast(pa.timestamp("s")).to_numpy())
+        frame["committed"] = naive.dt.tz_localize(
+            "Europe/London", ambiguous=np.zeros(len(frame), dtype=bool), nonexistent="shift_forward"
+        )
+    else:
+        raise SystemExit(f"unknown input {kind!r}")
+    return frame
 
 
 def digest(out: object) -> str:

@@ -125,6 +125,11 @@ class Ids:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 self.known = self.known.cast(pa.string())
                 dictionary = dictionary.cast(pa.string())
+        if not len(self.known) and not dictionary.null_count:
+            first = self._first(dictionary)
+            if first is not None:
+                self._last = (key, first)
+                return first
         pos = pc.index_in(dictionary, value_set=self.known)
         unseen = pc.and_(pc.is_null(pos), pc.is_valid(dictionary))
         if pos.null_count and pc.any(unseen).as_py():
@@ -137,6 +142,21 @@ class Ids:
         filled = pos.fill_null(self._null()) if pos.null_count else pos  # nulls: blank values
         mapping = filled.to_numpy(zero_copy_only=False).astype(np.int64)
         self._last = (key, mapping)
+        return mapping
+
+    def _first(self, dictionary: pa.Array) -> np.ndarray | None:
+        """The ids of the first values seen, distinct and not null: their sorted order.
+
+        Sorted once, with no hashing; None when values repeat (the general path then).
+        """
+        order = pc.array_sort_indices(dictionary)
+        ordered = dictionary.take(order)
+        n = len(ordered)
+        if n > 1 and pc.not_equal(ordered.slice(0, n - 1), ordered.slice(1)).false_count:
+            return None
+        self.known = ordered
+        mapping = np.empty(n, dtype=np.int64)
+        mapping[order.to_numpy()] = np.arange(n, dtype=np.int64)
         return mapping
 
     def _null(self) -> int:

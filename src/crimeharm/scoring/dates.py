@@ -58,6 +58,7 @@ scorer's plausibility window.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -321,22 +322,87 @@ _FAST = {
 }
 
 
-def _sliced(text: pa.Array, at: tuple[int, int]) -> pa.Array:
-    return pc.utf8_slice_codeunits(text, at[0], at[1])
+#: The same layouts byte by byte: the date's separators (the bytes each may be) and the byte
+#: between the date and a time, for the three lengths (date, with minutes, with seconds).
+_LAYOUT_BYTES = {
+    _ISO: ({4: b"-", 7: b"-"}, b"T "),
+    _UK: ({2: b"/.-", 5: b"/.-"}, b" "),
+}
+_COLON_AT = {10: (), 16: (13,), 19: (13, 16)}
+
+
+def _bytes_of(text: pa.Array, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``length`` bytes as rows of a ``uint8`` matrix, and their positions."""
+    offsets, values = text.buffers()[1:3]
+    if not len(text) or offsets is None or values is None:
+        return np.zeros((0, length), dtype=np.uint8), np.zeros(0, dtype=np.int64)
+    large = pa.types.is_large_string(text.type)
+    off = np.frombuffer(
+        memoryview(offsets),
+        dtype=np.int64 if large else np.int32,
+        count=len(text) + 1 + text.offset,
+    )[text.offset :]
+    data = np.frombuffer(memoryview(values), dtype=np.uint8)
+    lengths = np.diff(off)
+    where = np.flatnonzero(lengths == length)
+    if text.null_count:
+        valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        where = where[valid[where]]
+    if len(where) == len(text) and len(where) and off[-1] - off[0] == length * len(where):
+        return data[off[0] : off[-1]].reshape(-1, length), where  # contiguous: no copy
+    starts = off[:-1][where].astype(np.int64)
+    return data[starts[:, None] + np.arange(length)], where
+
+
+def _number(mat: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    out = np.zeros(len(mat), dtype=np.int64)
+    for i in range(lo, hi):
+        out = out * 10 + (mat[:, i].astype(np.int64) - 48)
+    return out
 
 
 def _fixed_width(text: pa.Array, pattern: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Days and kinds of the values in the fixed layout of ``pattern``, and where they are."""
-    fast, where, seps = _FAST[pattern]
-    hit = pc.match_substring_regex(text, fast).to_numpy(zero_copy_only=False)
-    if not hit.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), hit
-    part = text.filter(pa.array(hit))
-    d, k = _from_fields({name: _sliced(part, at) for name, at in where.items()})
-    if seps is not None:  # one separator throughout: 01/04/2023, not 01/04-2023
-        same = pc.equal(_sliced(part, seps[0]), _sliced(part, seps[1]))
-        d = np.where(same.to_numpy(zero_copy_only=False), d, DAY_BAD)
-    return d, k, hit
+    """Days and kinds of the values in the fixed layout of ``pattern``, and where they are.
+
+    The layout (``_FAST``: ``2023-04-01``, ``01/04/2023``, with ``HH:MM`` or
+    ``HH:MM:SS``) is checked and its digits read from the bytes, with no
+    regex or Arrow call per field: what the fast pattern matches, read as
+    :func:`_from_fields` reads it.
+    """
+    _, where, seps = _FAST[pattern]
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        text = text.cast(pa.string())
+    date_seps, time_sep = _LAYOUT_BYTES[pattern]
+    n = len(text)
+    hit = np.zeros(n, dtype=bool)
+    days = np.zeros(n, dtype=np.int64)
+    for length in (10, 16, 19):
+        mat, rows = _bytes_of(text, length)
+        if not len(rows):
+            continue
+        digit = (mat >= 48) & (mat <= 57)
+        seps_at = set(date_seps) | set(_COLON_AT[length]) | ({10} if length > 10 else set())
+        ok = digit[:, [i for i in range(length) if i not in seps_at]].all(axis=1)
+        for at, allowed in date_seps.items():
+            ok &= np.isin(mat[:, at], np.frombuffer(allowed, dtype=np.uint8))
+        if length > 10:
+            ok &= np.isin(mat[:, 10], np.frombuffer(time_sep, dtype=np.uint8))
+        for at in _COLON_AT[length]:
+            ok &= mat[:, at] == ord(":")
+        if not ok.any():
+            continue
+        mat, rows = mat[ok], rows[ok]
+        y, m, d = (_number(mat, *where[k]) for k in ("y", "m", "d"))
+        hour, minute, sec = (
+            _number(mat, *where[k]) if where[k][1] <= length else np.zeros(len(mat), np.int64)
+            for k in ("H", "M", "S")
+        )
+        good = _valid_day(y, m, d) & (hour <= 23) & (minute <= 59) & (sec <= 60)
+        if seps is not None:  # one separator throughout: 01/04/2023, not 01/04-2023
+            good &= mat[:, seps[0][0]] == mat[:, seps[1][0]]
+        hit[rows] = True
+        days[rows] = np.where(good, civil_to_days(y, np.clip(m, 1, 12), d), DAY_BAD)
+    return days[hit], np.zeros(int(hit.sum()), dtype=np.int8), hit
 
 
 def _by_regex(
@@ -622,7 +688,7 @@ class DateReader:
             return _arrow_temporal(arr)
         if kind == "text":
             if not distinct and len(arr) > _ENCODE_ABOVE:  # parse each distinct value once
-                return self._dictionary(arr.dictionary_encode(), name)
+                return self._text(arr, name)
             return parse_text(arr, self.formats)[0]
         if kind == "number":
             values = arr.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
@@ -634,6 +700,34 @@ class DateReader:
         if isinstance(arr.type, pa.BaseExtensionType):  # pandas periods kept by Arrow
             return self.read(arr.to_pandas(), name=name)
         raise _wrong_type(name, f"values of type {arr.type}")
+
+    def _text(self, arr: pa.Array, name: str | None) -> np.ndarray:
+        """Day numbers of a long text column: fixed layouts from the bytes, the rest by value.
+
+        Values in the fixed layouts of the ``iso`` and ``uk`` forms (``2023-04-01``,
+        ``01/04/2023 10:20``) are read row by row from their bytes, which costs less
+        than hashing a column of mostly distinct date-times; the others (and those
+        whose fields are not a date) are parsed once per distinct value. With only
+        named forms, no other form can read a value of these layouts, so the result
+        is :func:`parse_text`'s.
+        """
+        patterns = {"iso": _ISO, "uk": _UK}
+        fast = [patterns[f] for f in self.formats if f in patterns]
+        plain = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+        if not fast or not plain or not set(self.formats) <= set(FORMS):
+            return self._dictionary(arr.dictionary_encode(), name)
+        days = np.full(len(arr), DAY_BAD, dtype=np.int64)
+        done = np.zeros(len(arr), dtype=bool)
+        for pattern in fast:
+            d, _, hit = _fixed_width(arr, pattern)
+            at = np.flatnonzero(hit)[d != DAY_BAD]
+            days[at] = d[d != DAY_BAD]
+            done[at] = True
+        if done.all():
+            return days
+        rest = np.flatnonzero(~done)
+        days[rest] = self._dictionary(arr.take(rest).dictionary_encode(), name)
+        return days
 
     def _dictionary(self, arr: pa.DictionaryArray, name: str | None) -> np.ndarray:
         parsed = np.append(self._values(arr.dictionary, name), DAY_MISSING)
@@ -729,6 +823,13 @@ def dates_to_days(
     return days, bad_examples(days, col)
 
 
+@functools.lru_cache(maxsize=256)
+def _text_day(value: str) -> tuple[int, int]:
+    """The day number and the kind of one date written as text (options repeat across calls)."""
+    days, kind = parse_text(pa.array([value], type=pa.string()), DEFAULT_FORMS)
+    return int(days[0]), int(kind[0])
+
+
 def day_of(value: object, name: str) -> int | None:
     """One date given as an option (``start``, ``end``, a ``date_range`` bound) as a day number.
 
@@ -752,17 +853,16 @@ def day_of(value: object, name: str) -> int | None:
             f"{name}={value!r} is a number, not a date; {expected} (as text)", values=[value]
         )
     if isinstance(value, str):
-        days, kind = parse_text(pa.array([value], type=pa.string()), DEFAULT_FORMS)
-        day = int(days[0])
+        day, kind = _text_day(value)
         if day in (DAY_MISSING, DAY_BAD):
             raise OptionError(f"{name}={value!r} is not a date; {expected}", values=[value])
-        if kind[0] == KIND_MONTH:
+        if kind == KIND_MONTH:
             raise OptionError(
                 f"{name}={value!r} is a month, which does not say which day; give the day "
                 f"(e.g. '{value}-01')",
                 values=[value],
             )
-        if kind[0] == KIND_SHORT_YEAR:
+        if kind == KIND_SHORT_YEAR:
             raise OptionError(
                 f"{name}={value!r} has a two-digit year, which does not say the century; write "
                 "the year in full",

@@ -198,16 +198,15 @@ def _table(table: pa.Table | None) -> pa.Table:
 
 def _crimes(scored: Any, n: int) -> np.ndarray:
     """The crimes of each record: whole numbers (other counts are ``invalid_count``)."""
-    crimes = np.ones(n) if scored.crimes is None else scored.crimes
-    return np.asarray(crimes).astype(np.int64)
+    if scored.crimes is None:
+        return np.ones(n, dtype=np.int64)
+    return np.asarray(scored.crimes).astype(np.int64)
 
 
 def _period_dates(period_day: np.ndarray) -> np.ndarray:
     """Day numbers as dates (``datetime64[s]``), NaT where a record has no date."""
-    valid = period_day > DAY_BAD
-    dates = np.full(len(period_day), np.datetime64("NaT"), dtype="datetime64[s]")
-    dates[valid] = period_day[valid].astype("datetime64[D]")
-    return dates
+    days = np.where(period_day > DAY_BAD, period_day, np.datetime64("NaT").astype(np.int64))
+    return days.astype(np.int64, copy=False).view("datetime64[D]").astype("datetime64[s]")
 
 
 def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any]) -> pa.Table:
