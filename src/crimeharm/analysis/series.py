@@ -216,18 +216,19 @@ class _Cells:
     def __init__(self, dims: list[tuple[np.ndarray, np.ndarray, int]]) -> None:
         # dims: (per-row rank, values in rank order, radix) of each output dimension
         n = len(dims[0][0]) if dims else 0
-        key = np.zeros(n, dtype=np.int64)
-        size = 1
-        for rank, _, radix in dims:
-            key = key * radix + rank
+        key = np.array(dims[0][0], dtype=np.int64) if dims else np.zeros(0, dtype=np.int64)
+        size = dims[0][2] if dims else 1
+        for rank, _, radix in dims[1:]:  # in place: fresh arrays of this size cost page faults
+            key *= radix
+            key += rank
             size *= radix
         if size <= max(_DENSE_CELLS, 4 * n):
             present = np.zeros(size, dtype=bool)
             present[key] = True
             cells = np.flatnonzero(present)
-            lut = np.zeros(size, dtype=np.int64)
+            lut = np.empty(size, dtype=np.int64)  # read only where a row has a cell
             lut[cells] = np.arange(len(cells))
-            self.inverse = lut[key]
+            self.inverse = lut.take(key, out=key, mode="clip")  # keys in range
         else:
             cells, self.inverse = np.unique(key, return_inverse=True)
         self.n = len(cells)
@@ -246,8 +247,12 @@ def _dimension(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, Any
     cats = pd.Index(categories)
     rank = _sorted_rank(cats)
     sorted_values = cats[np.argsort(rank)] if len(cats) else cats
-    row_rank = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(cats) else 0, len(cats))
-    return row_rank.astype(np.int64), sorted_values, len(cats) + 1
+    missing = codes < 0
+    identity = len(cats) == 0 or bool(np.array_equal(rank, np.arange(len(cats))))
+    if identity and not missing.any():  # often so: the codes are the ranks
+        return codes.astype(np.int64, copy=False), sorted_values, len(cats) + 1
+    row_rank = np.where(missing, len(cats), rank[np.maximum(codes, 0)] if len(cats) else 0)
+    return row_rank.astype(np.int64, copy=False), sorted_values, len(cats) + 1
 
 
 def _category_values(
@@ -650,7 +655,10 @@ def _reshape(
     frame["chi_days"] = cells.sum(kept_harm)
     for col, reasons in _EXCLUDED_SERIES.items():
         parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
-        frame[col] = cells.sum(parts[0] if len(parts) == 1 else np.sum(parts, axis=0))
+        total = parts[0]
+        for part in parts[1:]:  # added in order, as a sum over the reasons' axis would
+            total = total + part
+        frame[col] = cells.sum(total)
     if det_row is not None:
         frame["detected_crimes"] = cells.sum(np.where(det_row, kept_crimes, 0.0))
         frame["detected_chi_days"] = cells.sum(np.where(det_row, kept_harm, 0.0))
