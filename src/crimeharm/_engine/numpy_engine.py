@@ -15,7 +15,6 @@ from concurrent.futures import Executor
 import numpy as np
 
 from crimeharm._engine.base import (
-    WIDTH,
     Cells,
     Chain,
     Engine,
@@ -41,12 +40,16 @@ class NumpyEngine(Engine):
 
     def _accumulate(self, rows: Rows, slot: np.ndarray) -> None:
         gid, _, status, crimes, harm = rows
-        cell = slot + gid * self._n_slots
+        # only the slots this batch touches: records sorted by date bring one or two months a
+        # batch, so the bincounts are areas x those slots long, not areas x every slot
+        lo = int(slot.min()) if len(slot) else 0
+        span = int(slot.max()) - lo + 1 if len(slot) else 1
+        cell = (slot - lo) + gid * span
         u = units(harm)
         limbs = [u & 0xFFFFFFFF, u >> 32]
-        size = self._cap_g * self._n_slots
+        size = self._cap_g * span
         for st in np.unique(status):
-            flat = self._slabs[self._row_of[st]].reshape(-1, WIDTH)
+            flat = self._slabs[self._row_of[st]][:, lo : lo + span, :]
             mask = None if len(status) and (status == st).all() else status == st
             parts = [crimes, *limbs]
             k = cell if mask is None else cell[mask]
@@ -55,7 +58,7 @@ class NumpyEngine(Engine):
                 kc = k[j : j + CHUNK]
                 for col, v in enumerate(vals):
                     vc = None if v is None else v[j : j + CHUNK]
-                    flat[:, col] += _exact_bincount(kc, vc, size)
+                    flat[:, :, col] += _exact_bincount(kc, vc, size).reshape(-1, span)
 
     def _occupied(self, pool: Executor, slabs: list[np.ndarray], want: Selection) -> Cells:
         order, slots = want.order[:, None], want.slots[None, :]
