@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Literal
 
 from crimeharm._engine.base import Engine
 from crimeharm._engine.compiled import CompiledEngine, load
@@ -39,12 +39,7 @@ _ENGINES: dict[str, type[Engine]] = {"compiled": CompiledEngine, "numpy": NumpyE
 
 
 def _checked(name: str, what: str) -> str:
-    if name not in get_args(EngineName):
-        raise OptionError(
-            f"{what}={name!r}; expected one of {list(get_args(EngineName))}",
-            values=[name],
-            allowed=get_args(EngineName),
-        )
+    OptionError.check_choice(what, name, EngineName)
     return name
 
 
