@@ -251,6 +251,42 @@ def test_complete_includes_the_empty_cells():
 
 
 @pytest.mark.parametrize(
+    ("period", "start", "end", "labels"),
+    [
+        ("month", "2024-01-01", "2024-06-30", ["2024-01", "2024-02", "2024-03", "2024-04",
+                                              "2024-05", "2024-06"]),
+        ("month", None, "2024-05-31", ["2024-02", "2024-03", "2024-04", "2024-05"]),
+        ("month", "2023-12-15", None, ["2023-12", "2024-01", "2024-02", "2024-03"]),
+        ("quarter", "2023-01-01", "2024-12-31", [f"{y}-Q{q}" for y in (2023, 2024)
+                                                 for q in (1, 2, 3, 4)]),
+        ("financial-year", "2022-04-01", "2025-03-31", ["2022/23", "2023/24", "2024/25"]),
+    ],
+)  # fmt: skip
+def test_complete_fills_every_period_of_the_window(period, start, end, labels):
+    # the records fall in February and March 2024; the window is wider on either side
+    df = pd.DataFrame(
+        {
+            "offence_code": ["8/6", "034/01", "8/6"],
+            "area": ["A", "A", "B"],
+            "d": ["2024-02-10", "2024-03-02", "2024-02-20"],
+        }
+    )
+    kw = {"by": "area", "period": period, "date": "d", "start": start, "end": end}
+    full = crimeharm.harm_index(df, complete=True, **kw)  # once per engine (each_engine)
+    assert list(zip(plain(full)["area"], plain(full)["period"], strict=True)) == list(
+        itertools.product(["A", "B"], labels)
+    )
+    sparse = crimeharm.harm_index(df, **kw)
+    assert full["harm_days"].sum() == sparse["harm_days"].sum()
+    assert full["crimes"].sum() == sparse["crimes"].sum() == 3
+    # aggregate of score reads the window from the scored records' provenance
+    scored = crimeharm.score(df, date="d", start=start, end=end)
+    again = crimeharm.aggregate(scored, by="area", period=period, complete=True)
+    assert plain(again)["period"].tolist() == plain(full)["period"].tolist()
+    assert again["harm_days"].tolist() == full["harm_days"].tolist()
+
+
+@pytest.mark.parametrize(
     ("period", "complete"), [("month", True), ("rolling:2m", False)], ids=["complete", "rolling"]
 )
 def test_a_first_batch_with_no_usable_date(period, complete):

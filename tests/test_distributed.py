@@ -119,6 +119,14 @@ OPTIONS = [
     {"by": "area", "period": "quarter", "excluded": "summary"},
     {"by": "area", "period": "year", "count": "n"},
     {"by": "force", "start": "2018-01-01", "end": "2019-12-31", "unknown": "zero"},
+    # complete=True fills the window's periods, past the records' first and last
+    {
+        "by": "area",
+        "period": "quarter",
+        "complete": True,
+        "start": "2000-01-01",
+        "end": "2030-12-31",
+    },
 ]
 
 

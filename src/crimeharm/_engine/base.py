@@ -484,11 +484,15 @@ class Engine(ABC):
             np.add.at(cells[..., 1], at, part.harm_lo[m])
             np.add.at(cells[..., 2], at, part.harm_hi[m])
 
-    def result(self, *, complete: bool) -> pd.DataFrame:
+    def result(
+        self, *, complete: bool, window: tuple[int | None, int | None] = (None, None)
+    ) -> pd.DataFrame:
         """The output table; frees the sums as it reads them.
 
         The periods are put in order here: with ``complete`` (every period
-        between the first and the last for every group) or rolling windows,
+        between the first and the last for every group; from the period of
+        ``window``'s first day to that of its last, the days of ``start``
+        and ``end``, where they are given) or rolling windows,
         new slabs in period order are built first, their size checked
         against the memory available. The output cells are found and the
         slabs read on two threads (the compiled loops release the GIL) while
@@ -501,7 +505,7 @@ class Engine(ABC):
         slabs = {st: self._slabs[self._row_of[st]] for st in statuses}
         self._slabs = []
         self._placed([])
-        ids, slots, slabs = self._in_order(slabs, complete=complete)
+        ids, slots, slabs = self._in_order(slabs, complete=complete, bounds=window)
         n_dated = len(ids)
         order = groups.order()
         categories, rank = groups.categories(order)
@@ -610,13 +614,18 @@ class Engine(ABC):
         return [str(x) for x in self._period.labels(np.asarray(ids, dtype=np.int64))]
 
     def _in_order(
-        self, slabs: dict[int, np.ndarray], *, complete: bool
+        self,
+        slabs: dict[int, np.ndarray],
+        *,
+        complete: bool,
+        bounds: tuple[int | None, int | None] = (None, None),
     ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
         """The output periods (ids, ascending), their slots, and the slabs that hold them.
 
         Without ``complete`` or rolling windows the slabs are read as they
         are, slot by slot in period order. With ``complete``, every period
-        from the first to the last; with rolling windows, the complete
+        from the first to the last, widened to the periods of ``bounds`` (the
+        first and last day of ``start``/``end``, None for open); with rolling windows, the complete
         windows (by their last month) that hold any record, or with
         ``complete`` every one: both are new slabs, in period order, whose
         size is checked first (:class:`crimeharm.SumsMemoryError` names the
@@ -630,6 +639,10 @@ class Engine(ABC):
         if period is None or not len(ids) or not (rolling or complete):
             return ids, by_period + 1, slabs
         lo, hi = int(ids[0]), int(ids[-1])
+        if complete and not rolling:  # every period of the window, where it is given
+            for day in (d for d in bounds if d is not None):
+                pid = int(period.ids_from_days(np.array([day], dtype=np.int64))[0])
+                lo, hi = min(lo, pid), max(hi, pid)
         if rolling:
             window = period.window
             if complete:

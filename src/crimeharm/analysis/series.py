@@ -383,7 +383,9 @@ def series(
         ``format='police-uk'``. The counts of the join are in
         ``attrs["crimeharm"]["outcomes"]``.
     complete : bool
-        Every area x period cell, including empty ones.
+        Every area x period cell, including empty ones (every period of the
+        records' span and of the ``start``/``end`` window, as in
+        :func:`crimeharm.harm_index`).
     population : pandas.DataFrame, optional
         The ``by`` column(s) and ``population``, optionally by ``period`` or
         ``year``: adds ``population``, ``chi_days_per_<per>`` and

@@ -298,6 +298,7 @@ def finish(
         population=population,
         per=per,
         provenance=p.provenance,
+        window=(p.opts.start, p.opts.end) if p.opts is not None else (None, None),
     )
     if sums.engines:
         out.attrs["crimeharm"]["engine"] = "+".join(sums.engines)

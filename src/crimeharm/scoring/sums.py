@@ -368,7 +368,9 @@ def harm_index(
         ``rolling:36m``; needs ``date=`` (or ``reported=`` with
         ``period_by='reported'``).
     complete : bool
-        Return every area x period cell, including empty ones.
+        Return every area x period cell, including empty ones: every period
+        from the first to the last that records fall in, and, with ``start``
+        or ``end``, every period of that window.
     excluded : {'columns', 'summary'}
         ``columns`` (the default): each row also has, per exclusion reason,
         the crimes and harm left out (``excluded_<reason>``,
@@ -464,6 +466,7 @@ def harm_index(
         population=population,
         per=per,
         provenance=opts.weights.provenance(),
+        window=(opts.start, opts.end),
     )
     return deliver(out, output)
 
@@ -555,9 +558,25 @@ def aggregate(
         k: meta[k] for k in ("edition", "edition_sha256", "scheme") if k in meta
     }
     out = build_output(
-        eng, summary, complete=complete, population=population, per=per, provenance=prov
+        eng,
+        summary,
+        complete=complete,
+        population=population,
+        per=per,
+        provenance=prov,
+        window=_scored_window(meta),
     )
     return deliver(out, output)
+
+
+def _scored_window(meta: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """The days of the ``start``/``end`` that scored the records (their provenance), or None."""
+    options = (meta.get("summary") or {}).get("options") or {}
+    days: list[int | None] = []
+    for key in ("start", "end"):
+        value = options.get(key)
+        days.append(None if value is None else int(np.datetime64(value, "D").astype(np.int64)))
+    return days[0], days[1]
 
 
 def _is_dask(data: Any) -> bool:
@@ -651,18 +670,21 @@ def build_output(
     population: pd.DataFrame | pd.Series | None,
     per: float,
     provenance: Mapping[str, Any],
+    window: tuple[int | None, int | None] = (None, None),
     stacklevel: int = 3,
 ) -> pd.DataFrame:
     """The output table of the engine's sums, with rates and ``attrs`` (the sums are freed).
 
     The summary's counts are read off the sums; with ``scorer`` (whose
-    summary ``summary`` is) its closing warnings are given.
+    summary ``summary`` is) its closing warnings are given. ``window``: the
+    first and last day of ``start``/``end`` (None for open), whose periods
+    ``complete`` fills.
     """
     summary.add_totals(eng.totals())  # read before result(), which frees the sums
     if scorer is not None:
         summary = scorer.finish(stacklevel=stacklevel + 1)
     _warn_short(eng, eng.period, stacklevel=stacklevel + 1)
-    out = _whole_crimes(eng.result(complete=complete))
+    out = _whole_crimes(eng.result(complete=complete, window=window))
     if population is not None:
         add_rates(out, eng.by, population, per=per)
     _label_blank_areas(out, eng.by, summary)
