@@ -284,6 +284,10 @@ def test_complete_fills_every_period_of_the_window(period, start, end, labels):
     again = crimeharm.aggregate(scored, by="area", period=period, complete=True)
     assert plain(again)["period"].tolist() == plain(full)["period"].tolist()
     assert again["harm_days"].tolist() == full["harm_days"].tolist()
+    # provenance that is not score()'s (an unreadable start) leaves that end of the window open
+    scored.attrs["crimeharm"]["summary"]["options"]["start"] = "not a date"
+    opened = crimeharm.aggregate(scored, by="area", period=period, complete=True)
+    assert opened["crimes"].sum() == 3
 
 
 @pytest.mark.parametrize(

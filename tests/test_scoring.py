@@ -596,16 +596,17 @@ def test_bad_options_raise_clear_errors(call, needles):
         assert needle in str(info.value), (needle, str(info.value))
 
 
-@pytest.mark.parametrize(
-    "func",
-    [
-        crimeharm.score,
-        crimeharm.harm_index,
-        crimeharm.area_harm,
-        crimeharm.harm_intervals,
-        crimeharm.series,
-    ],
-)
+#: The functions that take every scoring option in their signature.
+SCORING_FUNCTIONS = [
+    crimeharm.score,
+    crimeharm.harm_index,
+    crimeharm.area_harm,
+    crimeharm.harm_intervals,
+    crimeharm.series,
+]
+
+
+@pytest.mark.parametrize("func", SCORING_FUNCTIONS)
 def test_every_scoring_option_is_named_in_the_signature(func):
     import inspect
 
@@ -627,16 +628,7 @@ def test_every_scoring_option_is_named_in_the_signature(func):
         func(SMALL, colour="red")
 
 
-@pytest.mark.parametrize(
-    "func",
-    [
-        crimeharm.score,
-        crimeharm.harm_index,
-        crimeharm.area_harm,
-        crimeharm.harm_intervals,
-        crimeharm.series,
-    ],
-)
+@pytest.mark.parametrize("func", SCORING_FUNCTIONS)
 def test_every_scoring_option_has_the_same_default_and_type_as_score_options(func):
     # the options are named again in each signature (so that help() shows them); this keeps
     # every copy the same as the one ScoreOptions.make checks

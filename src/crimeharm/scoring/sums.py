@@ -575,7 +575,11 @@ def _scored_window(meta: Mapping[str, Any]) -> tuple[int | None, int | None]:
     days: list[int | None] = []
     for key in ("start", "end"):
         value = options.get(key)
-        days.append(None if value is None else int(np.datetime64(value, "D").astype(np.int64)))
+        try:  # written by score() as an ISO date; anything else leaves that end open
+            day = np.datetime64(value, "D") if isinstance(value, str) else None
+        except ValueError:
+            day = None
+        days.append(None if day is None or np.isnat(day) else int(day.astype(np.int64)))
     return days[0], days[1]
 
 
@@ -645,11 +649,7 @@ def add_scored_frame(eng: Engine, scored: pd.DataFrame | pa.Table) -> None:
     harm = _numbers(scored["days"]) * crimes
     pday = _period_days(scored["period_date"]) if eng.period is not None else None
     found = record_of(scored)
-    options = (found[0] if found is not None else {}).get("summary", {}).get("options", {})
-    first, last = (
-        None if options.get(k) is None else int(np.datetime64(options[k], "D").astype(np.int64))
-        for k in ("start", "end")
-    )
+    first, last = _scored_window(found[0] if found is not None else {})
     eng.add_scored(
         {c: scored[c] for c in by_list},
         len(scored),
