@@ -9,6 +9,8 @@ of its column (:func:`crimeharm.harm_index` labels it :data:`BLANK_AREA`).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +21,7 @@ import pyarrow.compute as pc
 
 from crimeharm.scoring.columns import dictionary_encoded
 
-__all__ = ["BLANK_AREA", "Groups", "Ids", "blank_values", "label_blank"]
+__all__ = ["BLANK_AREA", "SORTED", "Groups", "Ids", "SortedValues", "blank_values", "label_blank"]
 
 #: The label of a blank area (null, NaN, empty or spaces) in the ``by`` columns of an output.
 BLANK_AREA = "(blank)"
@@ -28,6 +30,82 @@ BLANK_AREA = "(blank)"
 _PAIR_BITS = 32
 #: Largest number of combinations of several ``by`` columns' batch values a lookup table covers.
 _LOOKUP_ENTRIES = 1 << 24
+#: Distinct value lists whose sorted order :class:`SortedValues` remembers (the latest used).
+SORTED_ENTRIES = 4
+
+
+class SortedValues:
+    """The sorted order of a list of distinct text values, remembered for the next call.
+
+    A notebook that calls :func:`crimeharm.harm_index` on the same frame again
+    and again brings the same areas each time: their sort (and the index of
+    output categories built from it) is done once. An entry is found by the
+    values themselves (:meth:`pyarrow.Array.equals`: type and every value),
+    never by which table or column they came from, so it cannot be stale.
+    """
+
+    def __init__(self, limit: int = SORTED_ENTRIES) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[int, list[tuple[pa.Array, SortedEntry]]] = OrderedDict()
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def get(self, values: pa.Array) -> SortedEntry:
+        """The entry of ``values`` (distinct, not null), sorting them when not remembered."""
+        key = len(values)
+        with self._lock:
+            for known, entry in self._entries.get(key, []):
+                if known.equals(values):
+                    self._entries.move_to_end(key)
+                    return entry
+        entry = SortedEntry(values)
+        if self.limit <= 0:
+            return entry
+        with self._lock:
+            self._entries.setdefault(key, []).append((values, entry))
+            self._entries.move_to_end(key)
+            self._count += 1
+            while self._count > self.limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._count -= len(dropped)
+        return entry
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._count = 0
+
+
+class SortedEntry:
+    """Distinct values in sorted order, each value's rank, and their output categories."""
+
+    def __init__(self, values: pa.Array) -> None:
+        order = pc.array_sort_indices(values)
+        #: the values in sorted order
+        self.ordered: pa.Array = values.take(order)
+        n = len(values)
+        #: each value's position in ``ordered``, or None when two values are equal
+        self.rank: np.ndarray | None = None
+        self._categories: pd.Index | None = None
+        self._lock = threading.Lock()
+        if n > 1 and pc.not_equal(self.ordered.slice(0, n - 1), self.ordered.slice(1)).false_count:
+            return
+        rank = np.empty(n, dtype=np.int64)
+        rank[order.to_numpy()] = np.arange(n, dtype=np.int64)
+        rank.setflags(write=False)  # shared by every call that brings these values
+        self.rank = rank
+
+    def categories(self) -> pd.Index | None:
+        """``ordered`` as a pandas Index (built once), or None when its values are not unique."""
+        with self._lock:
+            if self._categories is None:
+                self._categories = pd.Index(self.ordered.to_pandas())
+            return self._categories if self._categories.is_unique else None
+
+
+#: The sorted orders the engines remember (see :class:`SortedValues`).
+SORTED = SortedValues()
 
 
 def _blank(dictionary: pa.Array) -> pa.Array | None:
@@ -105,6 +183,9 @@ class Ids:
         self.known: pa.Array | None = None
         self.null_id = -1
         self._last: tuple[pa.Array, np.ndarray] | None = None
+        #: the entry of :data:`SORTED` the known values came from while they are its values
+        #: (and maybe the blank value after them): their order is then known
+        self.sorted: SortedEntry | None = None
 
     def __len__(self) -> int:
         return 0 if self.known is None else len(self.known)
@@ -139,6 +220,7 @@ class Ids:
             new_values = new_values.take(pc.array_sort_indices(new_values))
             self.known = pa.concat_arrays([self.known, new_values.cast(self.known.type)])
             pos = pc.index_in(dictionary, value_set=self.known)
+            self.sorted = None
         filled = pos.fill_null(self._null()) if pos.null_count else pos  # nulls: blank values
         mapping = filled.to_numpy(zero_copy_only=False).astype(np.int64)
         self._last = (key, mapping)
@@ -149,15 +231,12 @@ class Ids:
 
         Sorted once, with no hashing; None when values repeat (the general path then).
         """
-        order = pc.array_sort_indices(dictionary)
-        ordered = dictionary.take(order)
-        n = len(ordered)
-        if n > 1 and pc.not_equal(ordered.slice(0, n - 1), ordered.slice(1)).false_count:
+        entry = SORTED.get(dictionary)
+        if entry.rank is None:
             return None
-        self.known = ordered
-        mapping = np.empty(n, dtype=np.int64)
-        mapping[order.to_numpy()] = np.arange(n, dtype=np.int64)
-        return mapping
+        self.known = entry.ordered
+        self.sorted = entry
+        return entry.rank
 
     def _null(self) -> int:
         """The id of the blank value, added to the known values the first time."""
@@ -323,6 +402,8 @@ class Groups:
             return np.zeros(1, dtype=np.int64)
         if len(self.by) == 1 and self.columns[0].known is not None:
             known = self.columns[0].known
+            if self.columns[0].sorted is not None:  # sorted, the blank value (if any) last
+                return np.arange(len(known), dtype=np.int64)
             idx = pc.array_sort_indices(known, null_placement="at_end")
             return idx.to_numpy().astype(np.int64)
         vals = self.values()
@@ -341,11 +422,19 @@ class Groups:
         if len(self.by) != 1 or self.columns[0].known is None:
             return None, None
         known = self.columns[0].known
-        ordered = known.take(pa.array(order))
-        n_valid = len(ordered) - ordered.null_count  # nulls are last
-        categories = pd.Index(ordered.slice(0, n_valid).to_pandas())
-        if not categories.is_unique:
-            return None, None
+        entry = self.columns[0].sorted
+        if entry is not None:  # the order is that of the entry: its categories, built once
+            n_valid = len(entry.ordered)
+            found = entry.categories()
+            if found is None:
+                return None, None
+            categories = found
+        else:
+            ordered = known.take(pa.array(order))
+            n_valid = len(ordered) - ordered.null_count  # nulls are last
+            categories = pd.Index(ordered.slice(0, n_valid).to_pandas())
+            if not categories.is_unique:
+                return None, None
         rank = np.full(len(known), -1, dtype=np.int32)
         rank[order[:n_valid]] = np.arange(n_valid, dtype=np.int32)
         return categories, rank
