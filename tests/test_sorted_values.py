@@ -143,3 +143,32 @@ def test_later_batches_with_new_areas(engine: str, monkeypatch) -> None:
     pd.testing.assert_frame_equal(again, fresh)
     whole = _fresh(frame, engine, monkeypatch)
     pd.testing.assert_frame_equal(again, whole)
+
+
+def test_values_with_a_blank_area_are_not_sorted() -> None:
+    entry = SortedValues().get(pa.array(["b", " ", "a"]))
+    assert entry.blank
+    assert entry.rank is None
+
+
+@pytest.mark.parametrize("batch_rows", [64, 1 << 20])
+def test_a_frame_of_more_columns_gives_the_same_index(engine: str, batch_rows: int) -> None:
+    # a DataFrame's batches keep every column; only the ones read are read
+    frame = _records([f"E{i:03d}" for i in range(25)], seed=5)
+    wide = frame.assign(other=np.arange(len(frame)), note=["x"] * len(frame))
+    pd.testing.assert_frame_equal(
+        _index(wide, engine, batch_rows=batch_rows), _index(frame, engine, batch_rows=batch_rows)
+    )
+
+
+def test_unselected_batches_of_a_frame() -> None:
+    from crimeharm.scoring.inputs import batch_columns, open_source
+
+    frame = _records(["A", "B"], n=10).assign(other=1)
+    whole = open_source(frame, columns=["lsoa", "offence_code"], batch_rows=100)
+    (batch,) = whole.batches(select=False)
+    assert batch is frame  # one batch: the frame itself, not a copy
+    assert list(batch_columns(batch, whole.wanted)) == ["lsoa", "offence_code"]
+    cut = open_source(frame, columns=["lsoa"], batch_rows=4)
+    assert [len(b) for b in cut.batches(select=False)] == [4, 4, 2]
+    assert [list(b.columns) for b in cut.batches()] == [["lsoa"]] * 3

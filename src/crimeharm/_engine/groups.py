@@ -35,7 +35,7 @@ SORTED_ENTRIES = 4
 
 
 class SortedValues:
-    """The sorted order of a list of distinct text values, remembered for the next call.
+    """The sorted order of the distinct values of a ``by`` column, remembered for the next call.
 
     A notebook that calls :func:`crimeharm.harm_index` on the same frame again
     and again brings the same areas each time: their sort (and the index of
@@ -51,7 +51,7 @@ class SortedValues:
         self._lock = threading.Lock()
 
     def get(self, values: pa.Array) -> SortedEntry:
-        """The entry of ``values`` (distinct, not null), sorting them when not remembered."""
+        """The entry of ``values`` (not null), sorting them when not remembered."""
         key = len(values)
         with self._lock:
             for known, entry in self._entries.get(key, []):
@@ -78,17 +78,27 @@ class SortedValues:
 
 
 class SortedEntry:
-    """Distinct values in sorted order, each value's rank, and their output categories."""
+    """Distinct values in sorted order, each value's rank, and their output categories.
+
+    Values with a blank area among them are not sorted (the general path of
+    :class:`Ids` reads them).
+    """
 
     def __init__(self, values: pa.Array) -> None:
-        order = pc.array_sort_indices(values)
-        #: the values in sorted order
-        self.ordered: pa.Array = values.take(order)
-        n = len(values)
-        #: each value's position in ``ordered``, or None when two values are equal
+        blank = _blank(values)
+        #: whether a value is a blank area (NaN, empty or spaces): not sorted then
+        self.blank = bool(blank is not None and pc.any(blank).as_py())
+        #: the values in sorted order (as they are when one is blank)
+        self.ordered: pa.Array = values
+        #: each value's position in ``ordered``, or None when two values are equal or one blank
         self.rank: np.ndarray | None = None
         self._categories: pd.Index | None = None
         self._lock = threading.Lock()
+        if self.blank:
+            return
+        order = pc.array_sort_indices(values)
+        self.ordered = values.take(order)
+        n = len(values)
         if n > 1 and pc.not_equal(self.ordered.slice(0, n - 1), self.ordered.slice(1)).false_count:
             return
         rank = np.empty(n, dtype=np.int64)
@@ -196,6 +206,11 @@ class Ids:
         key = dictionary
         if self.known is None:
             self.known = pa.array([], type=dictionary.type)
+        if not len(self.known) and not dictionary.null_count and dictionary.type == self.known.type:
+            first = self._first(dictionary)
+            if first is not None:
+                self._last = (key, first)
+                return first
         blank = _blank(dictionary)
         if blank is not None and pc.any(blank).as_py():  # blank areas: the null value's id
             self._null()
@@ -206,11 +221,6 @@ class Ids:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 self.known = self.known.cast(pa.string())
                 dictionary = dictionary.cast(pa.string())
-        if not len(self.known) and not dictionary.null_count:
-            first = self._first(dictionary)
-            if first is not None:
-                self._last = (key, first)
-                return first
         pos = pc.index_in(dictionary, value_set=self.known)
         unseen = pc.and_(pc.is_null(pos), pc.is_valid(dictionary))
         if pos.null_count and pc.any(unseen).as_py():
@@ -229,10 +239,11 @@ class Ids:
     def _first(self, dictionary: pa.Array) -> np.ndarray | None:
         """The ids of the first values seen, distinct and not null: their sorted order.
 
-        Sorted once, with no hashing; None when values repeat (the general path then).
+        Sorted once, with no hashing (or remembered, see :class:`SortedValues`); None
+        when values repeat or one is blank (the general path then).
         """
         entry = SORTED.get(dictionary)
-        if entry.rank is None:
+        if entry.blank or entry.rank is None:
             return None
         self.known = entry.ordered
         self.sorted = entry

@@ -1105,9 +1105,17 @@ class Source:
     csv: CsvOptions = field(default_factory=CsvOptions)
 
     def batches(
-        self, *, decode_threads: bool = True, dictionaries: Sequence[str] | None = None
+        self,
+        *,
+        decode_threads: bool = True,
+        dictionaries: Sequence[str] | None = None,
+        select: bool = True,
     ) -> Iterator[Any]:
         """Yield record batches (Arrow ``RecordBatch`` or ``Table``) or DataFrame slices.
+
+        ``select=False`` leaves a DataFrame's slices every column (the caller
+        reads the ``wanted`` ones, :func:`batch_columns`): no copy of the
+        column selection, and a frame of one batch is yielded as it is.
 
         ``decode_threads=False`` decodes each Parquet row group after the first
         on the calling thread, for a caller that works on several batches at
@@ -1117,7 +1125,10 @@ class Source:
         """
         cols = self.wanted
         if self.kind == "pandas":
-            frame = self.data if cols is None else self.data[cols]
+            frame = self.data if cols is None or not select else self.data[cols]
+            if not select and 0 < len(frame) <= self.batch_rows:
+                yield frame
+                return
             for i in range(0, len(frame), self.batch_rows):
                 yield frame.iloc[i : i + self.batch_rows]
         elif self.kind == "arrow":
@@ -1372,8 +1383,11 @@ def read_table(
     return source.read(categoricals=categoricals)
 
 
-def batch_columns(batch: Any) -> Mapping[str, Any]:
-    """A batch (DataFrame slice, Arrow table or record batch) as column name -> column."""
+def batch_columns(batch: Any, names: Sequence[str] | None = None) -> Mapping[str, Any]:
+    """A batch (DataFrame slice, Arrow table or record batch) as column name -> column.
+
+    ``names``: only these columns of a DataFrame (default: every one).
+    """
     if isinstance(batch, pd.DataFrame):
-        return {c: batch[c] for c in batch.columns}
+        return {c: batch[c] for c in (batch.columns if names is None else names)}
     return {name: batch.column(i) for i, name in enumerate(batch.schema.names)}

@@ -221,13 +221,14 @@ def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progre
         pool(1, rows=rows) as reader,
     ):
         pending = None
-        batches = source.batches(decode_threads=False)  # the threads here are enough
+        # (the threads here are enough; a DataFrame's columns are picked by batch_columns)
+        batches = source.batches(decode_threads=False, select=False)
         if source.kind in ("parquet", "dataset", "csv", "stream") and isinstance(
             reader, ThreadPoolExecutor
         ):
             batches = _read_ahead(batches, reader)  # read batch i+1 while i is prepared
         for batch in batches:
-            cols = batch_columns(batch)
+            cols = batch_columns(batch, source.wanted)
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
             add = eng.prepare(scorer, cols, n, helper=helper)
             _finish(pending, scorer)
