@@ -42,6 +42,8 @@ class SortedValues:
     output categories built from it) is done once. An entry is found by the
     values themselves (:meth:`pyarrow.Array.equals`: type and every value),
     never by which table or column they came from, so it cannot be stale.
+    Floating-point values are not remembered (``equals`` holds ``-0.0`` and
+    ``0.0`` equal, which print apart).
     """
 
     def __init__(self, limit: int = SORTED_ENTRIES) -> None:
@@ -52,6 +54,8 @@ class SortedValues:
 
     def get(self, values: pa.Array) -> SortedEntry:
         """The entry of ``values`` (not null), sorting them when not remembered."""
+        if pa.types.is_floating(values.type):
+            return SortedEntry(values)
         key = len(values)
         with self._lock:
             for known, entry in self._entries.get(key, []):
