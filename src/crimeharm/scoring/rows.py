@@ -176,16 +176,11 @@ def score_frame(
     record = {**opts.weights.provenance(), "summary": summary.as_dict()}
     if table is not None and output != "pandas":  # Arrow in, Arrow out
         return deliver(_arrow_result(table, scored, n, record), output)
-    # new columns only: a frame's columns are shared with it, not copied
+    # new columns only: a frame's columns are shared with it, not copied; the scored arrays
+    # are new, so each goes in as a Series sharing its memory (a bare array is copied)
     out = frame.copy(deep=False) if frame is not None else to_pandas(_table(table))
-    out["days"] = scored.days
-    out["crimes"] = _crimes(scored, n)
-    out["harm_days"] = np.where(scored.status == 0, np.nan_to_num(scored.harm), 0.0)
-    # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
-    codes = scored.status.astype(np.int16) - 1
-    out["excluded"] = pd.Categorical.from_codes(codes, categories=pd.Index(list(REASONS)))
-    if scored.period_day is not None:
-        out["period_date"] = _period_dates(scored.period_day)
+    for col, values in _scored_columns(scored, n).items():
+        out[col] = pd.Series(values, index=out.index, copy=False)
     out.attrs["crimeharm"] = record
     return deliver(out, output)
 
@@ -203,10 +198,32 @@ def _crimes(scored: Any, n: int) -> np.ndarray:
     return np.asarray(scored.crimes).astype(np.int64)
 
 
+def _harm_days(scored: Any) -> np.ndarray:
+    """Harm of each record: ``days x crimes`` when included (NaN read as 0), else 0."""
+    harm = np.where(scored.status == 0, scored.harm, 0.0)
+    return np.nan_to_num(harm, copy=False)
+
+
+def _scored_columns(scored: Any, n: int) -> dict[str, Any]:
+    """The columns :func:`score` adds to a pandas result, each a new array."""
+    # status s is reason s - 1 of REASONS; 0 (included) becomes code -1, a null
+    codes = scored.status.astype(np.int16) - 1
+    columns: dict[str, Any] = {
+        "days": scored.days,
+        "crimes": _crimes(scored, n),
+        "harm_days": _harm_days(scored),
+        "excluded": pd.Categorical.from_codes(codes, categories=pd.Index(list(REASONS))),
+    }
+    if scored.period_day is not None:
+        columns["period_date"] = _period_dates(scored.period_day)
+    return columns
+
+
 def _period_dates(period_day: np.ndarray) -> np.ndarray:
     """Day numbers as dates (``datetime64[s]``), NaT where a record has no date."""
-    days = np.where(period_day > DAY_BAD, period_day, np.datetime64("NaT").astype(np.int64))
-    return days.astype(np.int64, copy=False).view("datetime64[D]").astype("datetime64[s]")
+    seconds = np.multiply(period_day, 86_400, dtype=np.int64)  # a sentinel's product is masked
+    np.putmask(seconds, period_day <= DAY_BAD, np.datetime64("NaT").astype(np.int64))
+    return seconds.view("datetime64[s]")
 
 
 def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any]) -> pa.Table:
@@ -221,7 +238,7 @@ def _arrow_result(table: pa.Table, scored: Any, n: int, record: Mapping[str, Any
     columns = {
         "days": pa.array(np.asarray(scored.days, dtype=float)),
         "crimes": pa.array(_crimes(scored, n)),
-        "harm_days": pa.array(np.where(included, np.nan_to_num(scored.harm), 0.0)),
+        "harm_days": pa.array(_harm_days(scored)),
         "excluded": excluded,
     }
     if scored.period_day is not None:

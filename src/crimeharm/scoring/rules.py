@@ -396,7 +396,7 @@ class Scorer:
             period_day = np.where(period_day == DAY_IMPLAUSIBLE, DAY_BAD, period_day)
         harm = days if crimes is None else days * crimes
         if tally:
-            self.summary.merge_batch(status, np.ones(n) if crimes is None else crimes, harm)
+            self.summary.merge_batch(status, crimes, harm)
         return ScoredBatch(
             days=days, crimes=crimes, harm=harm, status=status, period_day=period_day
         )

@@ -273,13 +273,20 @@ class Summary:
             self.flag_values.setdefault(col, Counter()).update(values)
         self.unknown_scored_zero += other.unknown_scored_zero
 
-    def merge_batch(self, status: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
-        """Add one scored batch's tallies."""
+    def merge_batch(self, status: np.ndarray, crimes: np.ndarray | None, harm: np.ndarray) -> None:
+        """Add one scored batch's tallies (``crimes`` None: one crime a row)."""
         n_status = len(REASONS) + 1
-        rows = np.bincount(status, minlength=n_status)
-        cr = np.bincount(status, weights=crimes, minlength=n_status)
+        index = status.astype(np.intp, copy=False)  # cast once for the three counts
+        rows = np.bincount(index, minlength=n_status)
+        if crimes is None:
+            cr = rows.astype(float)
+        else:
+            cr = np.bincount(index, weights=crimes, minlength=n_status)
         known = np.isfinite(harm)
-        hm = np.bincount(status[known], weights=harm[known], minlength=n_status)
+        if known.all():
+            hm = np.bincount(index, weights=harm, minlength=n_status)
+        else:
+            hm = np.bincount(index[known], weights=harm[known], minlength=n_status)
         self.rows_in += len(status)
         self.rows_included += int(rows[0])
         self.crimes_included += float(cr[0])
