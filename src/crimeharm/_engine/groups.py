@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crimeharm._engine import textkeys
 from crimeharm.scoring.columns import dictionary_encoded
 
 __all__ = ["BLANK_AREA", "SORTED", "Groups", "Ids", "SortedValues", "blank_values", "label_blank"]
@@ -190,13 +191,21 @@ class Ids:
 
     A batch's dictionary (a few hundred offence codes, some thousands of areas)
     is matched against the known values with :func:`pyarrow.compute.index_in`,
-    then taken back to the rows with one integer take.
+    then taken back to the rows with one integer take. Plain text of one width
+    (area codes read without a dictionary, such as 180,000 output areas whose
+    Parquet dictionary outgrew its page) is keyed from its bytes instead
+    (:mod:`crimeharm._engine.textkeys`): the rows' keys index one table of ids,
+    kept across batches, with no hashing of text.
     """
 
     def __init__(self) -> None:
         self.known: pa.Array | None = None
         self.null_id = -1
         self._last: tuple[pa.Array, np.ndarray] | None = None
+        #: the key space of plain text of one width and each key's id (-1: not seen); None
+        #: before the first batch, False once a batch was matched by its text
+        self._space: textkeys.KeySpace | bool | None = None
+        self._id_of_key = np.zeros(0, dtype=np.int64)
         #: the entry of :data:`SORTED` the known values came from while they are its values
         #: (and maybe the blank value after them): their order is then known
         self.sorted: SortedEntry | None = None
@@ -262,16 +271,67 @@ class Ids:
             self._last = None
         return self.null_id
 
-    def lookup(self, col: Any) -> tuple[np.ndarray, np.ndarray]:
+    def lookup(self, col: Any, *, keyed: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Row indices into the batch's distinct values (-1 for null) and their global ids.
 
         When a row is null the ids end with the null value's id, which index -1 takes.
+        ``keyed``: plain text of one width may be keyed from its bytes (the
+        indices are then keys, and the ids a table over the whole key space).
         """
+        if keyed and self._space is not False:
+            found = self._keyed(col)
+            if found is not None:
+                return found
+        self._space = False  # matched by text from now on: the table of keys would miss values
         idx, dictionary = dictionary_encoded(col)
         mapping = self._map(dictionary)
         if len(idx) and idx.min() < 0:
             mapping = np.append(mapping, self._null())
         return idx, mapping
+
+    def _keyed(self, col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """:meth:`lookup` by keys (see :mod:`~crimeharm._engine.textkeys`), or None."""
+        if not isinstance(col, pa.Array | pa.ChunkedArray) or len(col) < textkeys.MIN_ROWS:
+            return None
+        arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return None
+        if self._space is None and self.known is not None and len(self.known):
+            return None  # values matched by text before: they have no keys
+        read = textkeys.fixed_width(arr)
+        if read is None:
+            return None
+        matrix, valid = read
+        if self._space is None:
+            space = textkeys.KeySpace.of(matrix, arr.type)
+            if space is None:
+                return None
+            self._space = space
+            self._id_of_key = np.full(space.space, -1, dtype=np.int64)
+            self.known = pa.array([], type=arr.type)
+        assert isinstance(self._space, textkeys.KeySpace)
+        assert self.known is not None
+        keys = self._space.keys(matrix)
+        if keys is None:
+            return None
+        seen = np.zeros(self._space.space, dtype=bool)
+        seen[keys] = True
+        new = np.flatnonzero(seen & (self._id_of_key < 0))
+        if len(new):  # new values take ids in sorted order (keys sort as the text does)
+            start = len(self.known)
+            values = self._space.text(new)
+            if values.type != self.known.type:
+                values = values.cast(self.known.type)
+            self.known = pa.concat_arrays([self.known, values])
+            self._id_of_key[new] = np.arange(start, start + len(new), dtype=np.int64)
+            self._last = None
+            self.sorted = None
+        mapping = self._id_of_key
+        if valid is None:
+            return keys, mapping
+        idx = np.full(len(valid), -1, dtype=np.int32)
+        idx[valid] = keys
+        return idx, np.append(mapping, self._null())
 
     def ids(self, col: Any) -> np.ndarray:
         """Each row's global id."""
@@ -327,7 +387,10 @@ class Groups:
             return None
         if len(self.by) == 1:
             return self.columns[0].lookup(cols[self.by[0]])
-        looked = [ids.lookup(cols[name]) for ids, name in zip(self.columns, self.by, strict=True)]
+        looked = [
+            ids.lookup(cols[name], keyed=False)  # tables of keys would multiply past the limit
+            for ids, name in zip(self.columns, self.by, strict=True)
+        ]
         sizes = [max(len(mapping), 1) for _, mapping in looked]
         if int(np.prod(np.array(sizes, dtype=np.float64))) > _LOOKUP_ENTRIES:
             return None

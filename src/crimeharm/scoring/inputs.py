@@ -22,6 +22,7 @@ file is depends on its content as well as its name (see :func:`sniff`).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv as pycsv
 import glob
 import io
@@ -30,7 +31,7 @@ import weakref
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -932,12 +933,39 @@ def _csv_error(
 MIN_BATCH_ROWS = 1 << 20
 
 
+def _plain_pages(pf: pq.ParquetFile, table: pa.Table, group: int) -> list[str]:
+    """The dictionary-read columns of a first batch whose column chunk has plain pages.
+
+    A Parquet writer falls back from dictionary to plain pages when a chunk's
+    dictionary outgrows its page (pyarrow's 1 MiB: about 80,000 area codes).
+    Arrow then hashes every plain value to give a dictionary, on the reading
+    thread. Such a chunk is seen by its size: its pages hold a quarter more
+    bytes than the whole dictionary and one index per row (of as many bits as
+    the dictionary needs) would take.
+    """
+    meta = pf.metadata.row_group(group)
+    where = {meta.column(i).path_in_schema: i for i in range(meta.num_columns)}
+    out = []
+    for name, col in zip(table.schema.names, table.columns, strict=True):
+        if not pa.types.is_dictionary(col.type) or name not in where or not col.num_chunks:
+            continue
+        dictionary = cast(pa.DictionaryArray, col.chunk(0)).dictionary
+        text_bytes = dictionary.buffers()[2]  # the values' bytes, one after another
+        plain_bytes = 4 * len(dictionary) + (text_bytes.size if text_bytes is not None else 0)
+        bits = max(1, (len(dictionary) - 1).bit_length())
+        expected = plain_bytes + meta.num_rows * bits // 8
+        if meta.column(where[name]).total_uncompressed_size > 1.25 * expected + (1 << 16):
+            out.append(name)
+    return out
+
+
 def _row_groups(
     path: Path,
     columns: list[str] | None,
     *,
     threads: bool,
     dictionaries: Sequence[str] | None = None,
+    plain_fallback: bool = False,
 ) -> Iterator[pa.Table]:
     """Whole Parquet row groups per batch, text columns read as dictionaries.
 
@@ -949,7 +977,10 @@ def _row_groups(
     time), so that each batch's fixed costs are paid less often.
     ``dictionaries`` limits the dictionary reading to those columns (the
     others' text is read plain: hashing a column of mostly distinct values,
-    such as a crime reference, costs more than it saves).
+    such as a crime reference, costs more than it saves). ``plain_fallback``:
+    a column whose first row group has plain pages (:func:`_plain_pages`) is
+    read plain, its first batch's dictionary decoded back to plain values
+    (the caller keys or hashes it itself).
     """
     try:
         schema = pq.read_schema(path)
@@ -971,7 +1002,8 @@ def _row_groups(
             f"{str(path)!r} is not a readable Parquet file (truncated or corrupt?): {exc}",
             path=str(path),
         ) from None
-    with pf:
+    with contextlib.ExitStack() as opened:
+        opened.enter_context(pf)
         n = pf.num_row_groups
         sizes = [pf.metadata.row_group(i).num_rows for i in range(n)]
         i = 0
@@ -996,6 +1028,15 @@ def _row_groups(
                     f"{error}",
                     path=str(path),
                 ) from None
+            if plain_fallback and i == 0 and text:
+                plain = _plain_pages(pf, table, 0)
+                if plain:  # read plain from now on, and this batch's values given plain too
+                    keep = [c for c in text if c not in plain]
+                    pf = opened.enter_context(pq.ParquetFile(path, read_dictionary=keep))
+                    for name in plain:
+                        at = table.schema.get_field_index(name)
+                        col = table.column(at)
+                        table = table.set_column(at, name, col.cast(col.type.value_type))
             i = j
             if table.num_rows:
                 yield table
@@ -1110,6 +1151,7 @@ class Source:
         decode_threads: bool = True,
         dictionaries: Sequence[str] | None = None,
         select: bool = True,
+        plain_fallback: bool = False,
     ) -> Iterator[Any]:
         """Yield record batches (Arrow ``RecordBatch`` or ``Table``) or DataFrame slices.
 
@@ -1121,7 +1163,9 @@ class Source:
         on the calling thread, for a caller that works on several batches at
         once (the first, read while nothing else runs, still uses Arrow's
         threads). ``dictionaries``: the only text columns of Parquet files
-        read as dictionaries (default: every one).
+        read as dictionaries (default: every one). ``plain_fallback``: after
+        the first row group, text columns whose dictionary outgrew its page in
+        the file are read plain (see :func:`_row_groups`).
         """
         cols = self.wanted
         if self.kind == "pandas":
@@ -1144,7 +1188,11 @@ class Source:
                 types = self.types if several else None
                 if file.kind == "parquet":
                     parts: Iterator[Any] = _row_groups(
-                        file.path, cols, threads=decode_threads, dictionaries=dictionaries
+                        file.path,
+                        cols,
+                        threads=decode_threads,
+                        dictionaries=dictionaries,
+                        plain_fallback=plain_fallback,
                     )
                 else:
                     parts = _csv_batches(file, self.csv, cols)

@@ -222,7 +222,7 @@ def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progre
     ):
         pending = None
         # (the threads here are enough; a DataFrame's columns are picked by batch_columns)
-        batches = source.batches(decode_threads=False, select=False)
+        batches = source.batches(decode_threads=False, select=False, plain_fallback=True)
         if source.kind in ("parquet", "dataset", "csv", "stream") and isinstance(
             reader, ThreadPoolExecutor
         ):
