@@ -291,10 +291,8 @@ class Ids:
 
     def _keyed(self, col: Any) -> tuple[np.ndarray, np.ndarray] | None:
         """:meth:`lookup` by keys (see :mod:`~crimeharm._engine.textkeys`), or None."""
-        if not isinstance(col, pa.Array | pa.ChunkedArray) or len(col) < textkeys.MIN_ROWS:
-            return None
-        arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = _text_array(col)
+        if arr is None:
             return None
         if self._space is None and self.known is not None and len(self.known):
             return None  # values matched by text before: they have no keys
@@ -345,6 +343,27 @@ class Ids:
         if self.known is None:
             return np.zeros(0, dtype=object)
         return np.asarray(self.known.to_pylist(), dtype=object)
+
+
+def _text_array(col: Any) -> pa.Array | None:
+    """A column of at least :data:`textkeys.MIN_ROWS` plain text values as one Arrow array.
+
+    Arrow text, or pandas text held by Arrow (taken without a copy); None for
+    anything else (dictionaries, categoricals, objects) and short columns.
+    """
+    if len(col) < textkeys.MIN_ROWS:
+        return None
+    if isinstance(col, pd.Series):
+        dtype = col.dtype
+        if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+            return None
+        col = pa.array(col)
+    if not isinstance(col, pa.Array | pa.ChunkedArray):
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
 
 
 class Groups:
