@@ -188,7 +188,13 @@ def test_harm_by_output_area_is_the_same_keyed_or_by_text(tmp_path, engine, monk
     assert seen == [True, True]  # both batches keyed
     monkeypatch.setattr(textkeys, "MIN_ROWS", 1 << 40)  # every batch matched by its text
     by_text = crimeharm.harm_index(path, **kw)
-    from_frame = crimeharm.harm_index(frame, **kw)
+    seen.clear()
+    monkeypatch.setattr(textkeys, "MIN_ROWS", 1 << 16)
+    from_frame = crimeharm.harm_index(frame, **kw)  # pandas text held by Arrow: keyed too
+    assert seen
+    assert all(seen)
+    as_objects = crimeharm.harm_index(frame.astype({"oa": object}), **kw)  # matched by text
+    assert as_objects.equals(from_frame)
     assert len(keyed) == len(by_text) > 100_000
     assert keyed.equals(by_text)  # values and dtypes (assert_frame_equal takes seconds here)
     assert keyed.equals(from_frame)
