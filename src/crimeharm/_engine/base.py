@@ -810,10 +810,40 @@ class Engine(ABC):
             self._ensure(len(self._groups), np.zeros(0, dtype=np.int64), ())
             return
         counts = np.bincount(rows.status, minlength=N_STATUS)
-        self._ensure(len(self._groups), _distinct_periods(rows.pid), np.flatnonzero(counts))
+        periods, statuses = _distinct_periods(rows.pid), np.flatnonzero(counts)
+        if not self._excluded_cells and len(statuses) and statuses[-1] > 0:
+            rows = self._spill_excluded(rows, counts)  # excluded: their totals only
+            statuses = statuses[statuses == 0]
+        self._ensure(len(self._groups), periods, statuses)
         self._rows += counts[:N_STATUS]
         self._sums_known = False  # the slabs are summed when the totals are read
-        self._accumulate(rows, self._slots_of(rows.pid))
+        if len(rows.status):
+            self._accumulate(rows, self._slots_of(rows.pid))
+
+    def _spill_excluded(self, rows: Rows, counts: np.ndarray) -> Rows:
+        """Add the excluded rows' crimes and harm to their status totals; the included rows.
+
+        Without excluded cells (``excluded="summary"``) an excluded status
+        needs no sums by cell, only its totals (as the one-pass loop keeps
+        them): the exact limbs of its harm units, summed here, carried.
+        """
+        gid, pid, status, crimes, harm = rows
+        kept = status == 0
+        out = ~kept
+        st, u = status[out], units(harm[out])
+        cr = None if crimes is None else np.asarray(crimes)[out]
+        for s in np.flatnonzero(counts[1:N_STATUS]) + 1:
+            mine = st == s
+            mu = u[mine]
+            n = int(counts[s]) if cr is None else int(np.sum(cr[mine], dtype=np.float64))
+            at = WIDTH * int(s)
+            lo = int(self._spill[at + 1]) + int((mu & _LOW).sum())
+            hi = int(self._spill[at + 2]) + int((mu >> 32).sum()) + (lo >> 32)
+            self._spill[at : at + WIDTH] = (int(self._spill[at]) + n, lo & 0xFFFFFFFF, hi)
+        pick = np.flatnonzero(kept)
+        return Rows(
+            gid[pick], pid[pick], status[pick], None if crimes is None else crimes[pick], harm[pick]
+        )
 
     # ---------------------------------------------------- what each engine supplies
     @abstractmethod
