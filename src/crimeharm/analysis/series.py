@@ -240,6 +240,9 @@ class _Cells:
         self.ranks = list(reversed(parts))
 
     def sum(self, values: np.ndarray) -> np.ndarray:
+        """Each cell's sum of ``values`` (float); zeros without a pass when all are zero."""
+        if not values.any():  # a series no record has (no flag, yes/no outcomes): no pass
+            return np.zeros(self.n)
         return np.bincount(self.inverse, weights=values, minlength=self.n)
 
 
