@@ -389,3 +389,17 @@ def test_series_without_flags_or_outcomes_has_zero_series() -> None:
     np.testing.assert_array_equal(
         s["cdchi_days"].to_numpy(), h["excluded_harm_company_detected"].to_numpy(dtype=float)
     )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cells_sum_where_matches_where(seed: int) -> None:
+    """sum_where through one scratch array is the sum of np.where's array, bit for bit."""
+    rng = np.random.default_rng(seed)
+    rank = rng.integers(0, 5, size=200)
+    values = rng.normal(size=200) * 1e3
+    values[rng.random(200) < 0.1] = -0.0
+    scratch = np.full(200, np.nan)  # left over from an earlier series
+    cells = series_module._Cells([(rank, None, 5)])
+    for mask in (rng.random(200) < 0.5, np.zeros(200, bool), np.ones(200, bool)):
+        want = np.bincount(cells.inverse, weights=np.where(mask, values, 0.0), minlength=cells.n)
+        np.testing.assert_array_equal(cells.sum_where(mask, values, scratch), want)
