@@ -377,7 +377,8 @@ def test_cells_sum_matches_bincount(values: np.ndarray) -> None:
     got = cells.sum(values)
     want = np.bincount(cells.inverse, weights=values, minlength=cells.n)
     np.testing.assert_array_equal(got, want)
-    assert got.dtype == want.dtype and np.signbit(got).tolist() == np.signbit(want).tolist()
+    assert got.dtype == want.dtype
+    assert np.signbit(got).tolist() == np.signbit(want).tolist()
 
 
 def test_series_without_flags_or_outcomes_has_zero_series() -> None:
