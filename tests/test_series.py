@@ -359,3 +359,48 @@ def test_outcomes_folder_without_files(tmp_path):
         warnings.simplefilter("error")
         with pytest.raises(crimeharm.MissingColumnError, match="Outcome type"):
             crimeharm.join_outcomes(street, pd.DataFrame({"Crime ID": ["x"], "Month": ["m"]}))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.zeros(6),
+        np.array([0.0, -0.0, 0.0, -0.0, 0.0, 0.0]),
+        np.array([0.0, 2.5, 0.0, 1.0, 0.0, 3.0]),
+        np.array([0.0, np.nan, 0.0, 0.0, 0.0, 0.0]),
+    ],
+)
+def test_cells_sum_matches_bincount(values: np.ndarray) -> None:
+    """A sum over cells is the bincount's, bit for bit, whether or not it is skipped."""
+    rank = np.array([2, 0, 2, 1, 0, 2], dtype=np.int64)
+    cells = series_module._Cells([(rank, None, 3)])
+    got = cells.sum(values)
+    want = np.bincount(cells.inverse, weights=values, minlength=cells.n)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype
+    assert np.signbit(got).tolist() == np.signbit(want).tolist()
+
+
+def test_series_without_flags_or_outcomes_has_zero_series() -> None:
+    """No company-detected flag, a yes/no column: cdchi_days and pending_crimes are 0 per cell."""
+    df = _hand().assign(done=lambda d: [i % 2 == 0 for i in range(len(d))])
+    s = crimeharm.series(df, by="area", detected="done")
+    h = crimeharm.harm_index(df, by="area", excluded="columns")
+    assert (s["pending_crimes"] == 0).all()
+    np.testing.assert_array_equal(
+        s["cdchi_days"].to_numpy(), h["excluded_harm_company_detected"].to_numpy(dtype=float)
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cells_sum_where_matches_where(seed: int) -> None:
+    """sum_where through one scratch array is the sum of np.where's array, bit for bit."""
+    rng = np.random.default_rng(seed)
+    rank = rng.integers(0, 5, size=200)
+    values = rng.normal(size=200) * 1e3
+    values[rng.random(200) < 0.1] = -0.0
+    scratch = np.full(200, np.nan)  # left over from an earlier series
+    cells = series_module._Cells([(rank, None, 5)])
+    for mask in (rng.random(200) < 0.5, np.zeros(200, bool), np.ones(200, bool)):
+        want = np.bincount(cells.inverse, weights=np.where(mask, values, 0.0), minlength=cells.n)
+        np.testing.assert_array_equal(cells.sum_where(mask, values, scratch), want)

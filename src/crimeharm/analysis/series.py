@@ -240,7 +240,20 @@ class _Cells:
         self.ranks = list(reversed(parts))
 
     def sum(self, values: np.ndarray) -> np.ndarray:
+        """Each cell's sum of ``values`` (float); zeros without a pass when all are zero."""
+        if not values.any():  # a series no record has (no flag, yes/no outcomes): no pass
+            return np.zeros(self.n)
         return np.bincount(self.inverse, weights=values, minlength=self.n)
+
+    def sum_where(self, mask: np.ndarray, values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+        """``sum(np.where(mask, values, 0.0))``, the row values written into ``scratch``.
+
+        One scratch array serves every series: a fresh array per series costs
+        its page faults, more than the sum itself on large outputs.
+        """
+        scratch.fill(0.0)
+        np.copyto(scratch, values, where=mask)
+        return self.sum(scratch)
 
 
 def _dimension(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, Any, int]:
@@ -653,17 +666,18 @@ def _reshape(
     kept_crimes, kept_harm = crimes, harm
     if not keep.all():
         kept_crimes, kept_harm = np.where(keep, crimes, 0.0), np.where(keep, harm, 0.0)
+    scratch = np.empty(n)
     frame["crimes"] = cells.sum(kept_crimes)
     frame["chi_days"] = cells.sum(kept_harm)
     for col, reasons in _EXCLUDED_SERIES.items():
         parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
         total = parts[0]
         for part in parts[1:]:  # added in order, as a sum over the reasons' axis would
-            total = total + part
+            total = np.add(total, part, out=scratch)
         frame[col] = cells.sum(total)
     if det_row is not None:
-        frame["detected_crimes"] = cells.sum(np.where(det_row, kept_crimes, 0.0))
-        frame["detected_chi_days"] = cells.sum(np.where(det_row, kept_harm, 0.0))
+        frame["detected_crimes"] = cells.sum_where(det_row, kept_crimes, scratch)
+        frame["detected_chi_days"] = cells.sum_where(det_row, kept_harm, scratch)
     else:
         frame["detected_crimes"] = frame["detected_chi_days"] = np.full(cells.n, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -673,12 +687,12 @@ def _reshape(
             cr != 0, 100.0 * frame["detected_crimes"] / cr, np.nan
         )
     if final_row is not None:
-        frame["pending_crimes"] = cells.sum(np.where(~final_row, kept_crimes, 0.0))
+        frame["pending_crimes"] = cells.sum_where(~final_row, kept_crimes, scratch)
     else:
         frame["pending_crimes"] = np.full(cells.n, np.nan)
     if detected is not None and unknown_outcome == "exclude":
-        frame[f"excluded_{_UNKNOWN}"] = cells.sum(np.where(keep, 0.0, crimes))
-        frame[f"excluded_harm_{_UNKNOWN}"] = cells.sum(np.where(keep, 0.0, harm))
+        frame[f"excluded_{_UNKNOWN}"] = cells.sum_where(~keep, crimes, scratch)
+        frame[f"excluded_harm_{_UNKNOWN}"] = cells.sum_where(~keep, harm, scratch)
     return pd.DataFrame(frame, copy=False), report
 
 
