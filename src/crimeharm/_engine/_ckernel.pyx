@@ -400,6 +400,49 @@ def take(const int64_t[::1] table, const int32_t[::1] code, int64_t[::1] out):
             out[j] = table[_entry(code[j], m) if code[j] < m else m - 1]
 
 
+# -------------------------------------------------------- totals per unit
+def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
+          const int64_t[::1] values, double[:, ::1] acc):
+    """Rows and value sums per slot, in one pass over the rows (``crimeharm.analysis.units``).
+
+    Row ``i`` goes to slot ``s = code[i] + shift``: ``acc[s, 0]`` counts the
+    rows (as a float64, exact below 2**53) and ``acc[s, 1 + j]`` adds value
+    ``j`` of the row, the rows taken in order, one at a time, so each sum is
+    the one ``numpy.bincount(slots, weights=v)`` gives, bit for bit. ``values``
+    holds the addresses of ``acc.shape[1] - 1`` contiguous float64 arrays as
+    long as ``code``, which the caller holds for the call. The slots are
+    written to ``slot`` unless it is empty. Returns -1, or the first row
+    whose slot is outside ``0 .. acc.shape[0] - 1`` (nothing past it added).
+    """
+    cdef Py_ssize_t n = code.shape[0], n_slots = acc.shape[0], width = acc.shape[1]
+    cdef Py_ssize_t k = width - 1, i, j
+    cdef bint write = slot.shape[0] != 0
+    cdef int64_t s
+    cdef Py_ssize_t bad = -1
+    cdef double* row
+    cdef const double** v = NULL
+    if values.shape[0] != k or (write and slot.shape[0] != n):
+        raise ValueError("values or slot do not match acc and code")
+    if n == 0 or n_slots == 0:
+        return -1 if n == 0 else 0
+    cdef double* base = &acc[0, 0]
+    if k:
+        v = <const double**><intptr_t>&values[0]
+    with nogil:
+        for i in range(n):
+            s = code[i] + shift
+            if s < 0 or s >= n_slots:
+                bad = i
+                break
+            if write:
+                slot[i] = s
+            row = base + s * width
+            row[0] += 1.0
+            for j in range(k):
+                row[1 + j] += v[j][i]
+    return bad
+
+
 # ------------------------------------------------------------------- memory
 cdef extern from "sys/mman.h" nogil:
     """

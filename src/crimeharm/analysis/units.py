@@ -361,6 +361,12 @@ def _pair_codes(
 
     _blocks(n, build)
     present = np.logical_or.reduce(list(hit.values()))
+    if arr.null_count:  # nulls read as empty text: not a value unless some text is empty
+        empty = 0
+        for j in keep:
+            empty = empty * int(sizes[j]) + int(luts[j][0])
+        if np.count_nonzero(key == empty) == arr.null_count:
+            present[empty] = False
     id_of = np.cumsum(present, dtype=np.int32 if space < 2**31 else np.int64) - 1
     codes = np.empty(n, dtype=np.int64)
 
@@ -673,17 +679,13 @@ def unit_totals(
         packed = np.where(mask, packed, _LEFT_OUT)
     # each row's slot: 0 left out by mask, 1 no id, 2 + its unit's id
     if listed_codes is not None:
-        slot, unit_codes, counts = _listed_slots(packed, listed_codes, radix, unit, codes, dicts)
+        slot, unit_codes = _listed_slots(packed, listed_codes, radix, unit, codes, dicts)
+        slot, counts, by_slot = _tally(slot, 0, values, len(unit_codes[0]) + 2)
     else:
-        slot, unit_codes, counts = _observed_slots(packed, radix, codes)
+        slot, unit_codes, counts, by_slot = _observed_slots(packed, radix, codes, values)
     n_units = len(unit_codes[0])
-    if counts is None:
-        counts = np.bincount(slot, minlength=n_units + 2)
-    sums, no_id_sums = {}, {}
-    for name, v in values.items():
-        by_slot = np.bincount(slot, weights=v, minlength=n_units + 2)
-        sums[name] = by_slot[2:]
-        no_id_sums[name] = float(by_slot[1])
+    sums = {name: s[2:] for name, s in by_slot.items()}
+    no_id_sums = {name: float(s[1]) for name, s in by_slot.items()}
     key_parts = [
         (_rank(d) if r is None else r)[c] for d, r, c in zip(dicts, ranks, unit_codes, strict=True)
     ]
@@ -761,30 +763,76 @@ def _listed_slots(
         )
     slot = packed + 2
     slot[counted] = found + 2
-    return slot, [c[first] for c in listed_codes], None
+    return slot, [c[first] for c in listed_codes]
 
 
 def _observed_slots(
-    packed: np.ndarray, radix: list[int], codes: list[np.ndarray]
-) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
-    """Slots of the rows when the units are those the rows have (and their row counts)."""
+    packed: np.ndarray,
+    radix: list[int],
+    codes: list[np.ndarray],
+    values: Mapping[str, np.ndarray],
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Slots of the rows when the units are those the rows have, and their totals (:func:`_tally`)."""
     total = int(np.prod([max(r, 1) for r in radix], dtype=np.float64))
-    slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
     if total > max(_DENSE_LIMIT, 4 * len(packed)):
+        slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
         counted = packed >= 0
         inv, _ = pd.factorize(packed[counted])
         slot[counted] = inv + 2
-        some = _some_row(slot - 2, int(inv.max(initial=-1)) + 1)
-        return slot, [c[some] for c in codes], None
-    counts = np.bincount(slot, minlength=total + 2)
+        n_units = int(inv.max(initial=-1)) + 1
+        some = _some_row(slot - 2, n_units)
+        return slot, [c[some] for c in codes], *_tally(slot, 0, values, n_units + 2)[1:]
+    slot, counts, by_slot = _tally(packed, 2, values, total + 2)
     present = np.flatnonzero(counts[2:])
     if len(present) < total:  # codes without rows: number the units densely
         id_of_slot = np.empty(total + 2, dtype=np.int64)
         id_of_slot[:2] = (0, 1)
         id_of_slot[2 + present] = np.arange(2, len(present) + 2, dtype=np.int64)
         slot = id_of_slot[slot]
-        counts = np.concatenate([counts[:2], counts[2 + present]])
-    return slot, _unpack(present, radix), counts
+        kept = np.concatenate([[0, 1], 2 + present])
+        counts = counts[kept]
+        by_slot = {name: s[kept] for name, s in by_slot.items()}
+    return slot, _unpack(present, radix), counts, by_slot
+
+
+def _kernel() -> Any:
+    """The compiled loops (:mod:`crimeharm._engine._ckernel`), or None where they are not built."""
+    from crimeharm._engine.compiled import load
+
+    module = load()
+    return module if module is not None and hasattr(module, "tally") else None
+
+
+def _tally(
+    code: np.ndarray, shift: int, values: Mapping[str, np.ndarray], n_slots: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Each row's slot (``code + shift``), the rows per slot and each value's sum per slot.
+
+    The sums are those of ``numpy.bincount(slot, weights=v)`` (float64, the
+    rows added in order), bit for bit: by the compiled loop in one pass over
+    the rows when it is built (``tally`` in ``_ckernel.pyx``), else by
+    ``numpy.bincount``.
+    """
+    kernel = _kernel()
+    if kernel is None:
+        slot = code + shift if shift else code
+        counts = np.bincount(slot, minlength=n_slots)
+        sums = {name: np.bincount(slot, weights=v, minlength=n_slots) for name, v in values.items()}
+        return slot, counts, sums
+    code = np.ascontiguousarray(code, dtype=np.int64)
+    held = [np.ascontiguousarray(v, dtype=np.float64) for v in values.values()]
+    addresses = np.array([v.ctypes.data for v in held], dtype=np.int64)
+    for v in held:
+        if len(v) != len(code):
+            raise ValueError("a value array is not one entry per row")
+    slot = np.empty(len(code), dtype=np.int64) if shift else code
+    acc = np.zeros((n_slots, 1 + len(held)), dtype=np.float64)
+    bad = kernel.tally(code, shift, slot if shift else slot[:0], addresses, acc)
+    if bad >= 0:
+        raise ValueError(f"row {bad}: slot {int(code[bad]) + shift} is not in 0 .. {n_slots - 1}")
+    counts = acc[:, 0].astype(np.int64)
+    sums = {name: np.ascontiguousarray(acc[:, 1 + j]) for j, name in enumerate(values)}
+    return slot, counts, sums
 
 
 def _dense_rank(values: np.ndarray) -> np.ndarray:
