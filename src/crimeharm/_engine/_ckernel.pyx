@@ -30,7 +30,7 @@ How long the raw pointers stay valid:
 """
 
 from libc.math cimport rint
-from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uint16_t, uintptr_t
 
 from crimeharm._engine._markers cimport (
     DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, UNDATED_SLOT, is_day, mark as _mark, precedes,
@@ -441,6 +441,105 @@ def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
             for j in range(k):
                 row[1 + j] += v[j][i]
     return bad
+
+
+# ------------------------------------------------------ short text ids
+# Text of up to 32 bytes (no NUL byte) read from an Arrow string array's
+# offsets and data as columns of two bytes, as ``_pair_columns`` in
+# ``crimeharm.analysis.units`` does (column j < pairs: bytes 2j and 2j + 1,
+# big-endian; an odd last byte a column of its own; 0 past the end of a value,
+# and for a null). Rows a .. b - 1; the caller checks widths and NUL bytes.
+ctypedef fused offset_t:
+    int32_t
+    int64_t
+
+
+cdef inline uint16_t _column(const uint8_t* p, int64_t ln, Py_ssize_t j,
+                             Py_ssize_t pairs) noexcept nogil:
+    cdef uint16_t hi = p[2 * j] if ln > 2 * j else 0
+    if j >= pairs:
+        return hi
+    return (hi << 8) | (p[2 * j + 1] if ln > 2 * j + 1 else 0)
+
+
+cdef inline int64_t _length(const offset_t* off, const uint8_t* valid, bint has_valid,
+                            Py_ssize_t i) noexcept nogil:
+    if has_valid and not valid[i]:
+        return 0
+    return off[i + 1] - off[i]
+
+
+def pair_seen(const offset_t[::1] offsets, const uint8_t[::1] data, const uint8_t[::1] valid,
+              Py_ssize_t a, Py_ssize_t b, Py_ssize_t pairs, uint8_t[:, ::1] seen):
+    """Mark ``seen[j, v] = 1`` for each value ``v`` of column ``j`` in rows a .. b - 1."""
+    cdef Py_ssize_t i, j, n_cols = seen.shape[0]
+    cdef bint has_valid = valid.shape[0] != 0
+    cdef int64_t ln
+    if b <= a:
+        return
+    if offsets.shape[0] < b + 1 or seen.shape[1] != 65536 or (has_valid and valid.shape[0] < b):
+        raise ValueError("offsets, valid or seen do not fit the rows")
+    cdef const offset_t* off = &offsets[0]
+    cdef const uint8_t* d = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* v = &valid[0] if has_valid else NULL
+    with nogil:
+        for i in range(a, b):
+            ln = _length(off, v, has_valid, i)
+            for j in range(n_cols):
+                seen[j, _column(d + off[i], ln, j, pairs)] = 1
+
+
+def pair_keys(const offset_t[::1] offsets, const uint8_t[::1] data, const uint8_t[::1] valid,
+              Py_ssize_t a, Py_ssize_t b, Py_ssize_t pairs, const int64_t[::1] keep,
+              const int64_t[::1] sizes, const int64_t[:, ::1] luts, int64_t[::1] key,
+              uint8_t[::1] hit):
+    """Each row's dense key, ``key = key * sizes[c] + luts[c][column keep[c]]`` over the
+    kept columns (as ``_pair_codes``), and ``hit[key] = 1``; rows a .. b - 1."""
+    cdef Py_ssize_t i, c, n_keep = keep.shape[0]
+    cdef bint has_valid = valid.shape[0] != 0
+    cdef int64_t ln, k, space = hit.shape[0]
+    if b <= a:
+        return
+    if (offsets.shape[0] < b + 1 or key.shape[0] < b or sizes.shape[0] != n_keep
+            or luts.shape[0] != n_keep or (n_keep and luts.shape[1] != 65536)
+            or (has_valid and valid.shape[0] < b) or space == 0):
+        raise ValueError("offsets, valid, key, sizes, luts or hit do not fit the rows")
+    cdef const offset_t* off = &offsets[0]
+    cdef const uint8_t* d = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* v = &valid[0] if has_valid else NULL
+    cdef int64_t bad = -1
+    with nogil:
+        for i in range(a, b):
+            ln = _length(off, v, has_valid, i)
+            k = 0
+            for c in range(n_keep):
+                k = k * sizes[c] + luts[c, _column(d + off[i], ln, keep[c], pairs)]
+            if k < 0 or k >= space:
+                bad = i
+                break
+            key[i] = k
+            hit[k] = 1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: key outside the space")
+
+
+def renumber(int64_t[::1] key, const int64_t[::1] id_of, const uint8_t[::1] valid,
+             Py_ssize_t a, Py_ssize_t b):
+    """``key[i] = id_of[key[i]]`` for rows a .. b - 1, -1 for a null (``valid[i] == 0``)."""
+    cdef Py_ssize_t i, m = id_of.shape[0]
+    cdef bint has_valid = valid.shape[0] != 0
+    if b <= a:
+        return
+    if key.shape[0] < b or (has_valid and valid.shape[0] < b) or m == 0:
+        raise ValueError("key, valid or id_of do not fit the rows")
+    with nogil:
+        for i in range(a, b):
+            if has_valid and not valid[i]:
+                key[i] = -1
+            elif 0 <= key[i] < m:
+                key[i] = id_of[key[i]]
+            else:
+                key[i] = -1
 
 
 # ------------------------------------------------------------------- memory

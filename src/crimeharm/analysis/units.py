@@ -217,8 +217,8 @@ def _offsets(arr: pa.Array) -> np.ndarray:
 
 
 def _pair_columns(
-    arr: pa.Array, matrix_out: list[np.ndarray] | None = None
-) -> tuple[list[np.ndarray], int] | None:
+    arr: pa.Array, matrix_out: list[np.ndarray] | None = None, *, lazy: bool = False
+) -> tuple[list[np.ndarray] | None, int] | None:
     """The text as columns of two bytes (big-endian, zero-padded), and its width in bytes.
 
     Column ``j`` holds bytes ``2j`` and ``2j + 1`` of every value as one
@@ -226,7 +226,8 @@ def _pair_columns(
     does; an odd last byte is a column of its own. None when a value is longer
     than 32 bytes or the text holds a NUL byte (which would read as padding).
     When every value has the same width (and none is null), the ``(rows,
-    width)`` matrix of bytes is appended to ``matrix_out``.
+    width)`` matrix of bytes is appended to ``matrix_out``. Otherwise, with
+    ``lazy``, the columns are None (only the checks are made).
     """
     n = len(arr)
     offsets = _offsets(arr)
@@ -257,6 +258,8 @@ def _pair_columns(
         return columns, width
     if data.size == 0:
         return [np.zeros(n, dtype=np.uint16)], width
+    if lazy:  # the caller reads the columns from the array itself (compiled)
+        return None, width
     starts = offsets[:-1].astype(np.int64) - first
     top = data.size - 1
     out = np.empty((pairs + odd, n), dtype=np.uint16)
@@ -315,49 +318,130 @@ def _short_string_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray
     """
     if len(arr) == 0:
         return None
+    kernel = _kernel()
     matrix: list[np.ndarray] = []
-    read = _pair_columns(arr, matrix)
+    read = _pair_columns(arr, matrix, lazy=kernel is not None)
     if read is None:
         return None
     if matrix:
         fast = _byte_range_codes(matrix[0], arr.type)
         if fast is not None:
             return fast
-    return _pair_codes(arr, *read)
+    columns, width = read
+    reader = _Columns(columns) if columns is not None else _Buffers(arr, width, kernel)
+    return _pair_codes(arr, reader, width)
+
+
+class _Columns:
+    """Byte-pair columns in memory (:func:`_pair_columns`), read by numpy."""
+
+    def __init__(self, columns: list[np.ndarray]) -> None:
+        self.columns = columns
+        self.n_cols = len(columns)
+        self.key_type: Any = None  # the smallest that holds the keys
+
+    def look(self, a: int, b: int, seen: np.ndarray) -> None:
+        for j, col in enumerate(self.columns):
+            seen[j, _native(col[a:b])] = True
+
+    def prepare(self, keep: list[int], sizes: np.ndarray, luts: np.ndarray) -> None:
+        self.keep, self.sizes, self.luts = keep, sizes, luts
+
+    def keys(self, a: int, b: int, key: np.ndarray, hit: np.ndarray) -> None:
+        k = key[a:b]
+        for j in self.keep:
+            k *= key.dtype.type(self.sizes[j])
+            k += self.luts[j][_native(self.columns[j][a:b])]
+        hit[k] = True
+
+    def number(self, key: np.ndarray, id_of: np.ndarray, arr: pa.Array) -> np.ndarray:
+        codes = np.empty(len(key), dtype=np.int64)
+
+        def work(a: int, b: int) -> None:
+            codes[a:b] = id_of[key[a:b]]
+
+        _blocks(len(key), work)
+        if arr.null_count:
+            codes[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
+        return codes
+
+
+class _Buffers:
+    """Byte-pair columns read by the compiled loops from the array's offsets and data.
+
+    ``pair_seen``, ``pair_keys`` and ``renumber`` in ``_ckernel.pyx``: the
+    columns of :func:`_pair_columns`, never held in memory; the keys are made
+    in the codes' own array and numbered in place.
+    """
+
+    def __init__(self, arr: pa.Array, width: int, kernel: Any) -> None:
+        self.kernel = kernel
+        self.pairs, odd = divmod(width, 2)
+        self.n_cols = self.pairs + odd
+        self.key_type = np.int64
+        self.offsets = _offsets(arr)
+        self.data = np.frombuffer(cast(Any, arr.buffers()[2]), dtype=np.uint8)
+        self.valid = (
+            arr.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
+            if arr.null_count
+            else np.zeros(0, dtype=np.uint8)
+        )
+
+    def look(self, a: int, b: int, seen: np.ndarray) -> None:
+        self.kernel.pair_seen(
+            self.offsets, self.data, self.valid, a, b, self.pairs, seen.view(np.uint8)
+        )
+
+    def prepare(self, keep: list[int], sizes: np.ndarray, luts: np.ndarray) -> None:
+        self.keep = np.asarray(keep, dtype=np.int64)
+        self.sizes = sizes[keep].astype(np.int64)
+        self.luts = np.ascontiguousarray(luts[keep], dtype=np.int64).reshape(len(keep), 1 << 16)
+
+    def keys(self, a: int, b: int, key: np.ndarray, hit: np.ndarray) -> None:
+        self.kernel.pair_keys(
+            self.offsets, self.data, self.valid, a, b, self.pairs, self.keep, self.sizes,
+            self.luts, key, hit.view(np.uint8),
+        )  # fmt: skip
+
+    def number(self, key: np.ndarray, id_of: np.ndarray, arr: pa.Array) -> np.ndarray:
+        id_of = id_of.astype(np.int64)
+        _blocks(len(key), lambda a, b: self.kernel.renumber(key, id_of, self.valid, a, b))
+        return key
 
 
 def _pair_codes(
-    arr: pa.Array, columns: list[np.ndarray], width: int
+    arr: pa.Array, reader: _Columns | _Buffers, width: int
 ) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
-    """:func:`_short_string_codes` from the byte-pair columns (see there)."""
+    """:func:`_short_string_codes` from the byte-pair columns (see there), read by ``reader``."""
     n = len(arr)
     seen: dict[int, np.ndarray] = {}  # per thread: which values each column has
 
     def look(a: int, b: int) -> None:
-        mine = seen.setdefault(threading.get_ident(), np.zeros((len(columns), 1 << 16), dtype=bool))
-        for j, col in enumerate(columns):
-            mine[j, _native(col[a:b])] = True
+        ident = threading.get_ident()
+        if ident not in seen:
+            seen[ident] = np.zeros((reader.n_cols, 1 << 16), dtype=bool)
+        reader.look(a, b, seen[ident])
 
     _blocks(n, look)
     seen_all = np.logical_or.reduce(list(seen.values()))
     sizes = seen_all.sum(axis=1)
-    keep = [j for j in range(len(columns)) if sizes[j] > 1]
+    keep = [j for j in range(reader.n_cols) if sizes[j] > 1]
     space = 1
     for j in keep:
         space *= int(sizes[j])
     if space > max(1 << 24, 4 * n):
         return None
-    small = np.int32 if space < 2**31 else np.int64  # half the bytes to move, when it fits
+    small = reader.key_type or (np.int32 if space < 2**31 else np.int64)  # fewer bytes to move
     luts = (np.cumsum(seen_all, axis=1, dtype=np.int32) - 1).astype(small)
     key = np.zeros(n, dtype=small)
     hit: dict[int, np.ndarray] = {}  # per thread: which keys occur
+    reader.prepare(keep, sizes, luts)
 
     def build(a: int, b: int) -> None:
-        k = key[a:b]
-        for j in keep:
-            k *= small(sizes[j])
-            k += luts[j][_native(columns[j][a:b])]
-        hit.setdefault(threading.get_ident(), np.zeros(space, dtype=bool))[k] = True
+        ident = threading.get_ident()
+        if ident not in hit:
+            hit[ident] = np.zeros(space, dtype=bool)
+        reader.keys(a, b, key, hit[ident])
 
     _blocks(n, build)
     present = np.logical_or.reduce(list(hit.values()))
@@ -368,16 +452,9 @@ def _pair_codes(
         if np.count_nonzero(key == empty) == arr.null_count:
             present[empty] = False
     id_of = np.cumsum(present, dtype=np.int32 if space < 2**31 else np.int64) - 1
-    codes = np.empty(n, dtype=np.int64)
-
-    def number(a: int, b: int) -> None:
-        codes[a:b] = id_of[key[a:b]]
-
-    _blocks(n, number)
+    codes = reader.number(key, id_of, arr)
     dictionary = _decode(np.flatnonzero(present), seen_all, keep, sizes, width, arr.type)
     rank = np.arange(len(dictionary), dtype=np.int64)  # codes follow the text's order
-    if arr.null_count:
-        codes[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
     return codes, dictionary, rank
 
 
@@ -744,7 +821,7 @@ def _listed_slots(
     unit: list[str],
     codes: list[np.ndarray],
     dicts: list[pa.Array],
-) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Slots of the rows when the units are listed (a row of another unit is an error)."""
     listed_packed = _pack(listed_codes, radix)
     _uniq, first = np.unique(listed_packed, return_index=True)
@@ -772,7 +849,10 @@ def _observed_slots(
     codes: list[np.ndarray],
     values: Mapping[str, np.ndarray],
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
-    """Slots of the rows when the units are those the rows have, and their totals (:func:`_tally`)."""
+    """Slots of the rows when the units are those the rows have, and their totals.
+
+    The totals are those of :func:`_tally`: rows per slot and each value's sum.
+    """
     total = int(np.prod([max(r, 1) for r in radix], dtype=np.float64))
     if total > max(_DENSE_LIMIT, 4 * len(packed)):
         slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
