@@ -126,7 +126,7 @@ def test_short_string_codes_agree_on_many_ids(
     compiled, plain, calls = _both(monkeypatch, lambda: U._short_string_codes(arr))
     assert compiled is not None
     _assert_same_codes(compiled, plain)
-    assert {"pair_seen", "pair_keys", "renumber"} <= set(calls)
+    assert {"pair_seen", "pair_keys", "renumber", "pair_text"} <= set(calls)
     codes, dictionary, _ = compiled
     distinct = sorted({v for v in arr.to_pylist() if v is not None})
     assert dictionary.to_pylist() == distinct  # nulls are not a value of the dictionary
@@ -233,3 +233,16 @@ def test_numpy_taken_when_the_loops_are_not_built(monkeypatch: pytest.MonkeyPatc
     without = U._short_string_codes(arr)
     assert used  # the numpy byte-pair columns were read
     _assert_same_codes(with_loops, without)
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_decode_agrees(monkeypatch: pytest.MonkeyPatch, kind: pa.DataType) -> None:
+    # every width from 0 to 9 bytes (odd and even), a constant column, non-ASCII text
+    values = ["", "Q", "Qa", "Qab", "Qé", "Qéé", "Q日本", "Q123456", "Q1234567", "Q12345678"]
+    arr = pa.array(values, type=kind)
+    reader = U._Columns(U._pair_columns(arr)[0])  # type: ignore[index]
+    compiled, plain, calls = _both(monkeypatch, lambda: U._pair_codes(arr, reader, 9))
+    _assert_same_codes(compiled, plain)
+    assert "pair_text" in calls
+    assert compiled[1].to_pylist() == sorted(values)
+    assert compiled[1].type == kind

@@ -542,6 +542,56 @@ def renumber(int64_t[::1] key, const int64_t[::1] id_of, const uint8_t[::1] vali
                 key[i] = -1
 
 
+def pair_text(const int64_t[::1] keys, const int64_t[::1] sizes, const uint16_t[:, ::1] values,
+              Py_ssize_t pairs, offset_t[::1] offsets, uint8_t[::1] data):
+    """The text of dense keys (``_decode`` in ``crimeharm.analysis.units``).
+
+    Key ``i`` holds one code per column, ``key = Σ code_j · Π sizes[after j]``
+    (a column of size 1 has code 0); column ``j``'s value is ``values[j,
+    code_j]``, written as two bytes (j < pairs; big-endian) or one, and zero
+    bytes (the padding) left out. With ``data`` empty, only the lengths are
+    written (``offsets[i + 1] - offsets[0]`` cumulated); then ``data`` is
+    filled from ``offsets``.
+    """
+    cdef Py_ssize_t m = keys.shape[0], n_cols = sizes.shape[0], i, j
+    cdef bint fill = data.shape[0] != 0
+    cdef int64_t rest, code, at, total = 0
+    cdef uint16_t v
+    cdef uint8_t hi, lo
+    cdef int64_t codes[32]
+    if n_cols > 32 or values.shape[0] != n_cols or offsets.shape[0] != m + 1:
+        raise ValueError("sizes, values or offsets do not fit the keys")
+    with nogil:
+        offsets[0] = 0
+        for i in range(m):
+            rest = keys[i]
+            for j in range(n_cols - 1, -1, -1):
+                codes[j] = rest % sizes[j]
+                rest = rest // sizes[j]
+            at = total
+            for j in range(n_cols):
+                v = values[j, codes[j]]
+                if j < pairs:
+                    hi = <uint8_t>(v >> 8)
+                    lo = <uint8_t>(v & 0xFF)
+                    if hi:
+                        if fill:
+                            data[at] = hi
+                        at += 1
+                    if lo:
+                        if fill:
+                            data[at] = lo
+                        at += 1
+                else:
+                    lo = <uint8_t>v
+                    if lo:
+                        if fill:
+                            data[at] = lo
+                        at += 1
+            total = at
+            offsets[i + 1] = <offset_t>total
+
+
 # ------------------------------------------------------------------- memory
 cdef extern from "sys/mman.h" nogil:
     """

@@ -542,10 +542,32 @@ def _decode(
     width: int,
     kind: pa.DataType,
 ) -> pa.Array:
-    """The text of dense keys: each kept column's value read back, constant columns as they are."""
+    """The text of dense keys: each kept column's value read back, constant columns as they are.
+
+    By the compiled loop ``pair_text`` where it is built (the same text).
+    """
     m = len(keys)
     n_cols = seen.shape[0]
     values = [np.flatnonzero(seen[j]) for j in range(n_cols)]  # each column's values, in order
+    offset_type = np.int64 if pa.types.is_large_string(kind) else np.int32
+    kernel = _kernel()
+    if kernel is not None and hasattr(kernel, "pair_text"):
+        table = np.zeros((n_cols, 1 << 16), dtype=np.uint16)
+        radix = np.ones(n_cols, dtype=np.int64)  # a constant column: size 1, its one value
+        for j in range(n_cols):
+            if j in keep:
+                table[j, : len(values[j])] = values[j]
+                radix[j] = int(sizes[j])
+            elif len(values[j]):
+                table[j, 0] = values[j][0]
+        keys = np.ascontiguousarray(keys, dtype=np.int64)
+        offsets = np.empty(m + 1, dtype=offset_type)
+        kernel.pair_text(keys, radix, table, width // 2, offsets, np.zeros(0, dtype=np.uint8))
+        text = np.empty(int(offsets[-1]), dtype=np.uint8)
+        if text.size:
+            kernel.pair_text(keys, radix, table, width // 2, offsets, text)
+        buffers = [None, pa.py_buffer(cast(Any, offsets)), pa.py_buffer(cast(Any, text))]
+        return pa.Array.from_buffers(kind, m, buffers)
     col_vals = np.empty((m, n_cols), dtype=np.uint16)
     rest = keys.astype(np.int64)
     for j in reversed(range(n_cols)):
@@ -564,7 +586,7 @@ def _decode(
         matrix[:, width - 1] = col_vals[:, pairs].astype(np.uint8)
     filled = matrix != 0  # text has no NUL: zeros are the padding, after the text
     lengths = filled.sum(axis=1)
-    offsets = np.zeros(m + 1, dtype=np.int64 if pa.types.is_large_string(kind) else np.int32)
+    offsets = np.zeros(m + 1, dtype=offset_type)
     np.cumsum(lengths, out=offsets[1:])
     data = matrix[filled]
     buffers = [None, pa.py_buffer(cast(Any, offsets)), pa.py_buffer(cast(Any, data))]
