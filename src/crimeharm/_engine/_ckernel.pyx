@@ -523,7 +523,12 @@ def pair_keys(const offset_t[::1] offsets, const uint8_t[::1] data, const uint8_
         raise ValueError(f"row {bad}: key outside the space")
 
 
-def renumber(int64_t[::1] key, const int64_t[::1] id_of, const uint8_t[::1] valid,
+ctypedef fused id_t:
+    int32_t
+    int64_t
+
+
+def renumber(int64_t[::1] key, const id_t[::1] id_of, const uint8_t[::1] valid,
              Py_ssize_t a, Py_ssize_t b):
     """``key[i] = id_of[key[i]]`` for rows a .. b - 1, -1 for a null (``valid[i] == 0``)."""
     cdef Py_ssize_t i, m = id_of.shape[0]

@@ -404,7 +404,6 @@ class _Buffers:
         )  # fmt: skip
 
     def number(self, key: np.ndarray, id_of: np.ndarray, arr: pa.Array) -> np.ndarray:
-        id_of = id_of.astype(np.int64)
         _blocks(len(key), lambda a, b: self.kernel.renumber(key, id_of, self.valid, a, b))
         return key
 
