@@ -246,3 +246,37 @@ def test_decode_agrees(monkeypatch: pytest.MonkeyPatch, kind: pa.DataType) -> No
     assert "pair_text" in calls
     assert compiled[1].to_pylist() == sorted(values)
     assert compiled[1].type == kind
+
+
+ORDER_CASES = {
+    "empty": np.zeros(0),
+    "one": np.array([1.0]),
+    "signed zeros": np.array([0.0, -0.0, 0.0, -0.0, 1.0]),
+    "infinities and subnormals": np.array([np.inf, 1.0, -np.inf, 5e-324, -5e-324, 0.0]),
+    "many ties": np.random.default_rng(5).integers(0, 5, 100_000).astype(float),
+    "negative": -np.random.default_rng(6).random(1000),
+    "harm-like": np.round(np.random.default_rng(7).gamma(0.5, 10.0, 300_000), 1),
+    "nan": np.array([1.0, np.nan, 2.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ORDER_CASES))
+def test_descending_order_agrees(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    values = ORDER_CASES[case]
+    compiled, plain, calls = _both(monkeypatch, lambda: U._descending(values))
+    assert _same_bits(compiled, plain)
+    assert _same_bits(plain, np.argsort(-values, kind="stable"))
+    if len(values):
+        assert "order_descending" in calls
+    out = np.empty(len(values), dtype=np.int64)
+    assert ckernel.order_descending(values, out) is (not np.isnan(values).any())
+
+
+def test_order_of_units_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    col = pa.array(_ids(rng, 50_000))
+    values = {"harm_days": np.round(rng.gamma(0.5, 10.0, 50_000), 1)}
+    totals = _totals(col, values)
+    compiled, plain, calls = _both(monkeypatch, lambda: totals.order("harm_days"))
+    assert _same_bits(compiled, plain)
+    assert "order_descending" in calls

@@ -724,7 +724,21 @@ class UnitTotals:
     def order_of(self, values: np.ndarray) -> np.ndarray:
         """Unit positions by ``values`` (one per unit), largest first, ties by id ascending."""
         by_key = self.by_key()
-        return by_key[np.argsort(-values[by_key], kind="stable")]
+        return by_key[_descending(values[by_key])]
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """``numpy.argsort(-values, kind="stable")``: largest first, ties in order of position.
+
+    By the compiled radix sort (``order_descending`` in ``_ckernel.pyx``) for
+    float64 values without NaN where it is built; the same order.
+    """
+    kernel = _kernel()
+    if kernel is not None and hasattr(kernel, "order_descending") and values.dtype == np.float64:
+        out = np.empty(len(values), dtype=np.int64)
+        if kernel.order_descending(np.ascontiguousarray(values), out):
+            return out
+    return np.argsort(-values, kind="stable")
 
 
 def unit_totals(
