@@ -280,3 +280,19 @@ def test_order_of_units_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled, plain, calls = _both(monkeypatch, lambda: totals.order("harm_days"))
     assert _same_bits(compiled, plain)
     assert "order_descending" in calls
+
+
+def test_tally_on_two_threads_matches_bincount() -> None:
+    rng = np.random.default_rng(17)
+    n, n_slots = 2 * U._CHUNK + 12_345, 300_001  # enough rows for two threads
+    code = rng.integers(-2, n_slots - 2, n)
+    values = _values(rng, n)
+    slot, counts, sums = U._tally(code, 2, values, n_slots)
+    assert _same_bits(slot, code + 2)
+    assert _same_bits(counts, np.bincount(code + 2, minlength=n_slots))
+    for name, v in values.items():
+        assert _same_bits(sums[name], np.bincount(code + 2, weights=v, minlength=n_slots))
+    bad = code.copy()
+    bad[n - 7] = n_slots
+    with pytest.raises(ValueError, match=f"row {n - 7}: slot"):
+        U._tally(bad, 2, values, n_slots)

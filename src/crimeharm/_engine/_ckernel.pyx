@@ -402,7 +402,7 @@ def take(const int64_t[::1] table, const int32_t[::1] code, int64_t[::1] out):
 
 # -------------------------------------------------------- totals per unit
 def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
-          const int64_t[::1] values, double[:, ::1] acc):
+          const int64_t[::1] values, double[:, ::1] acc, int64_t lo=0, int64_t hi=-1):
     """Rows and value sums per slot, in one pass over the rows (``crimeharm.analysis.units``).
 
     Row ``i`` goes to slot ``s = code[i] + shift``: ``acc[s, 0]`` counts the
@@ -413,6 +413,9 @@ def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
     long as ``code``, which the caller holds for the call. The slots are
     written to ``slot`` unless it is empty. Returns -1, or the first row
     whose slot is outside ``0 .. acc.shape[0] - 1`` (nothing past it added).
+    With ``lo``, ``hi`` only the rows of slots ``lo .. hi - 1`` are counted
+    and written (two threads can share the slots: every slot's rows are still
+    added in order by one thread).
     """
     cdef Py_ssize_t n = code.shape[0], n_slots = acc.shape[0], width = acc.shape[1]
     cdef Py_ssize_t k = width - 1, i, j
@@ -423,6 +426,8 @@ def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
     cdef const double** v = NULL
     if values.shape[0] != k or (write and slot.shape[0] != n):
         raise ValueError("values or slot do not match acc and code")
+    if hi < 0:
+        hi = n_slots
     if n == 0 or n_slots == 0:
         return -1 if n == 0 else 0
     cdef double* base = &acc[0, 0]
@@ -434,6 +439,8 @@ def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
             if s < 0 or s >= n_slots:
                 bad = i
                 break
+            if s < lo or s >= hi:
+                continue
             if write:
                 slot[i] = s
             row = base + s * width

@@ -926,7 +926,8 @@ def _tally(
     The sums are those of ``numpy.bincount(slot, weights=v)`` (float64, the
     rows added in order), bit for bit: by the compiled loop in one pass over
     the rows when it is built (``tally`` in ``_ckernel.pyx``), else by
-    ``numpy.bincount``.
+    ``numpy.bincount``. The compiled loop runs on two threads for many rows,
+    each adding the rows of half the slots.
     """
     kernel = _kernel()
     if kernel is None:
@@ -942,7 +943,20 @@ def _tally(
             raise ValueError("a value array is not one entry per row")
     slot = np.empty(len(code), dtype=np.int64) if shift else code
     acc = np.zeros((n_slots, 1 + len(held)), dtype=np.float64)
-    bad = kernel.tally(code, shift, slot if shift else slot[:0], addresses, acc)
+    write = slot if shift else slot[:0]
+    if len(code) < 2 * _CHUNK or _THREADS < 2:
+        bad = kernel.tally(code, shift, write, addresses, acc)
+    else:  # two threads, each adding the rows of half the slots (in row order)
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = n_slots // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = [
+                pool.submit(kernel.tally, code, shift, write, addresses, acc, a, b)
+                for a, b in ((0, half), (half, n_slots))
+            ]
+            found = [f.result() for f in parts]
+        bad = max(found)  # both threads stop at the first row out of range, or give -1
     if bad >= 0:
         raise ValueError(f"row {bad}: slot {int(code[bad]) + shift} is not in 0 .. {n_slots - 1}")
     counts = acc[:, 0].astype(np.int64)
