@@ -30,7 +30,7 @@ How long the raw pointers stay valid:
 """
 
 from libc.math cimport rint
-from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, intptr_t, uint8_t, uint16_t, uint64_t, uintptr_t
 
 from crimeharm._engine._markers cimport (
     DAY_BAD, DAY_MISSING, INCLUDED, UNDATED, UNDATED_SLOT, is_day, mark as _mark, precedes,
@@ -398,6 +398,285 @@ def take(const int64_t[::1] table, const int32_t[::1] code, int64_t[::1] out):
     with nogil:
         for j in range(n):
             out[j] = table[_entry(code[j], m) if code[j] < m else m - 1]
+
+
+# -------------------------------------------------------- totals per unit
+def tally(const int64_t[::1] code, int64_t shift, int64_t[::1] slot,
+          const int64_t[::1] values, double[:, ::1] acc, int64_t lo=0, int64_t hi=-1):
+    """Rows and value sums per slot, in one pass over the rows (``crimeharm.analysis.units``).
+
+    Row ``i`` goes to slot ``s = code[i] + shift``: ``acc[s, 0]`` counts the
+    rows (as a float64, exact below 2**53) and ``acc[s, 1 + j]`` adds value
+    ``j`` of the row, the rows taken in order, one at a time, so each sum is
+    the one ``numpy.bincount(slots, weights=v)`` gives, bit for bit. ``values``
+    holds the addresses of ``acc.shape[1] - 1`` contiguous float64 arrays as
+    long as ``code``, which the caller holds for the call. The slots are
+    written to ``slot`` unless it is empty. Returns -1, or the first row
+    whose slot is outside ``0 .. acc.shape[0] - 1`` (nothing past it added).
+    With ``lo``, ``hi`` only the rows of slots ``lo .. hi - 1`` are counted
+    and written (two threads can share the slots: every slot's rows are still
+    added in order by one thread).
+    """
+    cdef Py_ssize_t n = code.shape[0], n_slots = acc.shape[0], width = acc.shape[1]
+    cdef Py_ssize_t k = width - 1, i, j
+    cdef bint write = slot.shape[0] != 0
+    cdef int64_t s
+    cdef Py_ssize_t bad = -1
+    cdef double* row
+    cdef const double** v = NULL
+    if values.shape[0] != k or (write and slot.shape[0] != n):
+        raise ValueError("values or slot do not match acc and code")
+    if hi < 0:
+        hi = n_slots
+    if n == 0 or n_slots == 0:
+        return -1 if n == 0 else 0
+    cdef double* base = &acc[0, 0]
+    if k:
+        v = <const double**><intptr_t>&values[0]
+    with nogil:
+        for i in range(n):
+            s = code[i] + shift
+            if s < 0 or s >= n_slots:
+                bad = i
+                break
+            if s < lo or s >= hi:
+                continue
+            if write:
+                slot[i] = s
+            row = base + s * width
+            row[0] += 1.0
+            for j in range(k):
+                row[1 + j] += v[j][i]
+    return bad
+
+
+# ------------------------------------------------------ short text ids
+# Text of up to 32 bytes (no NUL byte) read from an Arrow string array's
+# offsets and data as columns of two bytes, as ``_pair_columns`` in
+# ``crimeharm.analysis.units`` does (column j < pairs: bytes 2j and 2j + 1,
+# big-endian; an odd last byte a column of its own; 0 past the end of a value,
+# and for a null). Rows a .. b - 1; the caller checks widths and NUL bytes.
+ctypedef fused offset_t:
+    int32_t
+    int64_t
+
+
+cdef inline uint16_t _column(const uint8_t* p, int64_t ln, Py_ssize_t j,
+                             Py_ssize_t pairs) noexcept nogil:
+    cdef uint16_t hi = p[2 * j] if ln > 2 * j else 0
+    if j >= pairs:
+        return hi
+    return (hi << 8) | (p[2 * j + 1] if ln > 2 * j + 1 else 0)
+
+
+cdef inline int64_t _length(const offset_t* off, const uint8_t* valid, bint has_valid,
+                            Py_ssize_t i) noexcept nogil:
+    if has_valid and not valid[i]:
+        return 0
+    return off[i + 1] - off[i]
+
+
+def pair_seen(const offset_t[::1] offsets, const uint8_t[::1] data, const uint8_t[::1] valid,
+              Py_ssize_t a, Py_ssize_t b, Py_ssize_t pairs, uint8_t[:, ::1] seen):
+    """Mark ``seen[j, v] = 1`` for each value ``v`` of column ``j`` in rows a .. b - 1."""
+    cdef Py_ssize_t i, j, n_cols = seen.shape[0]
+    cdef bint has_valid = valid.shape[0] != 0
+    cdef int64_t ln
+    if b <= a:
+        return
+    if offsets.shape[0] < b + 1 or seen.shape[1] != 65536 or (has_valid and valid.shape[0] < b):
+        raise ValueError("offsets, valid or seen do not fit the rows")
+    cdef const offset_t* off = &offsets[0]
+    cdef const uint8_t* d = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* v = &valid[0] if has_valid else NULL
+    with nogil:
+        for i in range(a, b):
+            ln = _length(off, v, has_valid, i)
+            for j in range(n_cols):
+                seen[j, _column(d + off[i], ln, j, pairs)] = 1
+
+
+def pair_keys(const offset_t[::1] offsets, const uint8_t[::1] data, const uint8_t[::1] valid,
+              Py_ssize_t a, Py_ssize_t b, Py_ssize_t pairs, const int64_t[::1] keep,
+              const int64_t[::1] sizes, const int64_t[:, ::1] luts, int64_t[::1] key,
+              uint8_t[::1] hit):
+    """Each row's dense key, ``key = key * sizes[c] + luts[c][column keep[c]]`` over the
+    kept columns (as ``_pair_codes``), and ``hit[key] = 1``; rows a .. b - 1."""
+    cdef Py_ssize_t i, c, n_keep = keep.shape[0]
+    cdef bint has_valid = valid.shape[0] != 0
+    cdef int64_t ln, k, space = hit.shape[0]
+    if b <= a:
+        return
+    if (offsets.shape[0] < b + 1 or key.shape[0] < b or sizes.shape[0] != n_keep
+            or luts.shape[0] != n_keep or (n_keep and luts.shape[1] != 65536)
+            or (has_valid and valid.shape[0] < b) or space == 0):
+        raise ValueError("offsets, valid, key, sizes, luts or hit do not fit the rows")
+    cdef const offset_t* off = &offsets[0]
+    cdef const uint8_t* d = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* v = &valid[0] if has_valid else NULL
+    cdef int64_t bad = -1
+    with nogil:
+        for i in range(a, b):
+            ln = _length(off, v, has_valid, i)
+            k = 0
+            for c in range(n_keep):
+                k = k * sizes[c] + luts[c, _column(d + off[i], ln, keep[c], pairs)]
+            if k < 0 or k >= space:
+                bad = i
+                break
+            key[i] = k
+            hit[k] = 1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: key outside the space")
+
+
+ctypedef fused id_t:
+    int32_t
+    int64_t
+
+
+def renumber(int64_t[::1] key, const id_t[::1] id_of, const uint8_t[::1] valid,
+             Py_ssize_t a, Py_ssize_t b):
+    """``key[i] = id_of[key[i]]`` for rows a .. b - 1, -1 for a null (``valid[i] == 0``)."""
+    cdef Py_ssize_t i, m = id_of.shape[0]
+    cdef bint has_valid = valid.shape[0] != 0
+    if b <= a:
+        return
+    if key.shape[0] < b or (has_valid and valid.shape[0] < b) or m == 0:
+        raise ValueError("key, valid or id_of do not fit the rows")
+    with nogil:
+        for i in range(a, b):
+            if has_valid and not valid[i]:
+                key[i] = -1
+            elif 0 <= key[i] < m:
+                key[i] = id_of[key[i]]
+            else:
+                key[i] = -1
+
+
+def pair_text(const int64_t[::1] keys, const int64_t[::1] sizes, const uint16_t[:, ::1] values,
+              Py_ssize_t pairs, offset_t[::1] offsets, uint8_t[::1] data):
+    """The text of dense keys (``_decode`` in ``crimeharm.analysis.units``).
+
+    Key ``i`` holds one code per column, ``key = Σ code_j · Π sizes[after j]``
+    (a column of size 1 has code 0); column ``j``'s value is ``values[j,
+    code_j]``, written as two bytes (j < pairs; big-endian) or one, and zero
+    bytes (the padding) left out. With ``data`` empty, only the lengths are
+    written (``offsets[i + 1] - offsets[0]`` cumulated); then ``data`` is
+    filled from ``offsets``.
+    """
+    cdef Py_ssize_t m = keys.shape[0], n_cols = sizes.shape[0], i, j
+    cdef bint fill = data.shape[0] != 0
+    cdef int64_t rest, code, at, total = 0
+    cdef uint16_t v
+    cdef uint8_t hi, lo
+    cdef int64_t codes[32]
+    if n_cols > 32 or values.shape[0] != n_cols or offsets.shape[0] != m + 1:
+        raise ValueError("sizes, values or offsets do not fit the keys")
+    with nogil:
+        offsets[0] = 0
+        for i in range(m):
+            rest = keys[i]
+            for j in range(n_cols - 1, -1, -1):
+                codes[j] = rest % sizes[j]
+                rest = rest // sizes[j]
+            at = total
+            for j in range(n_cols):
+                v = values[j, codes[j]]
+                if j < pairs:
+                    hi = <uint8_t>(v >> 8)
+                    lo = <uint8_t>(v & 0xFF)
+                    if hi:
+                        if fill:
+                            data[at] = hi
+                        at += 1
+                    if lo:
+                        if fill:
+                            data[at] = lo
+                        at += 1
+                else:
+                    lo = <uint8_t>v
+                    if lo:
+                        if fill:
+                            data[at] = lo
+                        at += 1
+            total = at
+            offsets[i + 1] = <offset_t>total
+
+
+# ------------------------------------------------------------------- order
+cdef extern from "stdlib.h" nogil:
+    void* malloc(size_t size)
+    void* calloc(size_t count, size_t size)
+    void free(void* ptr)
+
+cdef extern from "string.h" nogil:
+    void* memcpy(void* dest, const void* src, size_t n)
+
+
+def order_descending(const double[::1] v, int64_t[::1] out):
+    """Positions of ``v`` from the largest value to the smallest, ties in order of position.
+
+    The order of ``numpy.argsort(-v, kind="stable")``: an LSD radix sort on
+    the bits of ``-v`` (``-0.0`` read as ``0.0``), four passes of 16 bits,
+    a pass skipped when every value has the same digit there. Returns False
+    (``out`` untouched) when a value is NaN; the caller sorts those.
+    """
+    cdef Py_ssize_t n = v.shape[0], i
+    cdef int d, p
+    cdef double x
+    cdef uint64_t u, digit
+    cdef int64_t total, c
+    cdef bint nan = False
+    if out.shape[0] != n:
+        raise ValueError("out has the wrong length")
+    if n == 0:
+        return True
+    cdef uint64_t* ka = <uint64_t*>malloc(n * sizeof(uint64_t))
+    cdef uint64_t* kb = <uint64_t*>malloc(n * sizeof(uint64_t))
+    cdef int64_t* ia = <int64_t*>malloc(n * sizeof(int64_t))
+    cdef int64_t* ib = <int64_t*>malloc(n * sizeof(int64_t))
+    cdef int64_t* counts = <int64_t*>calloc(4 * 65536, sizeof(int64_t))
+    cdef uint64_t* kt
+    cdef int64_t* it
+    if ka == NULL or kb == NULL or ia == NULL or ib == NULL or counts == NULL:
+        free(ka); free(kb); free(ia); free(ib); free(counts)
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            x = -v[i]
+            if x != x:
+                nan = True
+                break
+            if x == 0.0:
+                x = 0.0
+            memcpy(&u, &x, 8)
+            u = ~u if u >> 63 else u ^ (<uint64_t>1 << 63)
+            ka[i] = u
+            ia[i] = i
+            for d in range(4):
+                counts[d * 65536 + ((u >> (16 * d)) & 0xFFFF)] += 1
+        if not nan:
+            for d in range(4):
+                if counts[d * 65536 + ((ka[0] >> (16 * d)) & 0xFFFF)] == n:
+                    continue  # one digit for every value: the order stays
+                total = 0
+                for p in range(65536):
+                    c = counts[d * 65536 + p]
+                    counts[d * 65536 + p] = total
+                    total += c
+                for i in range(n):
+                    digit = (ka[i] >> (16 * d)) & 0xFFFF
+                    c = counts[d * 65536 + digit]
+                    counts[d * 65536 + digit] = c + 1
+                    kb[c] = ka[i]
+                    ib[c] = ia[i]
+                kt = ka; ka = kb; kb = kt
+                it = ia; ia = ib; ib = it
+            for i in range(n):
+                out[i] = ia[i]
+    free(ka); free(kb); free(ia); free(ib); free(counts)
+    return not nan
 
 
 # ------------------------------------------------------------------- memory

@@ -217,8 +217,8 @@ def _offsets(arr: pa.Array) -> np.ndarray:
 
 
 def _pair_columns(
-    arr: pa.Array, matrix_out: list[np.ndarray] | None = None
-) -> tuple[list[np.ndarray], int] | None:
+    arr: pa.Array, matrix_out: list[np.ndarray] | None = None, *, lazy: bool = False
+) -> tuple[list[np.ndarray] | None, int] | None:
     """The text as columns of two bytes (big-endian, zero-padded), and its width in bytes.
 
     Column ``j`` holds bytes ``2j`` and ``2j + 1`` of every value as one
@@ -226,7 +226,8 @@ def _pair_columns(
     does; an odd last byte is a column of its own. None when a value is longer
     than 32 bytes or the text holds a NUL byte (which would read as padding).
     When every value has the same width (and none is null), the ``(rows,
-    width)`` matrix of bytes is appended to ``matrix_out``.
+    width)`` matrix of bytes is appended to ``matrix_out``. Otherwise, with
+    ``lazy``, the columns are None (only the checks are made).
     """
     n = len(arr)
     offsets = _offsets(arr)
@@ -257,6 +258,8 @@ def _pair_columns(
         return columns, width
     if data.size == 0:
         return [np.zeros(n, dtype=np.uint16)], width
+    if lazy:  # the caller reads the columns from the array itself (compiled)
+        return None, width
     starts = offsets[:-1].astype(np.int64) - first
     top = data.size - 1
     out = np.empty((pairs + odd, n), dtype=np.uint16)
@@ -315,63 +318,142 @@ def _short_string_codes(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray
     """
     if len(arr) == 0:
         return None
+    kernel = _kernel()
     matrix: list[np.ndarray] = []
-    read = _pair_columns(arr, matrix)
+    read = _pair_columns(arr, matrix, lazy=kernel is not None)
     if read is None:
         return None
     if matrix:
         fast = _byte_range_codes(matrix[0], arr.type)
         if fast is not None:
             return fast
-    return _pair_codes(arr, *read)
+    columns, width = read
+    reader = _Columns(columns) if columns is not None else _Buffers(arr, width, kernel)
+    return _pair_codes(arr, reader, width)
+
+
+class _Columns:
+    """Byte-pair columns in memory (:func:`_pair_columns`), read by numpy."""
+
+    def __init__(self, columns: list[np.ndarray]) -> None:
+        self.columns = columns
+        self.n_cols = len(columns)
+        self.key_type: Any = None  # the smallest that holds the keys
+
+    def look(self, a: int, b: int, seen: np.ndarray) -> None:
+        for j, col in enumerate(self.columns):
+            seen[j, _native(col[a:b])] = True
+
+    def prepare(self, keep: list[int], sizes: np.ndarray, luts: np.ndarray) -> None:
+        self.keep, self.sizes, self.luts = keep, sizes, luts
+
+    def keys(self, a: int, b: int, key: np.ndarray, hit: np.ndarray) -> None:
+        k = key[a:b]
+        for j in self.keep:
+            k *= key.dtype.type(self.sizes[j])
+            k += self.luts[j][_native(self.columns[j][a:b])]
+        hit[k] = True
+
+    def number(self, key: np.ndarray, id_of: np.ndarray, arr: pa.Array) -> np.ndarray:
+        codes = np.empty(len(key), dtype=np.int64)
+
+        def work(a: int, b: int) -> None:
+            codes[a:b] = id_of[key[a:b]]
+
+        _blocks(len(key), work)
+        if arr.null_count:
+            codes[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
+        return codes
+
+
+class _Buffers:
+    """Byte-pair columns read by the compiled loops from the array's offsets and data.
+
+    ``pair_seen``, ``pair_keys`` and ``renumber`` in ``_ckernel.pyx``: the
+    columns of :func:`_pair_columns`, never held in memory; the keys are made
+    in the codes' own array and numbered in place.
+    """
+
+    def __init__(self, arr: pa.Array, width: int, kernel: Any) -> None:
+        self.kernel = kernel
+        self.pairs, odd = divmod(width, 2)
+        self.n_cols = self.pairs + odd
+        self.key_type = np.int64
+        self.offsets = _offsets(arr)
+        self.data = np.frombuffer(cast(Any, arr.buffers()[2]), dtype=np.uint8)
+        self.valid = (
+            arr.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
+            if arr.null_count
+            else np.zeros(0, dtype=np.uint8)
+        )
+
+    def look(self, a: int, b: int, seen: np.ndarray) -> None:
+        self.kernel.pair_seen(
+            self.offsets, self.data, self.valid, a, b, self.pairs, seen.view(np.uint8)
+        )
+
+    def prepare(self, keep: list[int], sizes: np.ndarray, luts: np.ndarray) -> None:
+        self.keep = np.asarray(keep, dtype=np.int64)
+        self.sizes = sizes[keep].astype(np.int64)
+        self.luts = np.ascontiguousarray(luts[keep], dtype=np.int64).reshape(len(keep), 1 << 16)
+
+    def keys(self, a: int, b: int, key: np.ndarray, hit: np.ndarray) -> None:
+        self.kernel.pair_keys(
+            self.offsets, self.data, self.valid, a, b, self.pairs, self.keep, self.sizes,
+            self.luts, key, hit.view(np.uint8),
+        )  # fmt: skip
+
+    def number(self, key: np.ndarray, id_of: np.ndarray, arr: pa.Array) -> np.ndarray:
+        _blocks(len(key), lambda a, b: self.kernel.renumber(key, id_of, self.valid, a, b))
+        return key
 
 
 def _pair_codes(
-    arr: pa.Array, columns: list[np.ndarray], width: int
+    arr: pa.Array, reader: _Columns | _Buffers, width: int
 ) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
-    """:func:`_short_string_codes` from the byte-pair columns (see there)."""
+    """:func:`_short_string_codes` from the byte-pair columns (see there), read by ``reader``."""
     n = len(arr)
     seen: dict[int, np.ndarray] = {}  # per thread: which values each column has
 
     def look(a: int, b: int) -> None:
-        mine = seen.setdefault(threading.get_ident(), np.zeros((len(columns), 1 << 16), dtype=bool))
-        for j, col in enumerate(columns):
-            mine[j, _native(col[a:b])] = True
+        ident = threading.get_ident()
+        if ident not in seen:
+            seen[ident] = np.zeros((reader.n_cols, 1 << 16), dtype=bool)
+        reader.look(a, b, seen[ident])
 
     _blocks(n, look)
     seen_all = np.logical_or.reduce(list(seen.values()))
     sizes = seen_all.sum(axis=1)
-    keep = [j for j in range(len(columns)) if sizes[j] > 1]
+    keep = [j for j in range(reader.n_cols) if sizes[j] > 1]
     space = 1
     for j in keep:
         space *= int(sizes[j])
     if space > max(1 << 24, 4 * n):
         return None
-    small = np.int32 if space < 2**31 else np.int64  # half the bytes to move, when it fits
+    small = reader.key_type or (np.int32 if space < 2**31 else np.int64)  # fewer bytes to move
     luts = (np.cumsum(seen_all, axis=1, dtype=np.int32) - 1).astype(small)
     key = np.zeros(n, dtype=small)
     hit: dict[int, np.ndarray] = {}  # per thread: which keys occur
+    reader.prepare(keep, sizes, luts)
 
     def build(a: int, b: int) -> None:
-        k = key[a:b]
-        for j in keep:
-            k *= small(sizes[j])
-            k += luts[j][_native(columns[j][a:b])]
-        hit.setdefault(threading.get_ident(), np.zeros(space, dtype=bool))[k] = True
+        ident = threading.get_ident()
+        if ident not in hit:
+            hit[ident] = np.zeros(space, dtype=bool)
+        reader.keys(a, b, key, hit[ident])
 
     _blocks(n, build)
     present = np.logical_or.reduce(list(hit.values()))
+    if arr.null_count:  # nulls read as empty text: not a value unless some text is empty
+        empty = 0
+        for j in keep:
+            empty = empty * int(sizes[j]) + int(luts[j][0])
+        if np.count_nonzero(key == empty) == arr.null_count:
+            present[empty] = False
     id_of = np.cumsum(present, dtype=np.int32 if space < 2**31 else np.int64) - 1
-    codes = np.empty(n, dtype=np.int64)
-
-    def number(a: int, b: int) -> None:
-        codes[a:b] = id_of[key[a:b]]
-
-    _blocks(n, number)
+    codes = reader.number(key, id_of, arr)
     dictionary = _decode(np.flatnonzero(present), seen_all, keep, sizes, width, arr.type)
     rank = np.arange(len(dictionary), dtype=np.int64)  # codes follow the text's order
-    if arr.null_count:
-        codes[~arr.is_valid().to_numpy(zero_copy_only=False)] = -1
     return codes, dictionary, rank
 
 
@@ -459,10 +541,32 @@ def _decode(
     width: int,
     kind: pa.DataType,
 ) -> pa.Array:
-    """The text of dense keys: each kept column's value read back, constant columns as they are."""
+    """The text of dense keys: each kept column's value read back, constant columns as they are.
+
+    By the compiled loop ``pair_text`` where it is built (the same text).
+    """
     m = len(keys)
     n_cols = seen.shape[0]
     values = [np.flatnonzero(seen[j]) for j in range(n_cols)]  # each column's values, in order
+    offset_type = np.int64 if pa.types.is_large_string(kind) else np.int32
+    kernel = _kernel()
+    if kernel is not None and hasattr(kernel, "pair_text"):
+        table = np.zeros((n_cols, 1 << 16), dtype=np.uint16)
+        radix = np.ones(n_cols, dtype=np.int64)  # a constant column: size 1, its one value
+        for j in range(n_cols):
+            if j in keep:
+                table[j, : len(values[j])] = values[j]
+                radix[j] = int(sizes[j])
+            elif len(values[j]):
+                table[j, 0] = values[j][0]
+        keys = np.ascontiguousarray(keys, dtype=np.int64)
+        offsets = np.empty(m + 1, dtype=offset_type)
+        kernel.pair_text(keys, radix, table, width // 2, offsets, np.zeros(0, dtype=np.uint8))
+        text = np.empty(int(offsets[-1]), dtype=np.uint8)
+        if text.size:
+            kernel.pair_text(keys, radix, table, width // 2, offsets, text)
+        buffers = [None, pa.py_buffer(cast(Any, offsets)), pa.py_buffer(cast(Any, text))]
+        return pa.Array.from_buffers(kind, m, buffers)
     col_vals = np.empty((m, n_cols), dtype=np.uint16)
     rest = keys.astype(np.int64)
     for j in reversed(range(n_cols)):
@@ -481,7 +585,7 @@ def _decode(
         matrix[:, width - 1] = col_vals[:, pairs].astype(np.uint8)
     filled = matrix != 0  # text has no NUL: zeros are the padding, after the text
     lengths = filled.sum(axis=1)
-    offsets = np.zeros(m + 1, dtype=np.int64 if pa.types.is_large_string(kind) else np.int32)
+    offsets = np.zeros(m + 1, dtype=offset_type)
     np.cumsum(lengths, out=offsets[1:])
     data = matrix[filled]
     buffers = [None, pa.py_buffer(cast(Any, offsets)), pa.py_buffer(cast(Any, data))]
@@ -620,7 +724,21 @@ class UnitTotals:
     def order_of(self, values: np.ndarray) -> np.ndarray:
         """Unit positions by ``values`` (one per unit), largest first, ties by id ascending."""
         by_key = self.by_key()
-        return by_key[np.argsort(-values[by_key], kind="stable")]
+        return by_key[_descending(values[by_key])]
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """``numpy.argsort(-values, kind="stable")``: largest first, ties in order of position.
+
+    By the compiled radix sort (``order_descending`` in ``_ckernel.pyx``) for
+    float64 values without NaN where it is built; the same order.
+    """
+    kernel = _kernel()
+    if kernel is not None and hasattr(kernel, "order_descending") and values.dtype == np.float64:
+        out = np.empty(len(values), dtype=np.int64)
+        if kernel.order_descending(np.ascontiguousarray(values), out):
+            return out
+    return np.argsort(-values, kind="stable")
 
 
 def unit_totals(
@@ -673,17 +791,13 @@ def unit_totals(
         packed = np.where(mask, packed, _LEFT_OUT)
     # each row's slot: 0 left out by mask, 1 no id, 2 + its unit's id
     if listed_codes is not None:
-        slot, unit_codes, counts = _listed_slots(packed, listed_codes, radix, unit, codes, dicts)
+        slot, unit_codes = _listed_slots(packed, listed_codes, radix, unit, codes, dicts)
+        slot, counts, by_slot = _tally(slot, 0, values, len(unit_codes[0]) + 2)
     else:
-        slot, unit_codes, counts = _observed_slots(packed, radix, codes)
+        slot, unit_codes, counts, by_slot = _observed_slots(packed, radix, codes, values)
     n_units = len(unit_codes[0])
-    if counts is None:
-        counts = np.bincount(slot, minlength=n_units + 2)
-    sums, no_id_sums = {}, {}
-    for name, v in values.items():
-        by_slot = np.bincount(slot, weights=v, minlength=n_units + 2)
-        sums[name] = by_slot[2:]
-        no_id_sums[name] = float(by_slot[1])
+    sums = {name: s[2:] for name, s in by_slot.items()}
+    no_id_sums = {name: float(s[1]) for name, s in by_slot.items()}
     key_parts = [
         (_rank(d) if r is None else r)[c] for d, r, c in zip(dicts, ranks, unit_codes, strict=True)
     ]
@@ -742,7 +856,7 @@ def _listed_slots(
     unit: list[str],
     codes: list[np.ndarray],
     dicts: list[pa.Array],
-) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Slots of the rows when the units are listed (a row of another unit is an error)."""
     listed_packed = _pack(listed_codes, radix)
     _uniq, first = np.unique(listed_packed, return_index=True)
@@ -761,30 +875,93 @@ def _listed_slots(
         )
     slot = packed + 2
     slot[counted] = found + 2
-    return slot, [c[first] for c in listed_codes], None
+    return slot, [c[first] for c in listed_codes]
 
 
 def _observed_slots(
-    packed: np.ndarray, radix: list[int], codes: list[np.ndarray]
-) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
-    """Slots of the rows when the units are those the rows have (and their row counts)."""
+    packed: np.ndarray,
+    radix: list[int],
+    codes: list[np.ndarray],
+    values: Mapping[str, np.ndarray],
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Slots of the rows when the units are those the rows have, and their totals.
+
+    The totals are those of :func:`_tally`: rows per slot and each value's sum.
+    """
     total = int(np.prod([max(r, 1) for r in radix], dtype=np.float64))
-    slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
     if total > max(_DENSE_LIMIT, 4 * len(packed)):
+        slot = packed + 2  # -1 (no id) reads 1, _LEFT_OUT reads 0
         counted = packed >= 0
         inv, _ = pd.factorize(packed[counted])
         slot[counted] = inv + 2
-        some = _some_row(slot - 2, int(inv.max(initial=-1)) + 1)
-        return slot, [c[some] for c in codes], None
-    counts = np.bincount(slot, minlength=total + 2)
+        n_units = int(inv.max(initial=-1)) + 1
+        some = _some_row(slot - 2, n_units)
+        return slot, [c[some] for c in codes], *_tally(slot, 0, values, n_units + 2)[1:]
+    slot, counts, by_slot = _tally(packed, 2, values, total + 2)
     present = np.flatnonzero(counts[2:])
     if len(present) < total:  # codes without rows: number the units densely
         id_of_slot = np.empty(total + 2, dtype=np.int64)
         id_of_slot[:2] = (0, 1)
         id_of_slot[2 + present] = np.arange(2, len(present) + 2, dtype=np.int64)
         slot = id_of_slot[slot]
-        counts = np.concatenate([counts[:2], counts[2 + present]])
-    return slot, _unpack(present, radix), counts
+        kept = np.concatenate([[0, 1], 2 + present])
+        counts = counts[kept]
+        by_slot = {name: s[kept] for name, s in by_slot.items()}
+    return slot, _unpack(present, radix), counts, by_slot
+
+
+def _kernel() -> Any:
+    """The compiled loops (:mod:`crimeharm._engine._ckernel`), or None where they are not built."""
+    from crimeharm._engine.compiled import load
+
+    module = load()
+    return module if module is not None and hasattr(module, "tally") else None
+
+
+def _tally(
+    code: np.ndarray, shift: int, values: Mapping[str, np.ndarray], n_slots: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Each row's slot (``code + shift``), the rows per slot and each value's sum per slot.
+
+    The sums are those of ``numpy.bincount(slot, weights=v)`` (float64, the
+    rows added in order), bit for bit: by the compiled loop in one pass over
+    the rows when it is built (``tally`` in ``_ckernel.pyx``), else by
+    ``numpy.bincount``. The compiled loop runs on two threads for many rows,
+    each adding the rows of half the slots.
+    """
+    kernel = _kernel()
+    if kernel is None:
+        slot = code + shift if shift else code
+        counts = np.bincount(slot, minlength=n_slots)
+        sums = {name: np.bincount(slot, weights=v, minlength=n_slots) for name, v in values.items()}
+        return slot, counts, sums
+    code = np.ascontiguousarray(code, dtype=np.int64)
+    held = [np.ascontiguousarray(v, dtype=np.float64) for v in values.values()]
+    addresses = np.array([v.ctypes.data for v in held], dtype=np.int64)
+    for v in held:
+        if len(v) != len(code):
+            raise ValueError("a value array is not one entry per row")
+    slot = np.empty(len(code), dtype=np.int64) if shift else code
+    acc = np.zeros((n_slots, 1 + len(held)), dtype=np.float64)
+    write = slot if shift else slot[:0]
+    if len(code) < 2 * _CHUNK or _THREADS < 2:
+        bad = kernel.tally(code, shift, write, addresses, acc)
+    else:  # two threads, each adding the rows of half the slots (in row order)
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = n_slots // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = [
+                pool.submit(kernel.tally, code, shift, write, addresses, acc, a, b)
+                for a, b in ((0, half), (half, n_slots))
+            ]
+            found = [f.result() for f in parts]
+        bad = max(found)  # both threads stop at the first row out of range, or give -1
+    if bad >= 0:
+        raise ValueError(f"row {bad}: slot {int(code[bad]) + shift} is not in 0 .. {n_slots - 1}")
+    counts = acc[:, 0].astype(np.int64)
+    sums = {name: np.ascontiguousarray(acc[:, 1 + j]) for j, name in enumerate(values)}
+    return slot, counts, sums
 
 
 def _dense_rank(values: np.ndarray) -> np.ndarray:
