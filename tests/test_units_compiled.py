@@ -203,9 +203,9 @@ def test_unit_totals_agree_with_no_values_and_several_columns(
     assert compiled.rows.tolist() == [1, 1, 1]
 
 
-def test_tally_matches_bincount_bit_for_bit() -> None:
-    rng = np.random.default_rng(3)
-    n, n_slots = 200_000, 5_000
+def _tally_is_bincount(seed: int, n: int, n_slots: int) -> tuple[np.ndarray, dict]:
+    """Tally random codes and check every output against numpy.bincount; codes and values."""
+    rng = np.random.default_rng(seed)
     code = rng.integers(-2, n_slots - 2, n)
     values = _values(rng, n)
     slot, counts, sums = U._tally(code, 2, values, n_slots)
@@ -213,6 +213,11 @@ def test_tally_matches_bincount_bit_for_bit() -> None:
     assert _same_bits(counts, np.bincount(code + 2, minlength=n_slots))
     for name, v in values.items():
         assert _same_bits(sums[name], np.bincount(code + 2, weights=v, minlength=n_slots))
+    return code, values
+
+
+def test_tally_matches_bincount_bit_for_bit() -> None:
+    _tally_is_bincount(3, 200_000, 5_000)
 
 
 def test_tally_refuses_a_slot_out_of_range() -> None:
@@ -283,15 +288,8 @@ def test_order_of_units_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_tally_on_two_threads_matches_bincount() -> None:
-    rng = np.random.default_rng(17)
     n, n_slots = 2 * U._CHUNK + 12_345, 300_001  # enough rows for two threads
-    code = rng.integers(-2, n_slots - 2, n)
-    values = _values(rng, n)
-    slot, counts, sums = U._tally(code, 2, values, n_slots)
-    assert _same_bits(slot, code + 2)
-    assert _same_bits(counts, np.bincount(code + 2, minlength=n_slots))
-    for name, v in values.items():
-        assert _same_bits(sums[name], np.bincount(code + 2, weights=v, minlength=n_slots))
+    code, values = _tally_is_bincount(17, n, n_slots)
     bad = code.copy()
     bad[n - 7] = n_slots
     with pytest.raises(ValueError, match=f"row {n - 7}: slot"):

@@ -22,7 +22,7 @@ from typing import Any, cast
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["MAX_KEYS", "MIN_ROWS", "KeySpace", "fixed_width"]
+__all__ = ["MAX_KEYS", "MIN_ROWS", "KeySpace", "byte_bounds", "fixed_width"]
 
 #: Largest key space: the table from key to group id is one int64 per key (16 MiB).
 MAX_KEYS = 1 << 21
@@ -79,7 +79,7 @@ def fixed_width(arr: pa.Array) -> tuple[np.ndarray, np.ndarray | None] | None:
     return matrix, valid
 
 
-def _bounds(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def byte_bounds(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each position's smallest and largest byte (64 rows side by side: long rows reduce fast)."""
     n, width = matrix.shape
     whole = n // 64 * 64
@@ -111,7 +111,7 @@ class KeySpace:
     @classmethod
     def of(cls, matrix: np.ndarray, kind: pa.DataType) -> KeySpace | None:
         """The space of a first batch's values, or None when they cannot be keyed."""
-        lo, hi = _bounds(matrix)
+        lo, hi = byte_bounds(matrix)
         if (hi >= 0x80).any() or _may_be_blank(lo):
             return None
         lo = lo.copy()
@@ -128,7 +128,7 @@ class KeySpace:
         """Each row's key (int32), or None when a value falls outside the space or may be blank."""
         if matrix.shape[1] != self.width:
             return None
-        lo, hi = _bounds(matrix)
+        lo, hi = byte_bounds(matrix)
         top = self.lo.astype(np.int64) + self.size - 1
         if (lo < self.lo).any() or (hi > top).any() or _may_be_blank(lo):
             return None

@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimeharm._engine.groups import blank_values
+from crimeharm._engine.textkeys import byte_bounds
 from crimeharm.errors import ColumnValueError, EmptyDataError, MissingColumnError
 from crimeharm.scoring.columns import dictionary_encoded
 
@@ -476,15 +477,7 @@ def _byte_range_codes(
     lock = threading.Lock()
 
     def extent(a: int, b: int) -> None:
-        block = matrix[a:b]
-        whole = len(block) // 64 * 64  # 64 rows side by side: long rows reduce fast
-        parts = [block[:whole].reshape(-1, 64 * width)] if whole else []
-        if whole < len(block):
-            parts.append(block[whole:])
-        found = (
-            np.min([p.min(axis=0).reshape(-1, width).min(axis=0) for p in parts], axis=0),
-            np.max([p.max(axis=0).reshape(-1, width).max(axis=0) for p in parts], axis=0),
-        )
+        found = byte_bounds(matrix[a:b])
         with lock:
             bounds.append(found)
 
