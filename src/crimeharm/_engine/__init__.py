@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Literal
 
-from crimeharm._engine.base import Engine
+from crimeharm._engine.base import Engine, Split
 from crimeharm._engine.compiled import CompiledEngine, load
 from crimeharm._engine.numpy_engine import NumpyEngine
 from crimeharm.errors import OptionError
@@ -63,9 +63,17 @@ def _default() -> str:
 
 
 def new_engine(
-    engine: str, by: Sequence[str], period: Period | None, *, excluded_cells: bool = True
+    engine: str,
+    by: Sequence[str],
+    period: Period | None,
+    *,
+    excluded_cells: bool = True,
+    split: Split | None = None,
 ) -> Engine:
     """The engine ``engine`` names (see the module docstring), with empty sums.
+
+    ``split``: keep the included records' sums apart by one more column
+    (:class:`crimeharm._engine.base.Split`).
 
     Raises
     ------
@@ -77,4 +85,4 @@ def new_engine(
         name = _default()
     if name == "auto":
         name = "compiled" if load() is not None else "numpy"
-    return _ENGINES[name](by, period, excluded_cells=excluded_cells)
+    return _ENGINES[name](by, period, excluded_cells=excluded_cells, split=split)

@@ -225,7 +225,8 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
               const day_t[::1] day, int64_t div, int64_t day_lo,
               const int32_t[::1] day_slot, const uint8_t[::1] day_status,
               uint8_t missing_date, uint8_t bad_date,
-              const uint8_t[::1] flag1, uint8_t code1, const uint8_t[::1] flag2, uint8_t code2):
+              const uint8_t[::1] flag1, uint8_t code1, const uint8_t[::1] flag2, uint8_t code2,
+              const int32_t[::1] sidx, const uint8_t[::1] smap):
     """Score and add one batch of records in a single pass.
 
     Per row: the offence's status and harm (units) come from its code's entry
@@ -234,7 +235,9 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     flag's reason, applies by the rule of precedence; the date's slot comes
     from a table of days starting at ``day_lo`` (undated: ``UNDATED_SLOT``;
     no dates when ``day`` is empty: slot 0); the group from ``gmap[gidx]`` (-1
-    takes the last entry; no groups when ``gidx`` is empty: group 0). ``rows``
+    takes the last entry; no groups when ``gidx`` is empty: group 0). An
+    included row takes the status ``smap[sidx]`` of its split value (-1 takes
+    the last entry; none when ``sidx`` is empty). ``rows``
     counts rows per status and ``hits`` rows per code entry. A row whose
     status has no slab (``row_of`` -1) is added to that status's crimes and
     harm in ``spill`` (three per status, as a cell) instead; the others are also added to
@@ -247,8 +250,10 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     sums overlap in a tight loop.
     """
     cdef Py_ssize_t n = code.shape[0], n_code = u_status.shape[0], n_gmap = gmap.shape[0]
+    cdef Py_ssize_t n_smap = smap.shape[0]
     cdef Py_ssize_t i, j, m, b
     cdef bint has_day = day.shape[0] > 0, has_g = gidx.shape[0] > 0
+    cdef bint has_s = sidx.shape[0] > 0 and n_smap > 0
     cdef int64_t c, g, slot, skipped = 0
     cdef uint8_t st, dst
     cdef int64_t h
@@ -276,6 +281,10 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
     cdef const day_t* D = &day[0] if has_day else NULL
     cdef const uint8_t* F1 = &flag1[0] if flag1.shape[0] > 0 else NULL
     cdef const uint8_t* F2 = &flag2[0] if flag2.shape[0] > 0 else NULL
+    cdef const int32_t* SI = &sidx[0] if has_s else NULL
+    cdef const uint8_t* SM = &smap[0] if has_s else NULL
+    if has_s and sidx.shape[0] != n:
+        raise ValueError("split entries and codes of different lengths")
     with nogil:
         j = 0
         while j < n:
@@ -294,6 +303,8 @@ def add_fused(const int64_t[::1] ptrs, int64_t n_s, const int64_t[::1] row_of,
                     st = _mark(st, dst)
                 st = _flagged(F1, i, code1, st)
                 st = _flagged(F2, i, code2, st)
+                if has_s and st == INCLUDED:
+                    st = SM[_entry(SI[i], n_smap)]
                 g = GM[_entry(GI[i], n_gmap)] if has_g else 0
                 R[st] += 1
                 if RO[st] < 0:  # no sums by cell for this status: its totals only

@@ -55,6 +55,16 @@ touch the slabs: :meth:`Engine._accumulate` (add scored rows),
 sums), :meth:`Engine._zeros` and :meth:`Engine._placed` (new slabs' memory),
 and may score and add a batch in one pass (by overriding
 :meth:`Engine.prepare`).
+
+A split (:class:`Split`, for :func:`crimeharm.series`) keeps the included
+records' sums apart by the value of one more column, without making it a
+``by`` column: an included record's status is ``N_STATUS`` plus the id of
+its value (at most :data:`MAX_SPLIT` values), so each value has its own
+slab of the same cells. :meth:`Engine.totals` counts them as included; at
+:meth:`Engine.result` the values are read into classes
+(:attr:`Split.classify`), each class's slabs are added into one, and the
+output has the included sums (all the classes' slabs added: exact, as
+without a split) and each class's (``crimes@<class>``, ``harm_days@<class>``).
 """
 
 from __future__ import annotations
@@ -70,7 +80,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crimeharm._engine.groups import Groups
+from crimeharm._engine.groups import Groups, Ids
 from crimeharm._engine.memory import (
     CELL_BYTES,
     MemoryEstimate,
@@ -87,6 +97,8 @@ from crimeharm.scoring.rules import CodeLookup, Scorer
 
 __all__ = [
     "MAX_RECORD_DAYS",
+    "MAX_SPLIT",
+    "N_STATUS",
     "SCALE",
     "UNDATED",
     "UNDATED_SLOT",
@@ -98,6 +110,7 @@ __all__ = [
     "Partial",
     "Rows",
     "Selection",
+    "Split",
     "Tally",
     "carry",
     "check_harm",
@@ -113,6 +126,10 @@ UNDATED = np.int64(-(1 << 40))
 UNDATED_SLOT = 0
 #: Status codes: 0 (included) and one per exclusion reason.
 N_STATUS = len(REASONS) + 1
+#: Values of a split column at most (:class:`Split`): their statuses follow the reasons'.
+MAX_SPLIT = 40
+#: Status codes of every kind: the reasons', then a split's values.
+_N_ALL = N_STATUS + MAX_SPLIT
 #: Values per cell of a slab: crimes, harm's low limb, harm's high limb (int64 each).
 WIDTH = 3
 #: Harm units per day: each record's harm is summed as a whole number of 1e-9 day.
@@ -260,6 +277,27 @@ class Cells(NamedTuple):
     period: np.ndarray  # the period's code (its place among the output periods), -1 undated
 
 
+@dataclass(frozen=True)
+class Split:
+    """Keep the included records' sums apart by the values of ``column``, read into classes.
+
+    ``classify(values, crimes, harm)`` is called once, by :meth:`Engine.result`,
+    with the column's distinct values (object array, in id order; ``None``
+    for null and blank) and the included crimes and harm (days) of each, each
+    record counted once; it returns each
+    value's class (int, an index into the names) and the classes' names,
+    which name the output's ``crimes@<name>`` and ``harm_days@<name>``.
+    """
+
+    column: str
+    classify: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]]
+
+
+def _included(status: Any) -> Any:
+    """Whether status codes count as included: 0, or a split value's."""
+    return (status == 0) | (status >= N_STATUS)
+
+
 class Engine(ABC):
     """Sums of crimes and harm per status x group x period slot, for one call.
 
@@ -272,28 +310,39 @@ class Engine(ABC):
     excluded_cells : bool
         Keep the sums of excluded records by cell (the ``excluded_*``
         columns); without them, excluded records are counted in totals only.
+    split : Split, optional
+        Keep the included records' sums apart by the values of one more
+        column (see the module docstring).
     """
 
     #: ``compiled`` or ``numpy``: recorded in the result's ``attrs``.
     name: ClassVar[str]
 
     def __init__(
-        self, by: Sequence[str], period: Period | None, *, excluded_cells: bool = True
+        self,
+        by: Sequence[str],
+        period: Period | None,
+        *,
+        excluded_cells: bool = True,
+        split: Split | None = None,
     ) -> None:
         self._groups = Groups(by)
         self._period = period
         self._excluded_cells = excluded_cells
+        self._split = split
+        self._split_ids = Ids()  # the split column's values
+        self._overflowed = False  # the split column has more than MAX_SPLIT values
         # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
-        self._spill = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        self._spill = np.zeros(WIDTH * _N_ALL, dtype=np.int64)
         # crimes and harm limbs added to the slabs, per status (WIDTH per status), while
         # every addition went through a loop that counts them (_sums_known): the totals
         # are then read here rather than by summing every slab
-        self._slab_sums = np.zeros(WIDTH * N_STATUS, dtype=np.int64)
+        self._slab_sums = np.zeros(WIDTH * _N_ALL, dtype=np.int64)
         self._sums_known = True
         self._carried = 0  # records added when the limbs were last carried
         self._slabs: list[np.ndarray] = []
-        self._row_of = np.full(N_STATUS, -1, dtype=np.int64)  # each status's slab, or -1
-        self._rows = np.zeros(N_STATUS, dtype=np.int64)  # records added, per status
+        self._row_of = np.full(_N_ALL, -1, dtype=np.int64)  # each status's slab, or -1
+        self._rows = np.zeros(_N_ALL, dtype=np.int64)  # records added, per status
         self._cap_g = 0  # groups the slabs have room for
         self._cap_s = 0  # period slots the slabs have room for (after the undated slot)
         self._slot_pid = np.zeros(0, dtype=np.int64)  # the period id of slot k + 1
@@ -315,7 +364,10 @@ class Engine(ABC):
         scored = scorer.score_batch(cols, n, tally=False)
         window = (scorer.opts.start, scorer.opts.end)
         gid, pid = self._locate(cols, n, scored.period_day, window)
-        return partial(self._add_rows, Rows(gid, pid, scored.status, scored.crimes, scored.harm))
+        status = self._split_status(cols, scored.status)
+        if status is None:  # overflowed: nothing more is added
+            return _nothing
+        return partial(self._add_rows, Rows(gid, pid, status, scored.crimes, scored.harm))
 
     def add_scored(
         self,
@@ -334,6 +386,8 @@ class Engine(ABC):
         means one crime per record; ``harm`` NaN counts as 0; ``period_day``
         are day numbers, ``DAY_MISSING``/``DAY_BAD`` where undated.
         """
+        if self._split is not None:
+            raise OptionError("add_scored: records already scored cannot be split")
         gid, pid = self._locate(cols, n, period_day, window)
         self._add_rows(Rows(gid, pid, status, crimes, harm))
 
@@ -354,6 +408,19 @@ class Engine(ABC):
     def by(self) -> list[str]:
         """The area columns."""
         return self._groups.by
+
+    @property
+    def overflowed(self) -> bool:
+        """Whether the split column has more than :data:`MAX_SPLIT` values: the sums are unusable.
+
+        The batches read after it are not added; the caller sums the records otherwise.
+        """
+        return self._overflowed
+
+    @property
+    def split_column(self) -> str | None:
+        """The column whose values the included sums are kept apart by (:class:`Split`)."""
+        return None if self._split is None else self._split.column
 
     @property
     def period(self) -> Period | None:
@@ -377,7 +444,22 @@ class Engine(ABC):
         )
 
     def totals(self) -> dict[int, tuple[int, float, float]]:
-        """Rows, crimes and harm (days, correctly rounded from the exact sum) per status."""
+        """Rows, crimes and harm (days, correctly rounded from the exact sum) per status.
+
+        A split's values count as included (status 0).
+        """
+        sums: dict[int, tuple[int, int, int, int]] = {}
+        for s, (rows, crimes, lo, hi) in self._status_sums().items():
+            key = 0 if s >= N_STATUS else s
+            r0, c0, lo0, hi0 = sums.get(key, (0, 0, 0, 0))
+            sums[key] = (r0 + rows, c0 + crimes, lo0 + lo, hi0 + hi)
+        return {
+            s: (rows, float(crimes), exact_days(lo, hi))
+            for s, (rows, crimes, lo, hi) in sorted(sums.items())
+        }
+
+    def _status_sums(self) -> dict[int, tuple[int, int, int, int]]:
+        """Rows, crimes and harm limbs (Python integers) of each status with records."""
         g = len(self._groups)
         self._carry_if_needed()
         out = {}
@@ -391,7 +473,7 @@ class Engine(ABC):
                 crimes += int(cells[..., 0].sum())
                 lo += int(cells[..., 1].sum())
                 hi += int(cells[..., 2].sum())
-            out[s] = (int(self._rows[s]), float(crimes), exact_days(lo, hi))
+            out[s] = (int(self._rows[s]), crimes, lo, hi)
         return out
 
     def merge(self, other: Engine) -> None:
@@ -408,6 +490,8 @@ class Engine(ABC):
         OptionError
             When the two engines do not sum alike.
         """
+        if self._split is not None or other._split is not None:
+            raise OptionError("merge: split sums are not merged")
         if (other._groups.by, other._period, other._excluded_cells) != (
             self._groups.by,
             self._period,
@@ -421,6 +505,8 @@ class Engine(ABC):
 
     def partial(self) -> Partial:
         """The sums as a :class:`Partial`: every cell with crimes or harm, by status."""
+        if self._split is not None:
+            raise OptionError("partial: split sums are not sent as partials")
         g, slots = len(self._groups), self._n_slots
         self._carry_if_needed()
         spill = self._spill.copy()
@@ -503,6 +589,9 @@ class Engine(ABC):
         groups, period = self._groups, self._period
         statuses = self._statuses
         slabs = {st: self._slabs[self._row_of[st]] for st in statuses}
+        classes: list[str] = []
+        if self._split is not None:
+            statuses, slabs, classes = self._split_classes(statuses, slabs)
         self._slabs = []
         self._placed([])
         ids, slots, slabs = self._in_order(slabs, complete=complete, bounds=window)
@@ -529,6 +618,10 @@ class Engine(ABC):
                 reasons = []
             names = [(0, "crimes", "harm_days")] + [
                 (STATUS[r], f"excluded_{r}", f"excluded_harm_{r}") for r in reasons
+            ]
+            names += [
+                (N_STATUS + c, f"crimes@{name}", f"harm_days@{name}")
+                for c, name in enumerate(classes)
             ]
             chain = [(st, slabs.pop(st)) for st, _, _ in names if st in slabs]
             bounds = []
@@ -572,6 +665,74 @@ class Engine(ABC):
         return pd.DataFrame(frame, copy=False)
 
     # ------------------------------------------------------------- shared internals
+    def _split_status(self, cols: Mapping[str, Any], status: np.ndarray) -> np.ndarray | None:
+        """``status`` with each included record's split value's status (a copy), as it is without.
+
+        None when the split column overflowed (:attr:`overflowed`).
+        """
+        if self._split is None:
+            return status
+        found = self._split_lookup(cols)
+        if found is None:
+            return None
+        idx, mapping = found
+        out = np.array(status, dtype=np.uint8)
+        inc = out == 0
+        if len(mapping) and inc.any():
+            out[inc] = mapping[idx[inc]]  # -1, a null, takes the last entry: the null's
+        return out
+
+    def _split_lookup(self, cols: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each row's entry in a table of its split value's status (uint8), and the table.
+
+        None, and :attr:`overflowed` set, once the column has had more than
+        :data:`MAX_SPLIT` distinct values.
+        """
+        assert self._split is not None
+        if not self._overflowed:
+            idx, mapping = self._split_ids.lookup(cols[self._split.column], keyed=False)
+            self._overflowed = len(self._split_ids) > MAX_SPLIT
+        if self._overflowed:
+            return None
+        return idx, (N_STATUS + mapping).astype(np.uint8)
+
+    def _split_classes(
+        self, statuses: list[int], slabs: dict[int, np.ndarray]
+    ) -> tuple[list[int], dict[int, np.ndarray], list[str]]:
+        """The slabs of a split's values added into one per class, and all of them into status 0.
+
+        Returns the statuses to find the output cells in (0 and the reasons'),
+        the slabs (the classes' keyed ``N_STATUS + class``) and the classes' names.
+        """
+        assert self._split is not None
+        values = self._split_ids.values()
+        crimes, harm = np.zeros(len(values)), np.zeros(len(values))
+        for s, (_, c, lo, hi) in self._status_sums().items():
+            if s >= N_STATUS:
+                crimes[s - N_STATUS], harm[s - N_STATUS] = c, exact_days(lo, hi)
+        of_value, names = self._split.classify(values, crimes, harm)
+        of_value = np.asarray(of_value, dtype=np.int64)
+        kept = [s for s in statuses if s < N_STATUS]
+        out = {s: slabs.pop(s) for s in kept}
+        if not any(s >= N_STATUS for s in slabs):
+            return kept, out, []
+        included = out.get(0)
+        if included is None:  # the included records' slab, if one was made (zeros), or a new one
+            made = self._row_of[0] >= 0 and self._rows[0] == 0
+            shape = next(iter(slabs.values())).shape
+            included = out[0] = self._slabs[self._row_of[0]] if made else self._zeros(shape)
+            kept = [0, *kept]
+        for c in range(len(names)):
+            members = [s for s in sorted(slabs) if of_value[s - N_STATUS] == c]
+            if not members:
+                continue
+            into = slabs.pop(members[0])
+            for s in members[1:]:
+                into += slabs.pop(s)
+            included += into
+            out[N_STATUS + c] = into
+        return kept, out, list(names)
+
     @property
     def _statuses(self) -> list[int]:
         """Status codes of the records added whose sums are kept by cell, in slab order.
@@ -583,7 +744,7 @@ class Engine(ABC):
         """
         order = np.argsort(self._row_of)
         kept = [int(s) for s in order if self._row_of[s] >= 0 and self._rows[s] > 0]
-        return kept if self._excluded_cells else [s for s in kept if s == 0]
+        return kept if self._excluded_cells else [s for s in kept if _included(s)]
 
     def _since_carry(self) -> int:
         """Records added since the limbs were last carried, plus the cells of a slab."""
@@ -809,13 +970,13 @@ class Engine(ABC):
         if len(rows.status) == 0:
             self._ensure(len(self._groups), np.zeros(0, dtype=np.int64), ())
             return
-        counts = np.bincount(rows.status, minlength=N_STATUS)
+        counts = np.bincount(rows.status, minlength=_N_ALL)
         periods, statuses = _distinct_periods(rows.pid), np.flatnonzero(counts)
-        if not self._excluded_cells and len(statuses) and statuses[-1] > 0:
+        if not self._excluded_cells and not _included(statuses).all():
             rows = self._spill_excluded(rows, counts)  # excluded: their totals only
-            statuses = statuses[statuses == 0]
+            statuses = statuses[_included(statuses)]
         self._ensure(len(self._groups), periods, statuses)
-        self._rows += counts[:N_STATUS]
+        self._rows += counts[:_N_ALL]
         self._sums_known = False  # the slabs are summed when the totals are read
         if len(rows.status):
             self._accumulate(rows, self._slots_of(rows.pid))
@@ -828,7 +989,7 @@ class Engine(ABC):
         them): the exact limbs of its harm units, summed here, carried.
         """
         gid, pid, status, crimes, harm = rows
-        kept = status == 0
+        kept = _included(status)
         out = ~kept
         st, u = status[out], units(harm[out])
         cr = None if crimes is None else np.asarray(crimes)[out]
@@ -873,6 +1034,11 @@ class Engine(ABC):
     @abstractmethod
     def _placed(self, added: list[np.ndarray]) -> None:
         """Called whenever the slabs change; ``added`` are the new ones (zeros)."""
+
+
+def _nothing() -> Tally:
+    """The addition of a batch that is not added."""
+    return None
 
 
 def _fits(n_cells: int) -> bool:

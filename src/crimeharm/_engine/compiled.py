@@ -29,6 +29,7 @@ import numpy as np
 
 from crimeharm._engine import fused
 from crimeharm._engine.base import (
+    N_STATUS,
     UNDATED_SLOT,
     Cells,
     Chain,
@@ -36,6 +37,7 @@ from crimeharm._engine.base import (
     Gathered,
     Rows,
     Selection,
+    Split,
     Tally,
     check_harm,
     units,
@@ -82,13 +84,20 @@ class CompiledEngine(Engine):
 
     name = "compiled"
 
-    def __init__(self, by: Any, period: Period | None, *, excluded_cells: bool = True) -> None:
+    def __init__(
+        self,
+        by: Any,
+        period: Period | None,
+        *,
+        excluded_cells: bool = True,
+        split: Split | None = None,
+    ) -> None:
         ck = load()
         if ck is None:
             raise OptionError(
                 f"engine='compiled': {HOW_TO_BUILD}", values=["compiled"], allowed=["numpy"]
             )
-        super().__init__(by, period, excluded_cells=excluded_cells)
+        super().__init__(by, period, excluded_cells=excluded_cells, split=split)
         self._ck = ck
         # the slabs' addresses, for the loops; rebuilt whenever the slabs change (_placed)
         self._ptrs = np.zeros(0, dtype=np.int64)
@@ -108,6 +117,7 @@ class CompiledEngine(Engine):
                 n,
                 period=self._period,
                 match=self._groups.lookup if self._groups.by else None,
+                split=self._split_lookup if self._split is not None else None,
                 helper=helper,
             )
             if prepared is not None:
@@ -116,7 +126,9 @@ class CompiledEngine(Engine):
 
     def _add_prepared(self, p: fused.Prepared) -> Tally:
         """Make room in the sums and run the one-pass loop (the thread that adds batches)."""
-        statuses = p.statuses if self._excluded_cells else [0]  # excluded: only counted
+        statuses = p.statuses
+        if not self._excluded_cells:  # excluded: only counted
+            statuses = [s for s in statuses if s == 0 or s >= N_STATUS]
         self._ensure(len(self._groups), p.periods, statuses)
         days = p.days
         if len(days.period):  # days of no row, and implausible days, take the undated slot
@@ -136,6 +148,7 @@ class CompiledEngine(Engine):
             days.value, days.div, days.lo, day_slot, days.status,
             STATUS["missing_date"], STATUS["bad_date"],
             f1, c1, f2, c2,
+            p.sidx, p.smap,
         )  # fmt: skip
         if skipped:  # the table is made from this batch's days: cannot happen
             raise RuntimeError(f"internal error: {skipped} row(s) dated outside the day table")
@@ -192,7 +205,10 @@ class CompiledEngine(Engine):
         spare: list[np.ndarray] = []
         for st, slab in chain:
             out_n, out_h = spare if spare else (self._fresh(n, np.int64), self._fresh(n))
-            self._ck.gather(slab, cells.group, cells.slot, out_n, out_h, total if st else total[:0])
+            excluded = 0 < st < N_STATUS  # an exclusion reason's slab (not a split class's)
+            self._ck.gather(
+                slab, cells.group, cells.slot, out_n, out_h, total if excluded else total[:0]
+            )
             out[st] = (out_n, out_h)
             flat = slab.reshape(-1)
             spare = [flat[:n], flat[n : 2 * n].view(np.float64)]

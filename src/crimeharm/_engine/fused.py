@@ -86,7 +86,9 @@ class Prepared:
     rows' entries in ``gmap``, their group ids (both empty without a ``by``
     column); ``flags`` the flag columns (0 or 1) and their reasons' codes;
     ``statuses`` those the batch's records may have. ``hits`` is filled by
-    the loop (rows per distinct code).
+    the loop (rows per distinct code). With a split, ``sidx`` are the rows'
+    entries in ``smap``, the statuses an included record of each value takes
+    (-1, a null, takes the last entry; both empty without a split).
     """
 
     lookup: CodeLookup
@@ -97,6 +99,8 @@ class Prepared:
     flags: list[tuple[np.ndarray, int]]
     statuses: list[int]
     hits: np.ndarray = field(default_factory=lambda: _NONE_I64)
+    sidx: np.ndarray = field(default_factory=lambda: _NONE_I32)
+    smap: np.ndarray = field(default_factory=lambda: _NONE_U8)
 
     @property
     def periods(self) -> np.ndarray:
@@ -183,6 +187,7 @@ def prepare(
     *,
     period: Period | None,
     match: Callable[[Mapping[str, Any]], tuple[np.ndarray, np.ndarray] | None] | None,
+    split: Callable[[Mapping[str, Any]], tuple[np.ndarray, np.ndarray] | None] | None = None,
     helper: Executor | None = None,
 ) -> Prepared | None:
     """Read one batch's columns for the compiled loop (reading thread).
@@ -194,7 +199,10 @@ def prepare(
     when the batch's dates span more than :data:`MAX_DAYS` days, when a
     yes/no value excludes records (``missing_flag``, ``bad_flag``), or when
     the ``by`` columns' combinations are too many for one table; such a
-    batch takes the column-by-column path.
+    batch takes the column-by-column path. ``split`` gives each row's entry
+    in a table of the statuses its value's included records take, and the
+    table (:meth:`crimeharm._engine.base.Engine._split_lookup`; None, so
+    None here, when the split overflowed).
     """
     o = scorer.opts
     statuses = {INCLUDED}
@@ -236,4 +244,29 @@ def prepare(
             gidx = _NONE_I32
     code = np.ascontiguousarray(lookup.codes, dtype=np.int32)
     gidx, gmap = np.ascontiguousarray(gidx), np.ascontiguousarray(gmap, dtype=np.int64)
-    return Prepared(lookup, code, gidx, gmap, days, flags, sorted(statuses))
+    entries = _split_entries(split, cols, statuses)
+    if entries is None:  # the split overflowed
+        return None
+    sidx, smap = entries
+    return Prepared(lookup, code, gidx, gmap, days, flags, sorted(statuses), sidx=sidx, smap=smap)
+
+
+def _split_entries(
+    split: Callable[[Mapping[str, Any]], tuple[np.ndarray, np.ndarray] | None] | None,
+    cols: Mapping[str, Any],
+    statuses: set[int],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A batch's split entries and table for the loop (empty without a split; None: overflowed).
+
+    Adds the table's statuses to ``statuses``.
+    """
+    if split is None:
+        return _NONE_I32, _NONE_U8
+    found = split(cols)
+    if found is None:
+        return None
+    idx, table = found
+    if not len(table):
+        return _NONE_I32, _NONE_U8
+    statuses.update(np.unique(table).tolist())
+    return np.ascontiguousarray(idx, dtype=np.int32), np.ascontiguousarray(table, dtype=np.uint8)

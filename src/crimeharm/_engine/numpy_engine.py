@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 import numpy as np
 
 from crimeharm._engine.base import (
+    N_STATUS,
     Cells,
     Chain,
     Engine,
@@ -78,7 +79,7 @@ class NumpyEngine(Engine):
         out = {st: (slab[g, s, 0], days_of(slab[g, s, 1], slab[g, s, 2])) for st, slab in chain}
         total = np.zeros(len(g), dtype=np.int64)
         for st, (crimes, _) in out.items():
-            if st:
+            if 0 < st < N_STATUS:  # an exclusion reason's (not a split class's)
                 total += crimes
         periods: list[np.ndarray | None] = [None, None]
         for k, table in enumerate(bounds):

@@ -48,7 +48,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from crimeharm._engine.base import MAX_SPLIT, Split
 from crimeharm.analysis.detection import (
     LATEST_OUTCOME,
     Detection,
@@ -86,10 +88,10 @@ from crimeharm.scoring.options import (
     with_score_parameters,
 )
 from crimeharm.scoring.outputs import check_output_kind, deliver
-from crimeharm.scoring.periods import Period
+from crimeharm.scoring.periods import Period, parse_period
 from crimeharm.scoring.progress import Progress, check_progress
 from crimeharm.scoring.rates import MissingPolicy, add_rates
-from crimeharm.scoring.sums import BLANK_AREA, harm_index
+from crimeharm.scoring.sums import BLANK_AREA, harm_index, split_index
 from crimeharm.weights.table import DEFAULT_AMBIGUITY, WeightTable
 
 __all__ = ["SERIES_COLUMNS", "Format", "Shape", "edition_field", "series"]
@@ -198,13 +200,21 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _sorted_rank(categories: pd.Index) -> np.ndarray:
-    """Each category's position in sorted order (values of mixed types by their text)."""
-    if categories.is_monotonic_increasing and not categories.hasnans:  # often so: no sort
-        return np.arange(len(categories), dtype=np.int64)
+    """Each category's position in sorted order (values of mixed types by their text).
+
+    :data:`BLANK_AREA` comes last, as :func:`crimeharm.harm_index` orders areas.
+    """
+    blank = np.asarray(categories.isin([BLANK_AREA]))
+    has_blank = bool(blank.any())
+    if not has_blank and categories.is_monotonic_increasing and not categories.hasnans:
+        return np.arange(len(categories), dtype=np.int64)  # often so: no sort
+    values = categories.to_numpy()
     try:
-        order = np.argsort(categories.to_numpy(), kind="stable")
+        order = np.argsort(values, kind="stable")
     except TypeError:
         order = np.argsort(categories.astype(str).to_numpy(), kind="stable")
+    if has_blank:
+        order = np.concatenate([order[~blank[order]], order[blank[order]]])
     rank = np.empty(len(categories), dtype=np.int64)
     rank[order] = np.arange(len(categories))
     return rank
@@ -465,14 +475,15 @@ def series(
     opts = ScoreOptions.from_arguments(score_opts)
     by_list = [by] if isinstance(by, str) else list(by or [])
     present = list(data.columns) if is_dask_frame(data) else open_source(data).columns
-    cat_key, cat_map = None, None
+    cat_key: str | None = None
+    cat_map: Callable[[np.ndarray], np.ndarray] | None = None
     if category is not None:
         if category in present:
             cat_key = category
         elif category in opts.weights.table.columns:
             cat_key = opts.code
 
-            def cat_map(codes: np.ndarray) -> np.ndarray:
+            def edition_values(codes: np.ndarray) -> np.ndarray:
                 return edition_field(
                     opts.weights,
                     codes,
@@ -480,6 +491,8 @@ def series(
                     code_system=opts.code_system,
                     ambiguity=opts.ambiguity,
                 )
+
+            cat_map = edition_values
         else:
             raise MissingColumnError(
                 f"category={category!r} is neither a column of the data nor of edition "
@@ -492,20 +505,38 @@ def series(
     if detected is not None:
         MissingColumnError.check(present, [detected], source="data", what="detected ")
     keys = list(dict.fromkeys([*by_list, *[k for k in (cat_key, detected) if k is not None]]))
+    classes: _Classes | None = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownCodeWarning)  # reported once, below
-        out = harm_index(
-            data,
-            by=keys,
-            period=period,
-            complete=complete,
-            excluded="columns",
-            batch_rows=batch_rows,
-            progress=progress,
-            **score_opts,
-        )
+        out = None
+        if detected is not None and cat_map is None and _splittable(data):
+            classes = _Classes(detected, kind=detection, detected_values=detected_values)
+            # the detection column's values kept apart in the sums of one pass
+            out = split_index(
+                data,
+                Split(detected, classes),
+                by=[k for k in keys if k != detected or k in by_list],
+                period=period,
+                complete=complete,
+                batch_rows=batch_rows,
+                progress=progress,
+                **score_opts,
+            )
+            if out is None:  # too many values: the column as an extra key
+                classes = None
+        if out is None:
+            out = harm_index(
+                data,
+                by=keys,
+                period=period,
+                complete=complete,
+                excluded="columns",
+                batch_rows=batch_rows,
+                progress=progress,
+                **score_opts,
+            )
     for key in keys:  # a category or outcome key: a blank is no value, not an area
-        if key not in by_list and BLANK_AREA in out[key].cat.categories:
+        if key in out and key not in by_list and BLANK_AREA in out[key].cat.categories:
             out[key] = out[key].cat.remove_categories([BLANK_AREA])
             out.attrs["crimeharm"]["summary"]["blank_areas"].pop(key, None)
     meta = dict(out.attrs["crimeharm"])
@@ -518,23 +549,55 @@ def series(
             UnknownCodeWarning,
             stacklevel=2,
         )
-    result, det_report = _reshape(
-        out,
-        by_list,
-        category=(category, cat_key, cat_map),
-        detected=detected,
-        detection=detection,
-        detected_values=detected_values,
-        unknown_outcome=unknown_outcome,
-        has_period=period is not None,
-    )
+    det_report: dict[str, Any] | None
+    if classes is not None:
+        result, det_report = _split_frame(
+            out,
+            [*by_list, *([category] if category is not None and category not in by_list else [])],
+            classes,
+            detected_values=detected_values,
+            unknown_outcome=unknown_outcome,
+        )
+    else:
+        result, det_report = _reshape(
+            out,
+            by_list,
+            category=(category, cat_key, cat_map),
+            detected=detected,
+            detection=detection,
+            detected_values=detected_values,
+            unknown_outcome=unknown_outcome,
+            has_period=period is not None,
+        )
+    cut = parse_period(period)
+    windows = classes is None and cut is not None and cut.kind == "rolling"
+    if det_report is not None and windows:
+        # the extra key's cells are windows: a crime is in each window that holds it
+        if det_report.get("excluded_crimes"):
+            raise OptionError(
+                "unknown_outcome='exclude' with rolling windows: the crimes of outcomes "
+                f"outside the vocabulary cannot be counted once each when column {detected!r} "
+                "is summed as a key (a stream, a Dask frame, more than "
+                f"{MAX_SPLIT} distinct values, or a category read from the offence codes); "
+                "pass unknown_outcome='not_detected', or a month or year period",
+                values=["exclude"],
+            )
+        summary["notes"].append(
+            f"detection: crimes_by_value and unknown_values count each crime of column "
+            f"{detected!r} once per rolling window that holds it"
+        )
     if det_report is not None:
         _move_unknown(summary, det_report, counted=opts.count is not None)
         meta["detection"] = det_report
     if join_report is not None:
         meta["outcomes"] = join_report
     meta["by"] = by_list
-    meta["series"] = {"category": category, "shape": shape, "keys_of_the_pass": keys}
+    meta["series"] = {
+        "category": category,
+        "shape": shape,
+        "keys_of_the_pass": keys,
+        "split": classes is not None,
+    }
     if population is not None:
         add_rates(
             result,
@@ -632,33 +695,11 @@ def _reshape(
         )
         pick = np.where(codes >= 0, codes, len(cats))
         per_value = np.bincount(pick, weights=crimes, minlength=len(cats) + 1)
-        unknown = unknown_report(det, per_value, policy=unknown_outcome)
         unknown_row = ~det.known[pick]
         det_row, final_row = det.detected[pick], det.final[pick]
-        report = {
-            "column": detected,
-            "read_as": det.kind,
-            "crimes_by_value": {
-                ("<none>" if i == len(cats) else str(cats[int(i)])): float(per_value[i])
-                for i in np.flatnonzero(per_value)
-            },
-            "unknown_values": unknown,
-            "unknown_outcome": unknown_outcome,
-            "detected_values": dict(detected_values or {}),
-        }
-        if unknown:
-            what = "excluded" if unknown_outcome == "exclude" else "read as not detected"
-            top = ", ".join(f"{v!r} ({c:,.0f})" for v, c in list(unknown.items())[:5])
-            message = (
-                f"column {detected!r}: {sum(unknown.values()):,.0f} crime(s) with values outside "
-                f"the outcome vocabulary, {what}: {top}"
-            )
-            warnings.warn(
-                UnknownOutcomeWarning(
-                    message, column=detected, values=unknown, policy=unknown_outcome
-                ),
-                stacklevel=3,
-            )
+        report = _detection_report(
+            det, per_value, detected_values=detected_values, unknown_outcome=unknown_outcome
+        )
         if unknown_outcome == "exclude":
             keep = ~unknown_row
             report["excluded_crimes"] = float(crimes[unknown_row].sum())
@@ -694,6 +735,165 @@ def _reshape(
         frame[f"excluded_{_UNKNOWN}"] = cells.sum_where(~keep, crimes, scratch)
         frame[f"excluded_harm_{_UNKNOWN}"] = cells.sum_where(~keep, harm, scratch)
     return pd.DataFrame(frame, copy=False), report
+
+
+def _splittable(data: Any) -> bool:
+    """Whether ``data`` can be read again (a split that overflows is summed again, otherwise)."""
+    return not (is_dask_frame(data) or isinstance(data, pa.RecordBatchReader))
+
+
+class _Classes:
+    """A detection column's values read into classes of (detected, final, known), for a split.
+
+    Called once, by the engine, with the column's distinct values (None for
+    null and blank) and each one's CHI crimes (:class:`crimeharm._engine.base.Split`);
+    keeps what it read for the report.
+    """
+
+    def __init__(
+        self, column: str, *, kind: DetectionKind, detected_values: Mapping[Any, Any] | None
+    ) -> None:
+        self.column, self.kind, self.detected_values = column, kind, detected_values
+        self.detection: Detection | None = None
+        self.per_value = np.zeros(1)  # CHI crimes of each value of the detection, null last
+        self.harm_per_value = np.zeros(1)  # and their harm (days)
+        self.flags: list[tuple[bool, bool, bool]] = []  # each class's (detected, final, known)
+        self.names: list[str] = []  # and its name in the output's columns
+
+    def __call__(
+        self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray
+    ) -> tuple[np.ndarray, list[str]]:
+        valid = np.flatnonzero([v is not None for v in values])
+        named = pd.Index(values[valid], dtype=object)
+        order = np.argsort(_sorted_rank(named), kind="stable")  # the report lists them sorted
+        valid = valid[order]
+        det = read_detection(
+            values[valid], column=self.column, kind=self.kind, detected_values=self.detected_values
+        )
+        pos = np.full(len(values), len(valid), dtype=np.int64)  # null: the last entry
+        pos[valid] = np.arange(len(valid))
+        self.per_value = np.zeros(len(valid) + 1)
+        np.add.at(self.per_value, pos, np.asarray(crimes, dtype=float))
+        self.harm_per_value = np.zeros(len(valid) + 1)
+        np.add.at(self.harm_per_value, pos, np.asarray(harm, dtype=float))
+        self.detection = det
+        key = 4 * det.detected[pos] + 2 * det.final[pos] + det.known[pos].astype(np.int64)
+        kinds, of_value = np.unique(key, return_inverse=True)
+        self.flags = [(bool(k & 4), bool(k & 2), bool(k & 1)) for k in kinds.tolist()]
+        self.names = [
+            f"{'detected' if d else 'not-detected'}-{'final' if f else 'pending'}-"
+            f"{'known' if k else 'unknown'}"
+            for d, f, k in self.flags
+        ]
+        return of_value, self.names
+
+
+def _split_frame(
+    out: pd.DataFrame,
+    ids: list[str],
+    classes: _Classes,
+    *,
+    detected_values: Mapping[Any, Any] | None,
+    unknown_outcome: UnknownOutcome,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The series of a split pass: its cells are the output's; the classes give detection."""
+    n = len(out)
+    frame: dict[str, Any] = {k: out[k] for k in ids}
+    for col in ("period", "period_start", "period_end"):
+        if col in out:
+            frame[col] = out[col]
+    if classes.detection is None:  # no included records: no values were read
+        classes(np.zeros(0, dtype=object), np.zeros(0), np.zeros(0))
+    assert classes.detection is not None
+    report = _detection_report(
+        classes.detection,
+        classes.per_value,
+        detected_values=detected_values,
+        unknown_outcome=unknown_outcome,
+    )
+    exclude = unknown_outcome == "exclude"
+
+    def total(pick: Callable[[bool, bool, bool], bool]) -> tuple[np.ndarray, np.ndarray]:
+        """Crimes and harm of the classes ``pick`` takes (kept: known, or not excluded)."""
+        crimes, harm = np.zeros(n), np.zeros(n)
+        for name, (d, f, k) in zip(classes.names, classes.flags, strict=True):
+            if pick(d, f, k) and f"crimes@{name}" in out:
+                crimes += out[f"crimes@{name}"].to_numpy(dtype=float)
+                harm += out[f"harm_days@{name}"].to_numpy(dtype=float)
+        return crimes, harm
+
+    unknown = [not k for _, _, k in classes.flags]
+    if exclude and any(unknown):
+        frame["crimes"], frame["chi_days"] = total(lambda d, f, k: k)
+        dropped = total(lambda d, f, k: not k)
+        unknown_value = ~classes.detection.known
+        report["excluded_crimes"] = float(classes.per_value[unknown_value].sum())
+        report["excluded_harm_days"] = float(classes.harm_per_value[unknown_value].sum())
+    else:
+        frame["crimes"] = out["crimes"].to_numpy(dtype=float)
+        frame["chi_days"] = out["harm_days"].to_numpy(dtype=float)
+        dropped = (np.zeros(n), np.zeros(n))
+    for col, reasons in _EXCLUDED_SERIES.items():
+        parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
+        frame[col] = parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
+    frame["detected_crimes"], frame["detected_chi_days"] = total(
+        lambda d, f, k: d and (k or not exclude)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi, cr = frame["chi_days"], frame["crimes"]
+        frame["hdf"] = np.where(chi != 0, frame["detected_chi_days"] / chi, np.nan)
+        frame["detection_rate_per_100"] = np.where(
+            cr != 0, 100.0 * frame["detected_crimes"] / cr, np.nan
+        )
+    frame["pending_crimes"] = total(lambda d, f, k: not f and (k or not exclude))[0]
+    if exclude:
+        frame[f"excluded_{_UNKNOWN}"], frame[f"excluded_harm_{_UNKNOWN}"] = dropped
+    return pd.DataFrame(frame, copy=False), report
+
+
+def _detection_report(
+    det: Detection,
+    per_value: np.ndarray,
+    *,
+    detected_values: Mapping[Any, Any] | None,
+    unknown_outcome: UnknownOutcome,
+) -> dict[str, Any]:
+    """How a detection column was read: crimes per value, the unknown ones (warned of).
+
+    ``per_value`` holds the CHI crimes of each of ``det.values`` and, last, of null.
+
+    Raises
+    ------
+    ColumnValueError
+        Under ``unknown_outcome='raise'``, when a value is outside the vocabulary.
+    """
+    unknown = unknown_report(det, per_value, policy=unknown_outcome)
+    n = len(det.values)
+    report = {
+        "column": det.column,
+        "read_as": det.kind,
+        "crimes_by_value": {
+            ("<none>" if i == n else str(det.values[int(i)])): float(per_value[i])
+            for i in np.flatnonzero(per_value)
+        },
+        "unknown_values": unknown,
+        "unknown_outcome": unknown_outcome,
+        "detected_values": dict(detected_values or {}),
+    }
+    if unknown:
+        what = "excluded" if unknown_outcome == "exclude" else "read as not detected"
+        top = ", ".join(f"{v!r} ({c:,.0f})" for v, c in list(unknown.items())[:5])
+        message = (
+            f"column {det.column!r}: {sum(unknown.values()):,.0f} crime(s) with values outside "
+            f"the outcome vocabulary, {what}: {top}"
+        )
+        warnings.warn(
+            UnknownOutcomeWarning(
+                message, column=det.column, values=unknown, policy=unknown_outcome
+            ),
+            stacklevel=4,
+        )
+    return report
 
 
 def _long(wide: pd.DataFrame, ids: list[str]) -> pd.DataFrame:

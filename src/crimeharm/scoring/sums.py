@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crimeharm._engine import EngineName, new_engine
-from crimeharm._engine.base import Engine, Tally
+from crimeharm._engine.base import Engine, Split, Tally
 from crimeharm._engine.groups import BLANK_AREA
 from crimeharm._threads import pool
 from crimeharm.errors import InputTypeError, MissingColumnError, OptionError, ShortDataWarning
@@ -232,6 +232,9 @@ def add_batches(eng: Engine, scorer: Scorer, source: Source, *, progress: Progre
             n = len(batch) if isinstance(batch, pd.DataFrame) else batch.num_rows
             add = eng.prepare(scorer, cols, n, helper=helper)
             _finish(pending, scorer)
+            if eng.overflowed:  # the sums cannot be used: stop reading
+                pending = None
+                break
             pending = adder.submit(add)
             done += n
             if report is not None:
@@ -453,13 +456,50 @@ def harm_index(
         )
         return deliver(out, output)
     eng = new_engine(engine, by_list, per_spec, excluded_cells=excluded_cells)
-    needed = list(dict.fromkeys([*opts.columns(), *by_list]))
+    summed = _sum_records(
+        eng,
+        data,
+        opts,
+        complete=complete,
+        population=population,
+        per=per,
+        batch_rows=batch_rows,
+        progress=progress,
+        encoding=encoding,
+        sep=sep,
+    )
+    assert summed is not None  # None only when a split overflows
+    return deliver(summed, output)
+
+
+def _sum_records(
+    eng: Engine,
+    data: Any,
+    opts: ScoreOptions,
+    *,
+    complete: bool,
+    population: pd.DataFrame | pd.Series | None,
+    per: float,
+    batch_rows: int,
+    progress: Progress,
+    encoding: str = "utf-8",
+    sep: str | None = None,
+    stacklevel: int = 4,
+) -> pd.DataFrame | None:
+    """Read ``data``, score it, add it to ``eng`` and return the output table (one machine).
+
+    None when the engine's split overflowed (:attr:`Engine.overflowed`).
+    """
+    split = eng.split_column
+    needed = list(dict.fromkeys([*opts.columns(), *eng.by, *([split] if split else [])]))
     source = open_source(data, columns=needed, batch_rows=batch_rows, encoding=encoding, sep=sep)
-    if per_spec is not None:
-        eng.reserve(periods_spanned(source, opts, per_spec))
+    if eng.period is not None:
+        eng.reserve(periods_spanned(source, opts, eng.period))
     scorer = Scorer(opts)
     add_batches(eng, scorer, source, progress=progress)
-    out = build_output(
+    if eng.overflowed:
+        return None
+    return build_output(
         eng,
         scorer.summary,
         scorer=scorer,
@@ -468,8 +508,46 @@ def harm_index(
         per=per,
         provenance=opts.weights.provenance(),
         window=(opts.start, opts.end),
+        stacklevel=stacklevel,
     )
-    return deliver(out, output)
+
+
+def split_index(
+    data: Any,
+    split: Split,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: str | Period | None = None,
+    complete: bool = False,
+    batch_rows: int = 1 << 20,
+    progress: Progress = None,
+    **score_options: Any,
+) -> pd.DataFrame | None:
+    """:func:`harm_index` (``excluded="columns"``, one machine) with the included sums split.
+
+    The included records' sums are also kept apart by the values of
+    ``split.column``, read into classes (:class:`crimeharm._engine.base.Split`):
+    the output has ``crimes@<class>`` and ``harm_days@<class>`` besides
+    :func:`harm_index`'s columns, which are as :func:`harm_index` gives them.
+
+    None when the column has more distinct values than a split keeps apart
+    (:data:`crimeharm._engine.base.MAX_SPLIT`): sum it as a ``by`` column.
+    """
+    opts = ScoreOptions.from_arguments(score_options)
+    by_list, per_spec = _prepare(by, period, has_date=opts.period_column is not None)
+    check_progress(progress)
+    eng = new_engine("auto", by_list, per_spec, excluded_cells=True, split=split)
+    return _sum_records(
+        eng,
+        data,
+        opts,
+        complete=complete,
+        population=None,
+        per=100_000,
+        batch_rows=check_batch_rows(batch_rows),
+        progress=progress,
+        stacklevel=5,
+    )
 
 
 @with_score_parameters

@@ -1,0 +1,238 @@
+"""crimeharm.series in one pass with the detection column split in the sums (no extra key).
+
+Every case is computed twice, the split way and as an extra ``by`` key whose cells are
+then summed over its values (the way taken for streams, Dask and more than
+``MAX_SPLIT`` values), on each engine, and the two must agree.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import crimeharm
+from crimeharm._engine import new_engine
+from crimeharm._engine.base import MAX_SPLIT, N_STATUS, Split
+from crimeharm.analysis import series as series_module
+from crimeharm.scoring.sums import harm_index, split_index
+
+OUTCOMES = [
+    "1", "8", "18", "Under investigation", "Suspect charged", "Local resolution",
+    "Awaiting court outcome", "??", None, "", "  ",
+]  # fmt: skip
+CODES = ["105/01", "008/06", "034/01", "092/10", "046/00", "028/03", "999/99", "", "58/1"]
+
+
+def _records(n: int, *, seed: int, outcomes: list | None = None) -> pd.DataFrame:
+    """Records with every kind of row: exclusions of each series, undated, unknown codes."""
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    committed = days.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    committed[rng.random(n) < 0.03] = None
+    committed[rng.random(n) < 0.01] = "not a date"
+    reported = (days + pd.to_timedelta(rng.integers(0, 800, n), unit="D")).strftime("%Y-%m-%d")
+    areas = np.array(["A", "B", "C", "D", None, ""], dtype=object)
+    values = np.array(outcomes if outcomes is not None else OUTCOMES, dtype=object)
+    return pd.DataFrame(
+        {
+            "offence_code": rng.choice(CODES, n),
+            "area": areas[rng.integers(0, len(areas), n)],
+            "kind": rng.choice(["x", "y"], n),
+            "d": committed,
+            "r": reported,
+            "pi": rng.choice(["Y", "N"], n, p=[0.1, 0.9]),
+            "cd": rng.choice(["Y", "N", ""], n, p=[0.05, 0.9, 0.05]),
+            "outcome": values[rng.integers(0, len(values), n)],
+            "flag": rng.choice(np.array([True, False, None], dtype=object), n),
+        }
+    )
+
+
+KW = {"date": "d", "police_initiated": "pi", "company_detected": "cd"}
+
+
+def _both(monkeypatch, data, **kw):
+    """The series the split way and as an extra key, checked to have taken each way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        warnings.simplefilter("ignore", crimeharm.UnknownOutcomeWarning)
+        split = crimeharm.series(data, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(series_module, "_splittable", lambda data: False)
+            keyed = crimeharm.series(data, **kw)
+    assert split.attrs["crimeharm"]["series"]["split"] is True
+    assert keyed.attrs["crimeharm"]["series"]["split"] is False
+    return split, keyed
+
+
+def _same(split: pd.DataFrame, keyed: pd.DataFrame, *, windows: bool = False) -> None:
+    """The same cells in the same order, the same values (harm summed in another order).
+
+    ``windows``: rolling windows, whose cells count a crime in each window that holds it,
+    so the extra key's report counts crime-windows (the split's counts crimes).
+    """
+    assert list(split.columns) == list(keyed.columns)
+    assert len(split) == len(keyed)
+    for col in split.columns:
+        a, b = split[col], keyed[col]
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=1e-9)
+        else:
+            pd.testing.assert_series_equal(a, b, check_names=True)
+    ma, mb = split.attrs["crimeharm"], keyed.attrs["crimeharm"]
+    if windows:
+        note = mb["summary"]["notes"].pop()
+        assert "once per rolling window" in note
+    assert ma["summary"] == mb["summary"]
+    if windows:
+        a, b = ma["detection"]["crimes_by_value"], mb["detection"]["crimes_by_value"]
+        assert a.keys() == b.keys()
+        assert all(a[k] <= b[k] for k in a)
+        return
+    assert ma.get("detection") == mb.get("detection")
+
+
+@pytest.fixture
+def pinned(engine, monkeypatch):
+    """The engine series uses: what ``auto`` means."""
+    monkeypatch.setenv("CRIMEHARM_ENGINE", engine)
+    return engine
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"by": "area", "period": "month", "detected": "outcome"},
+        {"by": "area", "period": "quarter", "detected": "flag"},
+        {"by": ["area", "kind"], "period": "month", "detected": "outcome"},
+        {"detected": "outcome"},
+        {"by": "area", "detected": "outcome", "period": "rolling:12m"},
+        {"by": "area", "period": "month", "detected": "outcome", "complete": True},
+        {"by": "area", "period": "month", "detected": "outcome", "category": "kind"},
+        {"by": "area", "period": "month", "detected": "outcome", "unknown_outcome": "exclude"},
+        {"by": "area", "period": "year", "detected": "outcome", "reported": "r",
+         "historic_lag": 365},
+        {"by": "area", "period": "month", "detected": "outcome", "start": "2022-06-01",
+         "end": "2023-05-31"},
+        {"by": "area", "period": "month", "detected": "outcome",
+         "detected_values": {"??": (True, True), "Local resolution": False}},
+    ],
+)  # fmt: skip
+def test_split_equals_the_extra_key(pinned, monkeypatch, kw):
+    data = _records(20_000, seed=7)
+    split, keyed = _both(monkeypatch, data, **KW, **kw)
+    _same(split, keyed, windows="rolling" in kw.get("period", ""))
+    summary = split.attrs["crimeharm"]["summary"]
+    assert summary["rows_in"] == summary["rows_included"] + sum(summary["rows_excluded"].values())
+
+
+def test_split_of_a_count_column_and_arrow_input(pinned, monkeypatch):
+    """Pre-counted records take the column-by-column path; an Arrow table reads the same."""
+    data = _records(5_000, seed=3)
+    data["n"] = np.random.default_rng(3).integers(0, 4, len(data))
+    kw = {**KW, "by": "area", "period": "month", "detected": "outcome", "count": "n"}
+    _same(*_both(monkeypatch, data, **kw))
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    _same(*_both(monkeypatch, table, **kw))
+
+
+def test_split_from_parquet_row_groups(pinned, monkeypatch, tmp_path):
+    """Values first seen in later row groups (another dictionary each) keep their ids."""
+    data = _records(30_000, seed=11).sort_values("outcome", na_position="first")
+    path = tmp_path / "r.parquet"
+    data.to_parquet(path, row_group_size=4_000)
+    _same(*_both(monkeypatch, path, **KW, by="area", period="month", detected="outcome"))
+
+
+def test_split_agrees_with_harm_index_exactly(pinned):
+    """The included and excluded sums of a split pass are harm_index's, bit for bit."""
+    data = _records(20_000, seed=5)
+    got: dict = {}
+
+    def classify(values, crimes, harm):
+        got["values"], got["crimes"] = list(values), crimes.copy()
+        return np.arange(len(values)) % 2, ["even", "odd"]
+
+    kw = {**KW, "by": "area", "period": "month"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        out = split_index(data, Split("outcome", classify), **kw)
+        ref = harm_index(data, **kw)
+    assert out is not None
+    extra = [c for c in out.columns if "@" in c]
+    assert extra == ["crimes@even", "harm_days@even", "crimes@odd", "harm_days@odd"]
+    pd.testing.assert_frame_equal(out.drop(columns=extra), ref)
+    assert out.attrs["crimeharm"]["summary"] == ref.attrs["crimeharm"]["summary"]
+    # the classes add up to the included sums; the values' crimes to the included crimes
+    np.testing.assert_array_equal(out["crimes@even"] + out["crimes@odd"], out["crimes"])
+    np.testing.assert_allclose(out["harm_days@even"] + out["harm_days@odd"], out["harm_days"])
+    assert got["crimes"].sum() == out["crimes"].sum()
+    blank = [v for v in got["values"] if v is None]
+    assert blank == [None]  # null and blank text are one value, None
+    counts = data.loc[data["outcome"].eq("1")]
+    assert 0 < got["crimes"][got["values"].index("1")] <= len(counts)
+
+
+def test_more_values_than_a_split_keeps_take_the_extra_key(pinned, monkeypatch):
+    values = [f"outcome {i}" for i in range(MAX_SPLIT + 5)] + ["1"]
+    data = _records(10_000, seed=2, outcomes=values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        warnings.simplefilter("ignore", crimeharm.UnknownOutcomeWarning)
+        s = crimeharm.series(data, **KW, by="area", period="month", detected="outcome")
+        assert s.attrs["crimeharm"]["series"]["split"] is False
+        out = split_index(
+            data, Split("outcome", lambda v, c, h: (np.zeros(len(v)), ["all"])), by="area", **KW
+        )
+    assert out is None
+    with monkeypatch.context() as m:
+        m.setattr(series_module, "_splittable", lambda data: False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            keyed = crimeharm.series(data, **KW, by="area", period="month", detected="outcome")
+    pd.testing.assert_frame_equal(s, keyed)
+    assert s.attrs["crimeharm"]["detection"]["crimes_by_value"]["1"] > 0
+
+
+def test_split_without_included_records(pinned, monkeypatch):
+    data = _records(200, seed=1)
+    data["offence_code"] = "092/10"  # police-generated: nothing is in the CHI
+    split, keyed = _both(monkeypatch, data, **KW, by="area", period="month", detected="outcome")
+    _same(split, keyed)
+    assert split["crimes"].sum() == 0
+    assert split["ppi_days"].sum() > 0
+
+
+def test_rolling_windows_count_each_crime_once_per_outcome(pinned, monkeypatch):
+    data = _records(5_000, seed=9)
+    kw = {**KW, "by": "area", "period": "rolling:12m", "detected": "outcome"}
+    monthly = {**kw, "period": "month"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rolled = crimeharm.series(data, **kw, unknown_outcome="exclude")
+        by_month = crimeharm.series(data, **monthly, unknown_outcome="exclude")
+        meta, ref = rolled.attrs["crimeharm"], by_month.attrs["crimeharm"]
+        assert meta["detection"] == ref["detection"]  # per crime, not per window
+        assert meta["summary"]["rows_excluded"] == ref["summary"]["rows_excluded"]
+        with monkeypatch.context() as m:  # summed as a key, they could not be
+            m.setattr(series_module, "_splittable", lambda data: False)
+            with pytest.raises(crimeharm.OptionError, match="rolling windows"):
+                crimeharm.series(data, **kw, unknown_outcome="exclude")
+
+
+def test_a_split_engine_is_neither_merged_nor_sent_as_partials(engine):
+    split = Split("outcome", lambda v, c, h: (np.zeros(len(v)), ["all"]))
+    eng = new_engine(engine, ["area"], None, split=split)
+    other = new_engine(engine, ["area"], None)
+    with pytest.raises(crimeharm.OptionError, match="split"):
+        eng.partial()
+    with pytest.raises(crimeharm.OptionError, match="split"):
+        other.merge(eng)
+    with pytest.raises(crimeharm.OptionError, match="split"):
+        eng.add_scored({"area": pd.Series(["A"])}, 1, status=np.zeros(1, np.uint8),
+                       crimes=None, harm=np.ones(1), period_day=None)  # fmt: skip
+    assert N_STATUS + MAX_SPLIT <= 255  # the split's statuses stay uint8
