@@ -814,12 +814,23 @@ def _split_frame(
     exclude = unknown_outcome == "exclude"
 
     def total(pick: Callable[[bool, bool, bool], bool]) -> tuple[np.ndarray, np.ndarray]:
-        """Crimes and harm of the classes ``pick`` takes (kept: known, or not excluded)."""
-        crimes, harm = np.zeros(n), np.zeros(n)
-        for name, (d, f, k) in zip(classes.names, classes.flags, strict=True):
-            if pick(d, f, k) and f"crimes@{name}" in out:
-                crimes += out[f"crimes@{name}"].to_numpy(dtype=float)
-                harm += out[f"harm_days@{name}"].to_numpy(dtype=float)
+        """Crimes and harm of the classes ``pick`` takes (kept: known, or not excluded).
+
+        Written into as few new arrays as can be: on large outputs a fresh array's page
+        faults cost more than the sums.
+        """
+        names = [
+            name
+            for name, (d, f, k) in zip(classes.names, classes.flags, strict=True)
+            if pick(d, f, k) and f"crimes@{name}" in out
+        ]
+        if not names:
+            return np.zeros(n), np.zeros(n)
+        crimes = out[f"crimes@{names[0]}"].to_numpy(dtype=float)  # a new array (from int64)
+        harm = out[f"harm_days@{names[0]}"].to_numpy(dtype=float, copy=len(names) > 1)
+        for name in names[1:]:
+            crimes += out[f"crimes@{name}"].to_numpy()
+            harm += out[f"harm_days@{name}"].to_numpy()
         return crimes, harm
 
     unknown = [not k for _, _, k in classes.flags]
@@ -835,16 +846,21 @@ def _split_frame(
         dropped = (np.zeros(n), np.zeros(n))
     for col, reasons in _EXCLUDED_SERIES.items():
         parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
-        frame[col] = parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
-    frame["detected_crimes"], frame["detected_chi_days"] = total(
-        lambda d, f, k: d and (k or not exclude)
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        chi, cr = frame["chi_days"], frame["crimes"]
-        frame["hdf"] = np.where(chi != 0, frame["detected_chi_days"] / chi, np.nan)
-        frame["detection_rate_per_100"] = np.where(
-            cr != 0, 100.0 * frame["detected_crimes"] / cr, np.nan
-        )
+        total_harm = parts[0]
+        for part in parts[1:]:  # added in order, as the extra key's sums are
+            total_harm = np.add(total_harm, part)
+        frame[col] = total_harm
+    det_crimes, det_harm = total(lambda d, f, k: d and (k or not exclude))
+    frame["detected_crimes"], frame["detected_chi_days"] = det_crimes, det_harm
+    chi, cr = frame["chi_days"], frame["crimes"]
+    hdf = np.full(n, np.nan)
+    np.divide(det_harm, chi, out=hdf, where=chi != 0)
+    frame["hdf"] = hdf
+    nonzero = cr != 0
+    rate = np.multiply(det_crimes, 100.0)  # 100 x detected / crimes, in that order
+    np.divide(rate, cr, out=rate, where=nonzero)
+    rate[~nonzero] = np.nan
+    frame["detection_rate_per_100"] = rate
     frame["pending_crimes"] = total(lambda d, f, k: not f and (k or not exclude))[0]
     if exclude:
         frame[f"excluded_{_UNKNOWN}"], frame[f"excluded_harm_{_UNKNOWN}"] = dropped
