@@ -55,6 +55,26 @@ def _records(n: int, *, seed: int, outcomes: list | None = None) -> pd.DataFrame
 KW = {"date": "d", "police_initiated": "pi", "company_detected": "cd"}
 
 
+class ByText(Split):
+    """Two classes: values before "M" (and null), and the others; keeps the totals."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(column)
+        self.seen: list = []
+        self.got: dict = {}
+
+    @property
+    def names(self) -> list[str]:
+        return ["early", "late"]
+
+    def classes(self, values: np.ndarray) -> np.ndarray:
+        self.seen.append(list(values))
+        return np.array([0 if v is None or str(v) < "M" else 1 for v in values])
+
+    def totals(self, values, crimes, harm) -> None:
+        self.got = {"values": list(values), "crimes": crimes.copy(), "harm": harm.copy()}
+
+
 def _both(monkeypatch, data, **kw):
     """The series the split way and as an extra key, checked to have taken each way."""
     with warnings.catch_warnings():
@@ -151,30 +171,33 @@ def test_split_from_parquet_row_groups(pinned, monkeypatch, tmp_path):
 def test_split_agrees_with_harm_index_exactly(pinned):
     """The included and excluded sums of a split pass are harm_index's, bit for bit."""
     data = _records(20_000, seed=5)
-    got: dict = {}
-
-    def classify(values, crimes, harm):
-        got["values"], got["crimes"] = list(values), crimes.copy()
-        return np.arange(len(values)) % 2, ["even", "odd"]
-
-    kw = {**KW, "by": "area", "period": "month"}
+    split = ByText("outcome")
+    kw = {**KW, "by": "area", "period": "month", "batch_rows": 3_000}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
-        out = split_index(data, Split("outcome", classify), **kw)
+        out = split_index(data, split, **kw)
         ref = harm_index(data, **kw)
     assert out is not None
     extra = [c for c in out.columns if "@" in c]
-    assert extra == ["crimes@even", "harm_days@even", "crimes@odd", "harm_days@odd"]
+    assert extra == ["crimes@early", "harm_days@early", "crimes@late", "harm_days@late"]
     pd.testing.assert_frame_equal(out.drop(columns=extra), ref)
     assert out.attrs["crimeharm"]["summary"] == ref.attrs["crimeharm"]["summary"]
-    # the classes add up to the included sums; the values' crimes to the included crimes
-    np.testing.assert_array_equal(out["crimes@even"] + out["crimes@odd"], out["crimes"])
-    np.testing.assert_allclose(out["harm_days@even"] + out["harm_days@odd"], out["harm_days"])
+    # the classes add up to the included sums; each value is classified once
+    np.testing.assert_array_equal(out["crimes@early"] + out["crimes@late"], out["crimes"])
+    np.testing.assert_allclose(out["harm_days@early"] + out["harm_days@late"], out["harm_days"])
+    seen = [v for batch in split.seen for v in batch]
+    assert len(seen) == len(set(seen)) == len(split.got["values"])
+    # each value's totals: its included records, counted once (as harm_index counts them)
+    got = split.got
     assert got["crimes"].sum() == out["crimes"].sum()
-    blank = [v for v in got["values"] if v is None]
-    assert blank == [None]  # null and blank text are one value, None
-    counts = data.loc[data["outcome"].eq("1")]
-    assert 0 < got["crimes"][got["values"].index("1")] <= len(counts)
+    assert got["harm"].sum() == pytest.approx(out["harm_days"].sum())
+    assert [v for v in got["values"] if v is None] == [None]  # null and blank: one value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        scored = crimeharm.score(data, **KW)
+    one = scored.loc[scored["excluded"].isna() & data["outcome"].eq("1").to_numpy()]
+    assert got["crimes"][got["values"].index("1")] == len(one)
+    assert got["harm"][got["values"].index("1")] == pytest.approx(one["harm_days"].sum())
 
 
 def test_more_values_than_a_split_keeps_take_the_extra_key(pinned, monkeypatch):
@@ -185,9 +208,7 @@ def test_more_values_than_a_split_keeps_take_the_extra_key(pinned, monkeypatch):
         warnings.simplefilter("ignore", crimeharm.UnknownOutcomeWarning)
         s = crimeharm.series(data, **KW, by="area", period="month", detected="outcome")
         assert s.attrs["crimeharm"]["series"]["split"] is False
-        out = split_index(
-            data, Split("outcome", lambda v, c, h: (np.zeros(len(v)), ["all"])), by="area", **KW
-        )
+        out = split_index(data, ByText("outcome"), by="area", **KW)
     assert out is None
     with monkeypatch.context() as m:
         m.setattr(series_module, "_splittable", lambda data: False)
@@ -225,8 +246,7 @@ def test_rolling_windows_count_each_crime_once_per_outcome(pinned, monkeypatch):
 
 
 def test_a_split_engine_is_neither_merged_nor_sent_as_partials(engine):
-    split = Split("outcome", lambda v, c, h: (np.zeros(len(v)), ["all"]))
-    eng = new_engine(engine, ["area"], None, split=split)
+    eng = new_engine(engine, ["area"], None, split=ByText("outcome"))
     other = new_engine(engine, ["area"], None)
     with pytest.raises(crimeharm.OptionError, match="split"):
         eng.partial()

@@ -57,14 +57,15 @@ and may score and add a batch in one pass (by overriding
 :meth:`Engine.prepare`).
 
 A split (:class:`Split`, for :func:`crimeharm.series`) keeps the included
-records' sums apart by the value of one more column, without making it a
-``by`` column: an included record's status is ``N_STATUS`` plus the id of
-its value (at most :data:`MAX_SPLIT` values), so each value has its own
-slab of the same cells. :meth:`Engine.totals` counts them as included; at
-:meth:`Engine.result` the values are read into classes
-(:attr:`Split.classify`), each class's slabs are added into one, and the
-output has the included sums (all the classes' slabs added: exact, as
-without a split) and each class's (``crimes@<class>``, ``harm_days@<class>``).
+records' sums apart by the class of the value of one more column, without
+making it a ``by`` column: an included record's status is ``N_STATUS`` plus
+the id of its value (at most :data:`MAX_SPLIT` values), each value is given
+its class when it is first seen (:meth:`Split.classes`), and the values of
+one class share a slab of the same cells, so that memory grows with the
+classes, not the values. Each value's totals are kept (the statuses' totals,
+:meth:`Engine.totals` counting them as included). The output has the
+included sums (the classes' slabs added: exact, as without a split) and each
+class's (``crimes@<class>``, ``harm_days@<class>``).
 """
 
 from __future__ import annotations
@@ -126,8 +127,9 @@ UNDATED = np.int64(-(1 << 40))
 UNDATED_SLOT = 0
 #: Status codes: 0 (included) and one per exclusion reason.
 N_STATUS = len(REASONS) + 1
-#: Values of a split column at most (:class:`Split`): their statuses follow the reasons'.
-MAX_SPLIT = 40
+#: Values of a split column at most (:class:`Split`): their statuses follow the reasons'
+#: (uint8 statuses).
+MAX_SPLIT = 200
 #: Status codes of every kind: the reasons', then a split's values.
 _N_ALL = N_STATUS + MAX_SPLIT
 #: Values per cell of a slab: crimes, harm's low limb, harm's high limb (int64 each).
@@ -277,20 +279,30 @@ class Cells(NamedTuple):
     period: np.ndarray  # the period's code (its place among the output periods), -1 undated
 
 
-@dataclass(frozen=True)
-class Split:
-    """Keep the included records' sums apart by the values of ``column``, read into classes.
+class Split(ABC):
+    """Keep the included records' sums apart by the class of each value of :attr:`column`.
 
-    ``classify(values, crimes, harm)`` is called once, by :meth:`Engine.result`,
-    with the column's distinct values (object array, in id order; ``None``
-    for null and blank) and the included crimes and harm (days) of each, each
-    record counted once; it returns each
-    value's class (int, an index into the names) and the classes' names,
-    which name the output's ``crimes@<name>`` and ``harm_days@<name>``.
+    The engine asks :meth:`classes` for the class of each value when it is
+    first seen, and gives :meth:`totals` each value's included crimes and harm
+    when its output is made; :attr:`names` names the classes (in the
+    output's ``crimes@<name>`` and ``harm_days@<name>``).
     """
 
-    column: str
-    classify: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]]
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    @property
+    @abstractmethod
+    def names(self) -> list[str]:
+        """The classes' names, by class id."""
+
+    @abstractmethod
+    def classes(self, values: np.ndarray) -> np.ndarray:
+        """The class ids (int, from 0, dense) of new values (object array; None: null or blank)."""
+
+    @abstractmethod
+    def totals(self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
+        """Each value's included crimes and harm (days), every record counted once."""
 
 
 def _included(status: Any) -> Any:
@@ -332,6 +344,8 @@ class Engine(ABC):
         self._split = split
         self._split_ids = Ids()  # the split column's values
         self._overflowed = False  # the split column has more than MAX_SPLIT values
+        self._class_of = np.full(_N_ALL, -1, dtype=np.int64)  # each split status's class
+        self._class_row: dict[int, int] = {}  # each split class's slab
         # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
         self._spill = np.zeros(WIDTH * _N_ALL, dtype=np.int64)
         # crimes and harm limbs added to the slabs, per status (WIDTH per status), while
@@ -465,7 +479,7 @@ class Engine(ABC):
         out = {}
         for s in np.flatnonzero(self._rows > 0).tolist():
             crimes, lo, hi = (int(v) for v in self._spill[WIDTH * s : WIDTH * (s + 1)])
-            if self._sums_known:
+            if self._sums_known or s >= N_STATUS:  # a split value's: its slab is its class's
                 c, a, b = (int(v) for v in self._slab_sums[WIDTH * s : WIDTH * (s + 1)])
                 crimes, lo, hi = crimes + c, lo + a, hi + b
             elif self._row_of[s] >= 0:
@@ -690,8 +704,13 @@ class Engine(ABC):
         """
         assert self._split is not None
         if not self._overflowed:
+            before = len(self._split_ids)
             idx, mapping = self._split_ids.lookup(cols[self._split.column], keyed=False)
             self._overflowed = len(self._split_ids) > MAX_SPLIT
+            if not self._overflowed and len(self._split_ids) > before:  # new values: classes
+                new = self._split_ids.values()[before:]
+                classes = np.asarray(self._split.classes(new), dtype=np.int64)
+                self._class_of[N_STATUS + before : N_STATUS + len(self._split_ids)] = classes
         if self._overflowed:
             return None
         return idx, (N_STATUS + mapping).astype(np.uint8)
@@ -699,10 +718,11 @@ class Engine(ABC):
     def _split_classes(
         self, statuses: list[int], slabs: dict[int, np.ndarray]
     ) -> tuple[list[int], dict[int, np.ndarray], list[str]]:
-        """The slabs of a split's values added into one per class, and all of them into status 0.
+        """The slabs of a split's classes, and all of them added into status 0's.
 
-        Returns the statuses to find the output cells in (0 and the reasons'),
-        the slabs (the classes' keyed ``N_STATUS + class``) and the classes' names.
+        Gives the split each value's totals. Returns the statuses to find the
+        output cells in (0 and the reasons'), the slabs (the classes' keyed
+        ``N_STATUS + class``) and the classes' names.
         """
         assert self._split is not None
         values = self._split_ids.values()
@@ -710,28 +730,22 @@ class Engine(ABC):
         for s, (_, c, lo, hi) in self._status_sums().items():
             if s >= N_STATUS:
                 crimes[s - N_STATUS], harm[s - N_STATUS] = c, exact_days(lo, hi)
-        of_value, names = self._split.classify(values, crimes, harm)
-        of_value = np.asarray(of_value, dtype=np.int64)
+        self._split.totals(values, crimes, harm)
         kept = [s for s in statuses if s < N_STATUS]
-        out = {s: slabs.pop(s) for s in kept}
-        if not any(s >= N_STATUS for s in slabs):
+        out = {s: slabs[s] for s in kept}
+        of_class = {int(self._class_of[s]): slabs[s] for s in statuses if s >= N_STATUS}
+        if not of_class:
             return kept, out, []
-        included = out.get(0)
-        if included is None:  # the included records' slab, if one was made (zeros), or a new one
+        if 0 not in out:  # the included records' slab, if one was made (zeros), or a new one
             made = self._row_of[0] >= 0 and self._rows[0] == 0
-            shape = next(iter(slabs.values())).shape
-            included = out[0] = self._slabs[self._row_of[0]] if made else self._zeros(shape)
+            shape = next(iter(of_class.values())).shape
+            out[0] = self._slabs[self._row_of[0]] if made else self._zeros(shape)
             kept = [0, *kept]
-        for c in range(len(names)):
-            members = [s for s in sorted(slabs) if of_value[s - N_STATUS] == c]
-            if not members:
-                continue
-            into = slabs.pop(members[0])
-            for s in members[1:]:
-                into += slabs.pop(s)
-            included += into
-            out[N_STATUS + c] = into
-        return kept, out, list(names)
+        included = out[0]
+        for c in sorted(of_class):
+            included += of_class[c]
+            out[N_STATUS + c] = of_class[c]
+        return kept, out, list(self._split.names)
 
     @property
     def _statuses(self) -> list[int]:
@@ -918,9 +932,10 @@ class Engine(ABC):
         if n_groups > cap_g:  # headroom without doubling a large grid
             cap_g = max(n_groups + n_groups // 16, cap_g + cap_g // 16, 64)
         added = [s for s in statuses if self._row_of[s] < 0]
+        n_new = self._new_slabs(added)
         if used + len(fresh) > cap_s:
             cap_s = max(used + len(fresh), cap_s + cap_s // 2, 4)
-            n_slabs = len(self._slabs) + len(added)
+            n_slabs = len(self._slabs) + n_new
             if self._reserved > cap_s and _fits(n_slabs * cap_g * (self._reserved + 1)):
                 cap_s = self._reserved
         self._carry_if_needed()
@@ -929,13 +944,13 @@ class Engine(ABC):
         if not added and cap_g == self._cap_g and cap_s == self._cap_s:
             return
         grown = cap_g != self._cap_g or cap_s != self._cap_s
-        n_slabs = (len(self._slabs) if grown else 0) + len(added)
+        n_slabs = (len(self._slabs) if grown else 0) + n_new
         span = self._labels([self._known[0], self._known[-1]]) if len(self._known) else []
         check_bytes(
             n_slabs * cap_g * (cap_s + 1) * CELL_BYTES,
             f"the sums of {n_groups:,} area(s) x {len(self._known):,} period(s)"
             + (f" (from {span[0]} to {span[1]})" if span else "")
-            + f" x {len(self._slabs) + len(added)} status(es)",
+            + f" x {len(self._slabs) + n_new} status(es)",
             values=span,
         )
         if grown:
@@ -948,10 +963,29 @@ class Engine(ABC):
                 self._slabs[r] = new
                 del old
             self._cap_g, self._cap_s = cap_g, cap_s
+        made = []
         for s in added:
+            c = int(self._class_of[s]) if s >= N_STATUS else -1
+            if c >= 0 and c in self._class_row:  # a split value: its class's slab
+                self._row_of[s] = self._class_row[c]
+                continue
             self._row_of[s] = len(self._slabs)
+            if c >= 0:
+                self._class_row[c] = len(self._slabs)
             self._slabs.append(self._zeros((self._cap_g, self._cap_s + 1, WIDTH)))
-        self._placed(self._slabs[-len(added) :] if added else [])
+            made.append(self._slabs[-1])
+        self._placed(made)
+
+    def _new_slabs(self, added: list[int]) -> int:
+        """How many slabs the statuses ``added`` need: a split's values share their class's."""
+        need = set()
+        for s in added:
+            c = int(self._class_of[s]) if s >= N_STATUS else -1
+            if c < 0:
+                need.add(("status", s))
+            elif c not in self._class_row:
+                need.add(("class", c))
+        return len(need)
 
     def _add_periods(self, fresh: np.ndarray, used: int, cap_s: int) -> None:
         """Give the new period ids ``fresh`` (sorted) the slots after the ``used`` ones."""
@@ -978,6 +1012,9 @@ class Engine(ABC):
         self._ensure(len(self._groups), periods, statuses)
         self._rows += counts[:_N_ALL]
         self._sums_known = False  # the slabs are summed when the totals are read
+        if self._split is not None:  # except a split's values': their slabs are shared
+            split = rows.status >= N_STATUS
+            self._add_totals(self._slab_sums, counts, rows, split, range(N_STATUS, _N_ALL))
         if len(rows.status):
             self._accumulate(rows, self._slots_of(rows.pid))
 
@@ -990,21 +1027,33 @@ class Engine(ABC):
         """
         gid, pid, status, crimes, harm = rows
         kept = _included(status)
-        out = ~kept
-        st, u = status[out], units(harm[out])
-        cr = None if crimes is None else np.asarray(crimes)[out]
-        for s in np.flatnonzero(counts[1:N_STATUS]) + 1:
-            mine = st == s
-            mu = u[mine]
-            n = int(counts[s]) if cr is None else int(np.sum(cr[mine], dtype=np.float64))
-            at = WIDTH * int(s)
-            lo = int(self._spill[at + 1]) + int((mu & _LOW).sum())
-            hi = int(self._spill[at + 2]) + int((mu >> 32).sum()) + (lo >> 32)
-            self._spill[at : at + WIDTH] = (int(self._spill[at]) + n, lo & 0xFFFFFFFF, hi)
+        self._add_totals(self._spill, counts, rows, ~kept, range(1, N_STATUS))
         pick = np.flatnonzero(kept)
         return Rows(
             gid[pick], pid[pick], status[pick], None if crimes is None else crimes[pick], harm[pick]
         )
+
+    @staticmethod
+    def _add_totals(
+        into: np.ndarray, counts: np.ndarray, rows: Rows, among: np.ndarray, statuses: range
+    ) -> None:
+        """Add the crimes and exact harm limbs of the rows ``among`` to their statuses' in ``into``.
+
+        ``into`` holds three values per status, as a cell; ``statuses`` are those
+        the rows ``among`` may have; the limbs are carried.
+        """
+        if not among.any():
+            return
+        st, u = rows.status[among], units(rows.harm[among])
+        cr = None if rows.crimes is None else np.asarray(rows.crimes)[among]
+        for s in np.flatnonzero(counts[statuses.start : statuses.stop]) + statuses.start:
+            mine = st == s
+            mu = u[mine]
+            n = int(counts[s]) if cr is None else int(np.sum(cr[mine], dtype=np.float64))
+            at = WIDTH * int(s)
+            lo = int(into[at + 1]) + int((mu & _LOW).sum())
+            hi = int(into[at + 2]) + int((mu >> 32).sum()) + (lo >> 32)
+            into[at : at + WIDTH] = (int(into[at]) + n, lo & 0xFFFFFFFF, hi)
 
     # ---------------------------------------------------- what each engine supplies
     @abstractmethod

@@ -193,6 +193,11 @@ def _flag(value: object, column: str) -> bool | None:
         return None
 
 
+def yes_no(values: Iterable[object], *, column: str = "detected") -> np.ndarray:
+    """Whether each value is a yes/no value (by the scorer's rule), as ``kind='auto'`` asks."""
+    return np.array([_flag(v, column) is not None for v in values], dtype=bool)
+
+
 def read_detection(
     values: Iterable[object],
     *,
@@ -233,7 +238,7 @@ def read_detection(
     over = _overrides(detected_values)
     flags = [_flag(v, column) for v in vals]
     if kind == "auto":
-        kind = "flag" if all(f is not None for f in flags) else "outcome"
+        kind = "flag" if all(f is not None for f in flags) else "outcome"  # as yes_no reads
     n = len(vals)
     detected = np.zeros(n + 1, dtype=bool)
     final = np.ones(n + 1, dtype=bool)

@@ -59,6 +59,7 @@ from crimeharm.analysis.detection import (
     join_outcomes,
     read_detection,
     unknown_report,
+    yes_no,
 )
 from crimeharm.distributed import is_dask_frame
 from crimeharm.errors import (
@@ -514,7 +515,7 @@ def series(
             # the detection column's values kept apart in the sums of one pass
             out = split_index(
                 data,
-                Split(detected, classes),
+                classes,
                 by=[k for k in keys if k != detected or k in by_list],
                 period=period,
                 complete=complete,
@@ -742,33 +743,63 @@ def _splittable(data: Any) -> bool:
     return not (is_dask_frame(data) or isinstance(data, pa.RecordBatchReader))
 
 
-class _Classes:
+class _Classes(Split):
     """A detection column's values read into classes of (detected, final, known), for a split.
 
-    Called once, by the engine, with the column's distinct values (None for
-    null and blank) and each one's CHI crimes (:class:`crimeharm._engine.base.Split`);
-    keeps what it read for the report.
+    A value's class is fixed when it is first seen: whether it is a yes/no
+    value, and how it reads as one and as an outcome; which of the readings
+    holds (``detection='auto'``: yes/no when every value is one) is known
+    only once every value was seen, when the engine gives each value's
+    totals (:meth:`totals`), which are kept for the report.
     """
 
     def __init__(
         self, column: str, *, kind: DetectionKind, detected_values: Mapping[Any, Any] | None
     ) -> None:
-        self.column, self.kind, self.detected_values = column, kind, detected_values
+        super().__init__(column)
+        self.kind, self.detected_values = kind, detected_values
+        #: each class's key: (a yes/no value, read as yes/no, read as an outcome); a reading
+        #: is (detected, final, known)
+        self._keys: list[tuple[bool, tuple[bool, bool, bool], tuple[bool, bool, bool]]] = []
         self.detection: Detection | None = None
         self.per_value = np.zeros(1)  # CHI crimes of each value of the detection, null last
         self.harm_per_value = np.zeros(1)  # and their harm (days)
         self.flags: list[tuple[bool, bool, bool]] = []  # each class's (detected, final, known)
-        self.names: list[str] = []  # and its name in the output's columns
 
-    def __call__(
-        self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray
-    ) -> tuple[np.ndarray, list[str]]:
+    @property
+    def names(self) -> list[str]:
+        return [f"c{i}" for i in range(len(self._keys))]
+
+    def classes(self, values: np.ndarray) -> np.ndarray:
+        valid = np.flatnonzero([v is not None for v in values])
+        named = values[valid]
+        readings = [
+            read_detection(
+                named, column=self.column, kind=kind, detected_values=self.detected_values
+            )
+            for kind in ("flag", "outcome")
+        ]
+        votes = np.append(yes_no(named, column=self.column), True)  # null: no vote
+        pos = np.full(len(values), len(valid), dtype=np.int64)  # null: the last entry
+        pos[valid] = np.arange(len(valid))
+        out = np.empty(len(values), dtype=np.int64)
+        for i, p in enumerate(pos.tolist()):
+            key = (bool(votes[p]), _reading(readings[0], p), _reading(readings[1], p))
+            if key not in self._keys:
+                self._keys.append(key)
+            out[i] = self._keys.index(key)
+        return out
+
+    def totals(self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
+        kind = self.kind
+        if kind == "auto":
+            kind = "flag" if all(key[0] for key in self._keys) else "outcome"
+        self.flags = [key[1] if kind == "flag" else key[2] for key in self._keys]
         valid = np.flatnonzero([v is not None for v in values])
         named = pd.Index(values[valid], dtype=object)
-        order = np.argsort(_sorted_rank(named), kind="stable")  # the report lists them sorted
-        valid = valid[order]
-        det = read_detection(
-            values[valid], column=self.column, kind=self.kind, detected_values=self.detected_values
+        valid = valid[np.argsort(_sorted_rank(named), kind="stable")]  # the report: sorted
+        self.detection = read_detection(
+            values[valid], column=self.column, kind=kind, detected_values=self.detected_values
         )
         pos = np.full(len(values), len(valid), dtype=np.int64)  # null: the last entry
         pos[valid] = np.arange(len(valid))
@@ -776,16 +807,11 @@ class _Classes:
         np.add.at(self.per_value, pos, np.asarray(crimes, dtype=float))
         self.harm_per_value = np.zeros(len(valid) + 1)
         np.add.at(self.harm_per_value, pos, np.asarray(harm, dtype=float))
-        self.detection = det
-        key = 4 * det.detected[pos] + 2 * det.final[pos] + det.known[pos].astype(np.int64)
-        kinds, of_value = np.unique(key, return_inverse=True)
-        self.flags = [(bool(k & 4), bool(k & 2), bool(k & 1)) for k in kinds.tolist()]
-        self.names = [
-            f"{'detected' if d else 'not-detected'}-{'final' if f else 'pending'}-"
-            f"{'known' if k else 'unknown'}"
-            for d, f, k in self.flags
-        ]
-        return of_value, self.names
+
+
+def _reading(det: Detection, i: int) -> tuple[bool, bool, bool]:
+    """How entry ``i`` of a reading reads: (detected, final, known)."""
+    return bool(det.detected[i]), bool(det.final[i]), bool(det.known[i])
 
 
 def _split_frame(
@@ -802,8 +828,8 @@ def _split_frame(
     for col in ("period", "period_start", "period_end"):
         if col in out:
             frame[col] = out[col]
-    if classes.detection is None:  # no included records: no values were read
-        classes(np.zeros(0, dtype=object), np.zeros(0), np.zeros(0))
+    if classes.detection is None:  # no values were read
+        classes.totals(np.zeros(0, dtype=object), np.zeros(0), np.zeros(0))
     assert classes.detection is not None
     report = _detection_report(
         classes.detection,
