@@ -16,7 +16,7 @@ import pytest
 
 import crimeharm
 from crimeharm._engine import new_engine
-from crimeharm._engine.base import MAX_SPLIT, N_STATUS, Split
+from crimeharm._engine.base import MAX_SPLIT, N_STATUS, PLAIN, Split
 from crimeharm.analysis import series as series_module
 from crimeharm.scoring.sums import harm_index, split_index
 
@@ -56,20 +56,27 @@ KW = {"date": "d", "police_initiated": "pi", "company_detected": "cd"}
 
 
 class ByText(Split):
-    """Two classes: values before "M" (and null), and the others; keeps the totals."""
+    """Two classes: values before "M" (and null), and the others; keeps the totals.
 
-    def __init__(self, column: str) -> None:
+    ``plain``: the first class is PLAIN (summed with the included records only).
+    """
+
+    def __init__(self, column: str, *, plain: bool = False) -> None:
         super().__init__(column)
         self.seen: list = []
         self.got: dict = {}
+        self.plain = plain
 
     @property
     def names(self) -> list[str]:
-        return ["early", "late"]
+        return ["late"] if self.plain else ["early", "late"]
 
     def classes(self, values: np.ndarray) -> np.ndarray:
         self.seen.append(list(values))
-        return np.array([0 if v is None or str(v) < "M" else 1 for v in values])
+        early = np.array([v is None or str(v) < "M" for v in values], dtype=bool)
+        if self.plain:
+            return np.where(early, PLAIN, 0)
+        return np.where(early, 0, 1)
 
     def totals(self, values, crimes, harm) -> None:
         self.got = {"values": list(values), "crimes": crimes.copy(), "harm": harm.copy()}
@@ -168,10 +175,11 @@ def test_split_from_parquet_row_groups(pinned, monkeypatch, tmp_path):
     _same(*_both(monkeypatch, path, **KW, by="area", period="month", detected="outcome"))
 
 
-def test_split_agrees_with_harm_index_exactly(pinned):
+@pytest.mark.parametrize("plain", [False, True])
+def test_split_agrees_with_harm_index_exactly(pinned, plain):
     """The included and excluded sums of a split pass are harm_index's, bit for bit."""
     data = _records(20_000, seed=5)
-    split = ByText("outcome")
+    split = ByText("outcome", plain=plain)
     kw = {**KW, "by": "area", "period": "month", "batch_rows": 3_000}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
@@ -179,12 +187,21 @@ def test_split_agrees_with_harm_index_exactly(pinned):
         ref = harm_index(data, **kw)
     assert out is not None
     extra = [c for c in out.columns if "@" in c]
-    assert extra == ["crimes@early", "harm_days@early", "crimes@late", "harm_days@late"]
+    names = ["late"] if plain else ["early", "late"]
+    assert extra == [f"{kind}@{name}" for name in names for kind in ("crimes", "harm_days")]
     pd.testing.assert_frame_equal(out.drop(columns=extra), ref)
     assert out.attrs["crimeharm"]["summary"] == ref.attrs["crimeharm"]["summary"]
-    # the classes add up to the included sums; each value is classified once
-    np.testing.assert_array_equal(out["crimes@early"] + out["crimes@late"], out["crimes"])
-    np.testing.assert_allclose(out["harm_days@early"] + out["harm_days@late"], out["harm_days"])
+    # the classes (and the plain values) add up to the included sums
+    early = data["outcome"].isna() | (data["outcome"].fillna("").str.strip() == "")
+    early |= data["outcome"].fillna("") < "M"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", crimeharm.UnknownCodeWarning)
+        late = crimeharm.harm_index(data.loc[~early], **kw).set_index(["area", "period"])
+    got_late = out.set_index(["area", "period"]).loc[late.index]
+    np.testing.assert_array_equal(got_late["crimes@late"], late["crimes"])
+    np.testing.assert_allclose(got_late["harm_days@late"], late["harm_days"])
+    if not plain:
+        np.testing.assert_array_equal(out["crimes@early"] + out["crimes@late"], out["crimes"])
     seen = [v for batch in split.seen for v in batch]
     assert len(seen) == len(set(seen)) == len(split.got["values"])
     # each value's totals: its included records, counted once (as harm_index counts them)

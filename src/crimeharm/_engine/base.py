@@ -62,7 +62,8 @@ making it a ``by`` column: an included record's status is ``N_STATUS`` plus
 the id of its value (at most :data:`MAX_SPLIT` values), each value is given
 its class when it is first seen (:meth:`Split.classes`), and the values of
 one class share a slab of the same cells, so that memory grows with the
-classes, not the values. Each value's totals are kept (the statuses' totals,
+classes, not the values; the values of the class :data:`PLAIN` share the
+included records' own slab (status 0). Each value's totals are kept (the statuses' totals,
 :meth:`Engine.totals` counting them as included). The output has the
 included sums (the classes' slabs added: exact, as without a split) and each
 class's (``crimes@<class>``, ``harm_days@<class>``).
@@ -100,6 +101,7 @@ __all__ = [
     "MAX_RECORD_DAYS",
     "MAX_SPLIT",
     "N_STATUS",
+    "PLAIN",
     "SCALE",
     "UNDATED",
     "UNDATED_SLOT",
@@ -132,6 +134,11 @@ N_STATUS = len(REASONS) + 1
 MAX_SPLIT = 200
 #: Status codes of every kind: the reasons', then a split's values.
 _N_ALL = N_STATUS + MAX_SPLIT
+#: The class of a split's values whose sums are not needed apart: kept with the included
+#: records' own (:meth:`Split.classes`).
+PLAIN = -1
+#: The class of a status that is no split value's (each has a slab of its own).
+_NO_CLASS = -2
 #: Values per cell of a slab: crimes, harm's low limb, harm's high limb (int64 each).
 WIDTH = 3
 #: Harm units per day: each record's harm is summed as a whole number of 1e-9 day.
@@ -298,7 +305,11 @@ class Split(ABC):
 
     @abstractmethod
     def classes(self, values: np.ndarray) -> np.ndarray:
-        """The class ids (int, from 0, dense) of new values (object array; None: null or blank)."""
+        """The class ids of new values (object array; None: null or blank).
+
+        Ids from 0 (dense), or :data:`PLAIN` for values whose sums are only
+        needed in the included records' (the output has no columns for them).
+        """
 
     @abstractmethod
     def totals(self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
@@ -344,8 +355,11 @@ class Engine(ABC):
         self._split = split
         self._split_ids = Ids()  # the split column's values
         self._overflowed = False  # the split column has more than MAX_SPLIT values
-        self._class_of = np.full(_N_ALL, -1, dtype=np.int64)  # each split status's class
-        self._class_row: dict[int, int] = {}  # each split class's slab
+        # each status's split class (status 0: PLAIN, with a split), and each class's slab
+        self._class_of = np.full(_N_ALL, _NO_CLASS, dtype=np.int64)
+        if split is not None:
+            self._class_of[0] = PLAIN
+        self._class_row: dict[int, int] = {}
         # crimes and harm limbs of statuses without a slab (WIDTH per status, as a cell)
         self._spill = np.zeros(WIDTH * _N_ALL, dtype=np.int64)
         # crimes and harm limbs added to the slabs, per status (WIDTH per status), while
@@ -710,6 +724,7 @@ class Engine(ABC):
             if not self._overflowed and len(self._split_ids) > before:  # new values: classes
                 new = self._split_ids.values()[before:]
                 classes = np.asarray(self._split.classes(new), dtype=np.int64)
+                classes[classes < 0] = PLAIN
                 self._class_of[N_STATUS + before : N_STATUS + len(self._split_ids)] = classes
         if self._overflowed:
             return None
@@ -722,7 +737,7 @@ class Engine(ABC):
 
         Gives the split each value's totals. Returns the statuses to find the
         output cells in (0 and the reasons'), the slabs (the classes' keyed
-        ``N_STATUS + class``) and the classes' names.
+        ``N_STATUS + class``; :data:`PLAIN`'s is status 0's) and the classes' names.
         """
         assert self._split is not None
         values = self._split_ids.values()
@@ -736,12 +751,13 @@ class Engine(ABC):
         of_class = {int(self._class_of[s]): slabs[s] for s in statuses if s >= N_STATUS}
         if not of_class:
             return kept, out, []
-        if 0 not in out:  # the included records' slab, if one was made (zeros), or a new one
-            made = self._row_of[0] >= 0 and self._rows[0] == 0
+        included = of_class.pop(PLAIN, None)
+        if included is None:  # the included records' slab, if one was made (zeros), or a new one
+            made = self._row_of[0] >= 0
             shape = next(iter(of_class.values())).shape
-            out[0] = self._slabs[self._row_of[0]] if made else self._zeros(shape)
-            kept = [0, *kept]
-        included = out[0]
+            included = self._slabs[self._row_of[0]] if made else self._zeros(shape)
+        out[0] = included
+        kept = [0, *(s for s in kept if s != 0)]
         for c in sorted(of_class):
             included += of_class[c]
             out[N_STATUS + c] = of_class[c]
@@ -965,12 +981,12 @@ class Engine(ABC):
             self._cap_g, self._cap_s = cap_g, cap_s
         made = []
         for s in added:
-            c = int(self._class_of[s]) if s >= N_STATUS else -1
-            if c >= 0 and c in self._class_row:  # a split value: its class's slab
+            c = int(self._class_of[s])
+            if c != _NO_CLASS and c in self._class_row:  # a split value: its class's slab
                 self._row_of[s] = self._class_row[c]
                 continue
             self._row_of[s] = len(self._slabs)
-            if c >= 0:
+            if c != _NO_CLASS:
                 self._class_row[c] = len(self._slabs)
             self._slabs.append(self._zeros((self._cap_g, self._cap_s + 1, WIDTH)))
             made.append(self._slabs[-1])
@@ -980,8 +996,8 @@ class Engine(ABC):
         """How many slabs the statuses ``added`` need: a split's values share their class's."""
         need = set()
         for s in added:
-            c = int(self._class_of[s]) if s >= N_STATUS else -1
-            if c < 0:
+            c = int(self._class_of[s])
+            if c == _NO_CLASS:
                 need.add(("status", s))
             elif c not in self._class_row:
                 need.add(("class", c))

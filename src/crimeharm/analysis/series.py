@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crimeharm._engine.base import MAX_SPLIT, Split
+from crimeharm._engine.base import MAX_SPLIT, PLAIN, Split
 from crimeharm.analysis.detection import (
     LATEST_OUTCOME,
     Detection,
@@ -750,7 +750,12 @@ class _Classes(Split):
     value, and how it reads as one and as an outcome; which of the readings
     holds (``detection='auto'``: yes/no when every value is one) is known
     only once every value was seen, when the engine gives each value's
-    totals (:meth:`totals`), which are kept for the report.
+    totals (:meth:`totals`), which are kept for the report. A value that
+    reads as not detected, final and known whichever reading holds (the
+    reading is given, or the value settles it: a value that is not yes/no
+    makes it the outcome reading, a boolean the yes/no one) is
+    :data:`~crimeharm._engine.base.PLAIN`: its sums are the included
+    records' own, no class's.
     """
 
     def __init__(
@@ -761,6 +766,8 @@ class _Classes(Split):
         #: each class's key: (a yes/no value, read as yes/no, read as an outcome); a reading
         #: is (detected, final, known)
         self._keys: list[tuple[bool, tuple[bool, bool, bool], tuple[bool, bool, bool]]] = []
+        self._yes_no = True  # every value seen is a yes/no value (or null)
+        self._assumed: set[str] = set()  # the readings that made values PLAIN
         self.detection: Detection | None = None
         self.per_value = np.zeros(1)  # CHI crimes of each value of the detection, null last
         self.harm_per_value = np.zeros(1)  # and their harm (days)
@@ -782,18 +789,38 @@ class _Classes(Split):
         votes = np.append(yes_no(named, column=self.column), True)  # null: no vote
         pos = np.full(len(values), len(valid), dtype=np.int64)  # null: the last entry
         pos[valid] = np.arange(len(valid))
+        self._yes_no = self._yes_no and bool(votes.all())
         out = np.empty(len(values), dtype=np.int64)
         for i, p in enumerate(pos.tolist()):
             key = (bool(votes[p]), _reading(readings[0], p), _reading(readings[1], p))
+            kind = self._settled(values[i], yes_no_value=key[0])
+            if kind is not None and key[1 if kind == "flag" else 2] == _PLAIN_READING:
+                self._assumed.add(kind)
+                out[i] = PLAIN
+                continue
             if key not in self._keys:
                 self._keys.append(key)
             out[i] = self._keys.index(key)
         return out
 
+    def _settled(self, value: object, *, yes_no_value: bool) -> str | None:
+        """The reading that must hold whatever other values come (None: not known yet)."""
+        if self.kind != "auto":
+            return self.kind
+        if value is None:
+            return None
+        if not yes_no_value:
+            return "outcome"
+        if isinstance(value, bool | np.bool_):  # a boolean column holds no outcome texts
+            return "flag"
+        return None
+
     def totals(self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
         kind = self.kind
         if kind == "auto":
-            kind = "flag" if all(key[0] for key in self._keys) else "outcome"
+            kind = "flag" if self._yes_no else "outcome"
+        if self._assumed - {kind}:  # cannot happen: a boolean is yes/no, a text sets outcome
+            raise RuntimeError(f"internal error: values read as {self._assumed}, not {kind!r}")
         self.flags = [key[1] if kind == "flag" else key[2] for key in self._keys]
         valid = np.flatnonzero([v is not None for v in values])
         named = pd.Index(values[valid], dtype=object)
@@ -807,6 +834,10 @@ class _Classes(Split):
         np.add.at(self.per_value, pos, np.asarray(crimes, dtype=float))
         self.harm_per_value = np.zeros(len(valid) + 1)
         np.add.at(self.harm_per_value, pos, np.asarray(harm, dtype=float))
+
+
+#: How a plain value reads: not detected, final, known.
+_PLAIN_READING = (False, True, True)
 
 
 def _reading(det: Detection, i: int) -> tuple[bool, bool, bool]:
@@ -861,8 +892,9 @@ def _split_frame(
 
     unknown = [not k for _, _, k in classes.flags]
     if exclude and any(unknown):
-        frame["crimes"], frame["chi_days"] = total(lambda d, f, k: k)
         dropped = total(lambda d, f, k: not k)
+        frame["crimes"] = out["crimes"].to_numpy(dtype=float) - dropped[0]
+        frame["chi_days"] = out["harm_days"].to_numpy(dtype=float) - dropped[1]
         unknown_value = ~classes.detection.known
         report["excluded_crimes"] = float(classes.per_value[unknown_value].sum())
         report["excluded_harm_days"] = float(classes.harm_per_value[unknown_value].sum())
