@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,6 +82,7 @@ def child(call: str, path: str, column: str, by: str) -> dict:
         "cpu_s": cpu,  # all threads: less sensitive than seconds to a busy machine
         "setup_s": imported,
         "rows_out": len(out),
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
     }
 
 
@@ -142,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     medians = {c: median(c, "seconds") for c in CALLS}
     cpu = {c: median(c, "cpu_s") for c in CALLS}
+    peak = {c: median(c, "peak_mib") for c in CALLS}
     result = {
         "rows": rows,
         "file": path.name,
@@ -153,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_series_over_harm_index": ratio(medians["series"], medians["harm_index"]),
         "ratio_keyed_over_harm_index": ratio(medians["series-keyed"], medians["harm_index"]),
         "median_cpu_s": cpu,
+        "median_peak_mib": peak,
         "cpu_ratio": ratio(cpu["series"], cpu["harm_index"]),
         "cpu_ratio_keyed": ratio(cpu["series-keyed"], cpu["harm_index"]),
         "rows_out": {c: done[c][0]["rows_out"] if done[c] else None for c in CALLS},
@@ -174,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         f" series with the column as a key {shown(medians['series-keyed'], ' s')} (ratio "
         f"{shown(result['ratio_keyed_over_harm_index'])}); CPU {shown(cpu['harm_index'])}, "
         f"{shown(cpu['series'])} and {shown(cpu['series-keyed'])} s, ratios "
-        f"{shown(result['cpu_ratio'])} and {shown(result['cpu_ratio_keyed'])} (medians of "
+        f"{shown(result['cpu_ratio'])} and {shown(result['cpu_ratio_keyed'])}; peak memory "
+        f"{shown(peak['harm_index'])}, {shown(peak['series'])} and "
+        f"{shown(peak['series-keyed'])} MiB (medians of "
         f"{args.repeats}; load average {result['loadavg_end']:.1f} on {os.cpu_count()} cores)"
     )
     for call, error in result["errors"].items():

@@ -273,3 +273,19 @@ def test_a_split_engine_is_neither_merged_nor_sent_as_partials(engine):
         eng.add_scored({"area": pd.Series(["A"])}, 1, status=np.zeros(1, np.uint8),
                        crimes=None, harm=np.ones(1), period_day=None)  # fmt: skip
     assert N_STATUS + MAX_SPLIT <= 255  # the split's statuses stay uint8
+
+
+def test_one_split_pass_and_no_harm_index_call(monkeypatch):
+    calls: list = []
+    real = series_module.split_index
+    monkeypatch.setattr(
+        series_module, "split_index", lambda *a, **k: calls.append(k) or real(*a, **k)
+    )
+    monkeypatch.setattr(series_module, "harm_index", lambda *a, **k: pytest.fail("harm_index"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = crimeharm.series(_records(2_000, seed=4), **KW, by="area", period="month",
+                             detected="outcome")  # fmt: skip
+    assert len(calls) == 1
+    assert calls[0]["by"] == ["area"]  # the detection column is no key
+    assert s.attrs["crimeharm"]["series"]["split"] is True

@@ -30,14 +30,24 @@ NaN. The excluded series are the harm of records that a scope rule of the
 consensus left out (a record left out for a data problem, such as an unknown
 code, is in none of them). The detection columns count CHI crimes only.
 
-How it is computed: one :func:`crimeharm.harm_index` call, whose cells
-already hold the included crimes and harm and, per exclusion reason, the
-excluded crimes and harm, with the detection column (and the category, or
-the offence code when the category is the edition's offence group) as
-extra ``by`` keys (the compiled engine's one-pass loop takes them, as it
-takes one area column); its cells are then read through the detection
-vocabulary and summed over those keys. Memory is that of the cells: areas x
-periods x distinct values of the extra keys.
+How it is computed: one pass of the engine of :func:`crimeharm.harm_index`,
+whose cells hold the included crimes and harm and, per exclusion reason, the
+excluded crimes and harm. The detection column is not a ``by`` key: each of
+its values is read through the vocabulary when it is first seen, and the
+included records of the values that read alike (detected, pending, outside
+the vocabulary) are summed apart in the same cells (a *split*, see
+:mod:`crimeharm._engine.base`); the values read as not detected and final
+are summed with the included records only. Each value's totals are kept for
+the report. Memory is that of the cells: areas x periods x (exclusion
+reasons + those classes, at most three).
+
+The detection column is an extra ``by`` key instead, its cells summed over
+it afterwards, for a stream (a DuckDB relation, a ``RecordBatchReader``: a
+split that overflows could not read it again), a Dask frame, a column of
+more than :data:`~crimeharm._engine.base.MAX_SPLIT` distinct values, and a
+category read from the offence codes (then the offence code is a key too).
+``attrs["crimeharm"]["series"]["split"]`` says which way was taken; the
+results are the same (harm summed in another order).
 """
 
 from __future__ import annotations
