@@ -289,3 +289,41 @@ def test_one_split_pass_and_no_harm_index_call(monkeypatch):
     assert len(calls) == 1
     assert calls[0]["by"] == ["area"]  # the detection column is no key
     assert s.attrs["crimeharm"]["series"]["split"] is True
+
+
+@pytest.mark.parametrize(
+    ("kw", "values"),
+    [
+        # booleans first, a text later (an object column): read as outcomes at the end
+        ({"by": "area", "period": "month", "detected": "det", "batch_rows": 1_000}, "mixed"),
+        # the detection column is also the category, or a by column: summed as a key
+        ({"by": "area", "detected": "outcome", "category": "outcome"}, None),
+        ({"by": ["area", "outcome"], "detected": "outcome"}, None),
+    ],
+)
+def test_split_edge_cases_match_the_extra_key(pinned, monkeypatch, kw, values):
+    data = _records(4_000, seed=12)
+    if values == "mixed":
+        det = np.array([False] * len(data), dtype=object)
+        det[::3] = True
+        det[-2] = "Suspect charged"
+        data["det"] = det
+    split, keyed = _both(monkeypatch, data, **KW, **kw) if values else (None, None)
+    if values is None:  # the key way is taken: compare with harm_index's cells
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = crimeharm.series(data, **KW, **kw)
+        assert s.attrs["crimeharm"]["series"]["split"] is False
+        assert s["crimes"].sum() > 0
+        return
+    _same(split, keyed)
+    assert split.attrs["crimeharm"]["detection"]["read_as"] == "outcome"
+
+
+def test_a_boolean_column_reads_false_with_the_included_records(pinned, monkeypatch):
+    data = _records(4_000, seed=13)
+    data["flag"] = data["flag"].fillna(False).astype(bool)
+    _same(*_both(monkeypatch, data, **KW, by="area", period="month", detected="flag"))
+    assert series_module._boolean(data, "flag")
+    assert not series_module._boolean(data.astype({"flag": object}), "outcome")
+    assert series_module._boolean(pa.Table.from_pandas(data), "flag")

@@ -34,20 +34,24 @@ How it is computed: one pass of the engine of :func:`crimeharm.harm_index`,
 whose cells hold the included crimes and harm and, per exclusion reason, the
 excluded crimes and harm. The detection column is not a ``by`` key: each of
 its values is read through the vocabulary when it is first seen, and the
-included records of the values that read alike (detected, pending, outside
-the vocabulary) are summed apart in the same cells (a *split*, see
-:mod:`crimeharm._engine.base`); the values read as not detected and final
-are summed with the included records only. Each value's totals are kept for
-the report. Memory is that of the cells: areas x periods x (exclusion
-reasons + those classes, at most three).
+included records of the values that read alike are summed apart in the
+same cells (a *split*, see :mod:`crimeharm._engine.base`); values that read
+as not detected and final whichever reading holds (``detection`` given, an
+outcome text, or any value of a column typed boolean) are summed with the
+included records only. Each value's totals are kept for the report. Memory
+is that of the cells: areas x periods x (exclusion reasons + the classes of
+values that read alike: a few, whatever the number of values).
 
 The detection column is an extra ``by`` key instead, its cells summed over
 it afterwards, for a stream (a DuckDB relation, a ``RecordBatchReader``: a
 split that overflows could not read it again), a Dask frame, a column of
 more than :data:`~crimeharm._engine.base.MAX_SPLIT` distinct values, and a
-category read from the offence codes (then the offence code is a key too).
+category read from the offence codes (then the offence code is a key too),
+and a detection column that is also a ``by`` column or the category.
 ``attrs["crimeharm"]["series"]["split"]`` says which way was taken; the
-results are the same (harm summed in another order).
+results are the same, bar the order in which harm is summed and a literal
+text ``(blank)`` in the detection column, which the extra key reads as a
+blank.
 """
 
 from __future__ import annotations
@@ -520,13 +524,23 @@ def series(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownCodeWarning)  # reported once, below
         out = None
-        if detected is not None and cat_map is None and _splittable(data):
-            classes = _Classes(detected, kind=detection, detected_values=detected_values)
+        if (
+            detected is not None
+            and cat_map is None
+            and detected not in (*by_list, category)  # a key already: its values are cells
+            and _splittable(data)
+        ):
+            classes = _Classes(
+                detected,
+                kind=detection,
+                detected_values=detected_values,
+                boolean=_boolean(data, detected),
+            )
             # the detection column's values kept apart in the sums of one pass
             out = split_index(
                 data,
                 classes,
-                by=[k for k in keys if k != detected or k in by_list],
+                by=[k for k in keys if k != detected],
                 period=period,
                 complete=complete,
                 batch_rows=batch_rows,
@@ -748,6 +762,17 @@ def _reshape(
     return pd.DataFrame(frame, copy=False), report
 
 
+def _boolean(data: Any, column: str) -> bool:
+    """Whether ``column`` of ``data`` is typed boolean (so holds no outcome texts)."""
+    if isinstance(data, pd.DataFrame):
+        dtype = data[column].dtype
+        return dtype == np.bool_ or str(dtype) in ("boolean", "bool[pyarrow]")
+    if isinstance(data, pa.Table):
+        return pa.types.is_boolean(data.schema.field(column).type)
+    kind = (open_source(data, columns=[column]).types or {}).get(column)
+    return kind is not None and pa.types.is_boolean(kind)
+
+
 def _splittable(data: Any) -> bool:
     """Whether ``data`` can be read again (a split that overflows is summed again, otherwise)."""
     return not (is_dask_frame(data) or isinstance(data, pa.RecordBatchReader))
@@ -763,16 +788,22 @@ class _Classes(Split):
     totals (:meth:`totals`), which are kept for the report. A value that
     reads as not detected, final and known whichever reading holds (the
     reading is given, or the value settles it: a value that is not yes/no
-    makes it the outcome reading, a boolean the yes/no one) is
+    makes it the outcome reading, a column typed boolean the yes/no one) is
     :data:`~crimeharm._engine.base.PLAIN`: its sums are the included
     records' own, no class's.
     """
 
     def __init__(
-        self, column: str, *, kind: DetectionKind, detected_values: Mapping[Any, Any] | None
+        self,
+        column: str,
+        *,
+        kind: DetectionKind,
+        detected_values: Mapping[Any, Any] | None,
+        boolean: bool = False,
     ) -> None:
         super().__init__(column)
         self.kind, self.detected_values = kind, detected_values
+        self.boolean = boolean  # the column is typed boolean: every value is yes/no
         #: each class's key: (a yes/no value, read as yes/no, read as an outcome); a reading
         #: is (detected, final, known)
         self._keys: list[tuple[bool, tuple[bool, bool, bool], tuple[bool, bool, bool]]] = []
@@ -821,7 +852,7 @@ class _Classes(Split):
             return None
         if not yes_no_value:
             return "outcome"
-        if isinstance(value, bool | np.bool_):  # a boolean column holds no outcome texts
+        if self.boolean:  # a boolean column holds no outcome texts
             return "flag"
         return None
 
@@ -829,7 +860,7 @@ class _Classes(Split):
         kind = self.kind
         if kind == "auto":
             kind = "flag" if self._yes_no else "outcome"
-        if self._assumed - {kind}:  # cannot happen: a boolean is yes/no, a text sets outcome
+        if self._assumed - {kind}:  # cannot happen: a boolean column is yes/no, a text outcome
             raise RuntimeError(f"internal error: values read as {self._assumed}, not {kind!r}")
         self.flags = [key[1] if kind == "flag" else key[2] for key in self._keys]
         valid = np.flatnonzero([v is not None for v in values])
