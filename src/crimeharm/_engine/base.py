@@ -119,6 +119,7 @@ __all__ = [
     "check_harm",
     "days_of",
     "exact_days",
+    "is_included",
     "units",
 ]
 
@@ -316,7 +317,7 @@ class Split(ABC):
         """Each value's included crimes and harm (days), every record counted once."""
 
 
-def _included(status: Any) -> Any:
+def is_included(status: Any) -> Any:
     """Whether status codes count as included: 0, or a split value's."""
     return (status == 0) | (status >= N_STATUS)
 
@@ -742,9 +743,13 @@ class Engine(ABC):
         assert self._split is not None
         values = self._split_ids.values()
         crimes, harm = np.zeros(len(values)), np.zeros(len(values))
-        for s, (_, c, lo, hi) in self._status_sums().items():
-            if s >= N_STATUS:
-                crimes[s - N_STATUS], harm[s - N_STATUS] = c, exact_days(lo, hi)
+        self._carry_if_needed()
+        for k in range(len(values)):  # a value's totals: its status's (never read off a slab)
+            at = WIDTH * (N_STATUS + k)
+            c, lo, hi = (int(a) + int(b) for a, b in zip(
+                self._spill[at : at + WIDTH], self._slab_sums[at : at + WIDTH], strict=True
+            ))  # fmt: skip
+            crimes[k], harm[k] = c, exact_days(lo, hi)
         self._split.totals(values, crimes, harm)
         kept = [s for s in statuses if s < N_STATUS]
         out = {s: slabs[s] for s in kept}
@@ -774,7 +779,7 @@ class Engine(ABC):
         """
         order = np.argsort(self._row_of)
         kept = [int(s) for s in order if self._row_of[s] >= 0 and self._rows[s] > 0]
-        return kept if self._excluded_cells else [s for s in kept if _included(s)]
+        return kept if self._excluded_cells else [s for s in kept if is_included(s)]
 
     def _since_carry(self) -> int:
         """Records added since the limbs were last carried, plus the cells of a slab."""
@@ -1022,9 +1027,9 @@ class Engine(ABC):
             return
         counts = np.bincount(rows.status, minlength=_N_ALL)
         periods, statuses = _distinct_periods(rows.pid), np.flatnonzero(counts)
-        if not self._excluded_cells and not _included(statuses).all():
+        if not self._excluded_cells and not is_included(statuses).all():
             rows = self._spill_excluded(rows, counts)  # excluded: their totals only
-            statuses = statuses[_included(statuses)]
+            statuses = statuses[is_included(statuses)]
         self._ensure(len(self._groups), periods, statuses)
         self._rows += counts[:_N_ALL]
         self._sums_known = False  # the slabs are summed when the totals are read
@@ -1042,7 +1047,7 @@ class Engine(ABC):
         them): the exact limbs of its harm units, summed here, carried.
         """
         gid, pid, status, crimes, harm = rows
-        kept = _included(status)
+        kept = is_included(status)
         self._add_totals(self._spill, counts, rows, ~kept, range(1, N_STATUS))
         pick = np.flatnonzero(kept)
         return Rows(

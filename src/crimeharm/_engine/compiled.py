@@ -40,6 +40,7 @@ from crimeharm._engine.base import (
     Split,
     Tally,
     check_harm,
+    is_included,
     units,
 )
 from crimeharm.errors import OptionError
@@ -128,7 +129,7 @@ class CompiledEngine(Engine):
         """Make room in the sums and run the one-pass loop (the thread that adds batches)."""
         statuses = p.statuses
         if not self._excluded_cells:  # excluded: only counted
-            statuses = [s for s in statuses if s == 0 or s >= N_STATUS]
+            statuses = [s for s in statuses if is_included(s)]
         self._ensure(len(self._groups), p.periods, statuses)
         days = p.days
         if len(days.period):  # days of no row, and implausible days, take the undated slot

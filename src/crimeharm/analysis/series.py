@@ -83,7 +83,7 @@ from crimeharm.errors import (
     UnknownOutcomeWarning,
 )
 from crimeharm.reasons import Reason
-from crimeharm.scoring.inputs import as_arrow, open_source, read_table
+from crimeharm.scoring.inputs import Source, as_arrow, open_source, read_table
 from crimeharm.scoring.options import (
     DEFAULT_DATE_RANGE,
     SCORE_ARGUMENTS,
@@ -489,7 +489,8 @@ def series(
         data, score_opts, detected, join_report = _police_uk(data, score_opts, outcomes, detected)
     opts = ScoreOptions.from_arguments(score_opts)
     by_list = [by] if isinstance(by, str) else list(by or [])
-    present = list(data.columns) if is_dask_frame(data) else open_source(data).columns
+    source = None if is_dask_frame(data) else open_source(data)
+    present = list(data.columns) if source is None else source.columns
     cat_key: str | None = None
     cat_map: Callable[[np.ndarray], np.ndarray] | None = None
     if category is not None:
@@ -534,7 +535,7 @@ def series(
                 detected,
                 kind=detection,
                 detected_values=detected_values,
-                boolean=_boolean(data, detected),
+                boolean=_boolean(data, source, detected),
             )
             # the detection column's values kept apart in the sums of one pass
             out = split_index(
@@ -603,7 +604,8 @@ def series(
                 "unknown_outcome='exclude' with rolling windows: the crimes of outcomes "
                 f"outside the vocabulary cannot be counted once each when column {detected!r} "
                 "is summed as a key (a stream, a Dask frame, more than "
-                f"{MAX_SPLIT} distinct values, or a category read from the offence codes); "
+                f"{MAX_SPLIT} distinct values, a category read from the offence codes, or a "
+                "detection column that is a by column or the category); "
                 "pass unknown_outcome='not_detected', or a month or year period",
                 values=["exclude"],
             )
@@ -736,22 +738,13 @@ def _reshape(
     frame["crimes"] = cells.sum(kept_crimes)
     frame["chi_days"] = cells.sum(kept_harm)
     for col, reasons in _EXCLUDED_SERIES.items():
-        parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
-        total = parts[0]
-        for part in parts[1:]:  # added in order, as a sum over the reasons' axis would
-            total = np.add(total, part, out=scratch)
-        frame[col] = cells.sum(total)
+        frame[col] = cells.sum(_reasons_harm(out, reasons, scratch))
     if det_row is not None:
         frame["detected_crimes"] = cells.sum_where(det_row, kept_crimes, scratch)
         frame["detected_chi_days"] = cells.sum_where(det_row, kept_harm, scratch)
     else:
         frame["detected_crimes"] = frame["detected_chi_days"] = np.full(cells.n, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        chi, cr = frame["chi_days"], frame["crimes"]
-        frame["hdf"] = np.where(chi != 0, frame["detected_chi_days"] / chi, np.nan)
-        frame["detection_rate_per_100"] = np.where(
-            cr != 0, 100.0 * frame["detected_crimes"] / cr, np.nan
-        )
+    _add_fractions(frame)
     if final_row is not None:
         frame["pending_crimes"] = cells.sum_where(~final_row, kept_crimes, scratch)
     else:
@@ -762,14 +755,14 @@ def _reshape(
     return pd.DataFrame(frame, copy=False), report
 
 
-def _boolean(data: Any, column: str) -> bool:
-    """Whether ``column`` of ``data`` is typed boolean (so holds no outcome texts)."""
+def _boolean(data: Any, source: Source | None, column: str) -> bool:
+    """Whether ``column`` of ``data`` (opened as ``source``) is typed boolean: no outcome texts."""
     if isinstance(data, pd.DataFrame):
         dtype = data[column].dtype
         return dtype == np.bool_ or str(dtype) in ("boolean", "bool[pyarrow]")
     if isinstance(data, pa.Table):
         return pa.types.is_boolean(data.schema.field(column).type)
-    kind = (open_source(data, columns=[column]).types or {}).get(column)
+    kind = ((source.types if source is not None else None) or {}).get(column)
     return kind is not None and pa.types.is_boolean(kind)
 
 
@@ -819,7 +812,7 @@ class _Classes(Split):
         return [f"c{i}" for i in range(len(self._keys))]
 
     def classes(self, values: np.ndarray) -> np.ndarray:
-        valid = np.flatnonzero([v is not None for v in values])
+        valid, pos = _positions(values)
         named = values[valid]
         readings = [
             read_detection(
@@ -828,8 +821,6 @@ class _Classes(Split):
             for kind in ("flag", "outcome")
         ]
         votes = np.append(yes_no(named, column=self.column), True)  # null: no vote
-        pos = np.full(len(values), len(valid), dtype=np.int64)  # null: the last entry
-        pos[valid] = np.arange(len(valid))
         self._yes_no = self._yes_no and bool(votes.all())
         out = np.empty(len(values), dtype=np.int64)
         for i, p in enumerate(pos.tolist()):
@@ -848,13 +839,9 @@ class _Classes(Split):
         """The reading that must hold whatever other values come (None: not known yet)."""
         if self.kind != "auto":
             return self.kind
-        if value is None:
-            return None
-        if not yes_no_value:
-            return "outcome"
         if self.boolean:  # a boolean column holds no outcome texts
             return "flag"
-        return None
+        return "outcome" if value is not None and not yes_no_value else None
 
     def totals(self, values: np.ndarray, crimes: np.ndarray, harm: np.ndarray) -> None:
         kind = self.kind
@@ -863,18 +850,29 @@ class _Classes(Split):
         if self._assumed - {kind}:  # cannot happen: a boolean column is yes/no, a text outcome
             raise RuntimeError(f"internal error: values read as {self._assumed}, not {kind!r}")
         self.flags = [key[1] if kind == "flag" else key[2] for key in self._keys]
-        valid = np.flatnonzero([v is not None for v in values])
-        named = pd.Index(values[valid], dtype=object)
-        valid = valid[np.argsort(_sorted_rank(named), kind="stable")]  # the report: sorted
+        valid, pos = _positions(values, ordered=True)  # the report lists them sorted
         self.detection = read_detection(
             values[valid], column=self.column, kind=kind, detected_values=self.detected_values
         )
-        pos = np.full(len(values), len(valid), dtype=np.int64)  # null: the last entry
-        pos[valid] = np.arange(len(valid))
         self.per_value = np.zeros(len(valid) + 1)
         np.add.at(self.per_value, pos, np.asarray(crimes, dtype=float))
         self.harm_per_value = np.zeros(len(valid) + 1)
         np.add.at(self.harm_per_value, pos, np.asarray(harm, dtype=float))
+
+
+def _positions(values: np.ndarray, *, ordered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The non-null values' indices (sorted by value if ``ordered``) and each value's entry.
+
+    The entries index a reading of ``values[valid]``, null taking the last one.
+    """
+    valid = np.flatnonzero([v is not None for v in values])
+    if ordered:
+        valid = valid[
+            np.argsort(_sorted_rank(pd.Index(values[valid], dtype=object)), kind="stable")
+        ]
+    pos = np.full(len(values), len(valid), dtype=np.int64)
+    pos[valid] = np.arange(len(valid))
+    return valid, pos
 
 
 #: How a plain value reads: not detected, final, known.
@@ -900,9 +898,7 @@ def _split_frame(
     for col in ("period", "period_start", "period_end"):
         if col in out:
             frame[col] = out[col]
-    if classes.detection is None:  # no values were read
-        classes.totals(np.zeros(0, dtype=object), np.zeros(0), np.zeros(0))
-    assert classes.detection is not None
+    assert classes.detection is not None  # the engine gave the values' totals
     report = _detection_report(
         classes.detection,
         classes.per_value,
@@ -944,26 +940,42 @@ def _split_frame(
         frame["chi_days"] = out["harm_days"].to_numpy(dtype=float)
         dropped = (np.zeros(n), np.zeros(n))
     for col, reasons in _EXCLUDED_SERIES.items():
-        parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
-        total_harm = parts[0]
-        for part in parts[1:]:  # added in order, as the extra key's sums are
-            total_harm = np.add(total_harm, part)
-        frame[col] = total_harm
+        frame[col] = _reasons_harm(out, reasons)
     det_crimes, det_harm = total(lambda d, f, k: d and (k or not exclude))
     frame["detected_crimes"], frame["detected_chi_days"] = det_crimes, det_harm
-    chi, cr = frame["chi_days"], frame["crimes"]
-    hdf = np.full(n, np.nan)
-    np.divide(det_harm, chi, out=hdf, where=chi != 0)
-    frame["hdf"] = hdf
-    nonzero = cr != 0
-    rate = np.multiply(det_crimes, 100.0)  # 100 x detected / crimes, in that order
-    np.divide(rate, cr, out=rate, where=nonzero)
-    rate[~nonzero] = np.nan
-    frame["detection_rate_per_100"] = rate
+    _add_fractions(frame)
     frame["pending_crimes"] = total(lambda d, f, k: not f and (k or not exclude))[0]
     if exclude:
         frame[f"excluded_{_UNKNOWN}"], frame[f"excluded_harm_{_UNKNOWN}"] = dropped
     return pd.DataFrame(frame, copy=False), report
+
+
+def _reasons_harm(
+    out: pd.DataFrame, reasons: Sequence[str], scratch: np.ndarray | None = None
+) -> np.ndarray:
+    """Each output row's harm excluded for ``reasons``, added in their order (into ``scratch``)."""
+    parts = [out[f"excluded_harm_{reason}"].to_numpy(dtype=float) for reason in reasons]
+    total = parts[0]
+    for part in parts[1:]:
+        total = np.add(total, part, out=scratch)
+    return total
+
+
+def _add_fractions(frame: dict[str, Any]) -> None:
+    """``hdf`` and ``detection_rate_per_100`` of the sums in ``frame`` (NaN where 0 is divided by).
+
+    Written into as few new arrays as can be: on large outputs a fresh array's
+    page faults cost more than the divisions.
+    """
+    chi, cr = frame["chi_days"], frame["crimes"]
+    hdf = np.full(len(chi), np.nan)
+    np.divide(frame["detected_chi_days"], chi, out=hdf, where=chi != 0)
+    frame["hdf"] = hdf
+    nonzero = cr != 0
+    rate = np.multiply(frame["detected_crimes"], 100.0)  # 100 x detected / crimes, in that order
+    np.divide(rate, cr, out=rate, where=nonzero)
+    rate[~nonzero] = np.nan
+    frame["detection_rate_per_100"] = rate
 
 
 def _detection_report(
