@@ -327,3 +327,40 @@ def test_a_boolean_column_reads_false_with_the_included_records(pinned, monkeypa
     assert series_module._boolean(data, None, "flag")
     assert not series_module._boolean(data.astype({"flag": object}), None, "outcome")
     assert series_module._boolean(pa.Table.from_pandas(data), None, "flag")
+
+
+def test_bad_input_on_the_split_path(pinned, tmp_path):
+    """Wrong columns, bad dates, a date in 1500, unknown codes, blank flags, empty inputs."""
+    data = pd.DataFrame(
+        {
+            "offence_code": ["105/01", "008/06", "034/01", "999/99", "105/01"],
+            "area": list("AABBB"),
+            "d": ["2024-01-10", "not a date", "1500-01-01", "2024-02-01", "2024-02-03"],
+            "pi": ["N", "", "", "N", ""],
+            "outcome": ["1", "18", "Under investigation", None, "8"],
+        }
+    )
+    kw = {"by": "area", "period": "month", "date": "d", "police_initiated": "pi"}
+    with pytest.raises(crimeharm.MissingColumnError, match="outcme"):
+        crimeharm.series(data, **kw, detected="outcme")
+    with pytest.raises(crimeharm.MissingColumnError, match="aera"):
+        crimeharm.series(data, **{**kw, "by": "aera"}, detected="outcome")
+    with pytest.warns(crimeharm.UnknownCodeWarning, match="999/99"):
+        s = crimeharm.series(data, **kw, detected="outcome", flag_blank="exclude")
+    assert s.attrs["crimeharm"]["series"]["split"] is True
+    summary = s.attrs["crimeharm"]["summary"]
+    assert summary["rows_excluded"] == {
+        "unknown_code": 1, "bad_date": 1, "implausible_date": 1, "missing_flag": 1
+    }  # fmt: skip
+    assert summary["rows_in"] == summary["rows_included"] + 4 == 5
+    assert s["crimes"].sum() == 1
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(crimeharm.EmptyDataError):
+        crimeharm.series(empty, **kw, detected="outcome")
+    header = tmp_path / "header.csv"
+    data.head(0).to_csv(header, index=False)
+    for nothing in (header, data.head(0)):
+        s = crimeharm.series(nothing, **kw, detected="outcome")
+        assert s.attrs["crimeharm"]["series"]["split"] is True
+        assert (len(s), s.attrs["crimeharm"]["summary"]["rows_in"]) == (0, 0)
